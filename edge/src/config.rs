@@ -1,0 +1,128 @@
+//! The worker's bindings read once into a typed `Config`, or the full list of what is wrong with them.
+//! Problems never include a secret's value.
+
+use closem_shared::Forms;
+use wasm_bindgen::JsValue;
+use worker::{Env, Url};
+
+use crate::timezone::Zone;
+
+pub const DEFAULT_BASE_URL: &str = "https://app.closem.ai/";
+pub const DEFAULT_TIMEZONE: &str = "UTC";
+
+pub struct Config {
+    pub api_key: ApiKey,
+    /// CLOSEM's base URL without the `m`/`auth` query, which forward.rs adds.
+    pub base_url: Url,
+    pub timezone: String,
+    pub zone: Zone,
+    pub forms: Forms,
+}
+
+/// The CLOSEM API key. No Debug or Display: it cannot end up in a log line by accident.
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One thing wrong with the bindings: which binding (or FORMS path) and what to do.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub binding: String,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(binding: &str, message: impl Into<String>) -> Problem {
+        Problem { binding: binding.to_string(), message: message.into() }
+    }
+}
+
+pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
+    let mut problems = Vec::new();
+
+    let api_key = match env.secret("CLOSEM_API_KEY") {
+        Ok(secret) if !secret.to_string().trim().is_empty() => Some(ApiKey(secret.to_string().trim().to_string())),
+        _ => {
+            problems.push(Problem::new(
+                "CLOSEM_API_KEY",
+                "the secret is not set: run `wrangler secret put CLOSEM_API_KEY` (or add it to .dev.vars)",
+            ));
+            None
+        }
+    };
+
+    let base_text = string_var(env, "CLOSEM_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+    let base_url = match Url::parse(base_text.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            let mut url = url;
+            url.set_query(None);
+            url.set_fragment(None);
+            Some(url)
+        }
+        _ => {
+            problems.push(Problem::new(
+                "CLOSEM_BASE_URL",
+                format!("must be an http(s) URL like {DEFAULT_BASE_URL}"),
+            ));
+            None
+        }
+    };
+
+    let timezone = string_var(env, "CLOSEM_TIMEZONE").unwrap_or_else(|| DEFAULT_TIMEZONE.to_string());
+    let zone = Zone::new(timezone.trim());
+    if zone.is_none() {
+        problems.push(Problem::new(
+            "CLOSEM_TIMEZONE",
+            format!("`{}` is not an IANA timezone name like America/New_York", timezone.chars().take(64).collect::<String>()),
+        ));
+    }
+
+    let forms = match forms_json(env) {
+        None => Some(Forms::default()),
+        Some(json) => match Forms::from_json_str(&json) {
+            Ok(forms) => Some(forms),
+            Err(errors) => {
+                problems.extend(
+                    errors
+                        .into_iter()
+                        .map(|error| Problem::new(&format!("FORMS.{}", error.path), error.message)),
+                );
+                None
+            }
+        },
+    };
+
+    match (api_key, base_url, zone, forms) {
+        (Some(api_key), Some(base_url), Some(zone), Some(forms)) if problems.is_empty() => Ok(Config {
+            api_key,
+            base_url,
+            timezone: timezone.trim().to_string(),
+            zone,
+            forms,
+        }),
+        _ => Err(problems),
+    }
+}
+
+fn binding(env: &Env, name: &str) -> Option<JsValue> {
+    let value = js_sys::Reflect::get(env.as_ref(), &JsValue::from_str(name)).ok()?;
+    (!value.is_undefined() && !value.is_null()).then_some(value)
+}
+
+fn string_var(env: &Env, name: &str) -> Option<String> {
+    binding(env, name)?.as_string().filter(|text| !text.trim().is_empty())
+}
+
+/// FORMS arrives as an object (wrangler.toml `[vars]`) or as a string of JSON (`.dev.vars`,
+/// `--var`); either way shared/ parses the JSON text.
+fn forms_json(env: &Env) -> Option<String> {
+    let value = binding(env, "FORMS")?;
+    if let Some(text) = value.as_string() {
+        return Some(text);
+    }
+    js_sys::JSON::stringify(&value).ok()?.as_string()
+}

@@ -1,0 +1,141 @@
+//! The one place where outcomes become HTTP responses: JSON for clients that ask for it (the
+//! widget), a 303 or an HTML page for native form posts.
+
+use worker::Response;
+
+use crate::cors;
+use crate::pages;
+
+/// One problem as clients see it: `{field, code, message}`; `field` is null for form-level problems.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub field: Option<String>,
+    pub code: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn form(code: &str, message: &str) -> Problem {
+        Problem { field: None, code: code.to_string(), message: message.to_string() }
+    }
+}
+
+/// Every way a request to the edge can end.
+#[derive(Debug)]
+pub enum Answer {
+    /// Accepted and delivered; `redirect` is the profile's allow-listed thank-you URL.
+    Accepted { id: String, redirect: Option<String> },
+    /// The client's input is wrong: a 4xx listing every problem.
+    Invalid { status: u16, problems: Vec<Problem> },
+    /// CLOSEM answered 4xx to fields we had accepted: not retryable.
+    Refused,
+    /// CLOSEM is down, slow or unreachable: retry later.
+    Unavailable,
+    NotFound,
+    MethodNotAllowed,
+    /// The request's Origin is not on the form's allow-list.
+    OriginForbidden,
+    /// The worker's bindings are wrong; /health lists the problems.
+    NotConfigured,
+}
+
+/// How the client wants its answer, and what CORS allows it to read.
+pub struct Reply<'a> {
+    pub wants_json: bool,
+    pub cors_origin: Option<&'a str>,
+    /// Where "go back" points on the native error page.
+    pub back: Option<&'a str>,
+}
+
+/// Seconds a client should wait before retrying a 503.
+const RETRY_AFTER_SECONDS: &str = "30";
+
+pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
+    let (status, problems) = match &answer {
+        Answer::Accepted { .. } => (200, Vec::new()),
+        Answer::Invalid { status, problems } => (*status, problems.clone()),
+        Answer::Refused => (
+            502,
+            vec![Problem::form(
+                "closem.refused",
+                "the CRM refused this submission: please contact the site owner",
+            )],
+        ),
+        Answer::Unavailable => (
+            503,
+            vec![Problem::form(
+                "closem.unavailable",
+                "the CRM could not be reached: please try again in a minute",
+            )],
+        ),
+        Answer::NotFound => (404, vec![Problem::form("form.unknown", "there is no form with this id")]),
+        Answer::MethodNotAllowed => (
+            405,
+            vec![Problem::form("method.not_allowed", "send the form with POST")],
+        ),
+        Answer::OriginForbidden => (
+            403,
+            vec![Problem::form(
+                "origin.forbidden",
+                "this site is not allowed to send this form",
+            )],
+        ),
+        Answer::NotConfigured => (
+            503,
+            vec![Problem::form(
+                "edge.not_configured",
+                "this form service is not configured yet: the site owner can see why at /health",
+            )],
+        ),
+    };
+
+    let response = if reply.wants_json {
+        let mut body = serde_json::json!({
+            "ok": matches!(answer, Answer::Accepted { .. }),
+            "issues": problems.iter().map(|problem| serde_json::json!({
+                "field": problem.field,
+                "code": problem.code,
+                "message": problem.message,
+            })).collect::<Vec<_>>(),
+        });
+        if let Answer::Accepted { id, .. } = &answer {
+            body["id"] = serde_json::Value::String(id.clone());
+        }
+        Response::from_json(&body)?.with_status(status)
+    } else {
+        match &answer {
+            Answer::Accepted { redirect, .. } => {
+                let response = Response::empty()?.with_status(303);
+                response
+                    .headers()
+                    .set("Location", redirect.as_deref().unwrap_or("/thanks"))?;
+                response
+            }
+            _ => {
+                let lines: Vec<pages::Line> = problems
+                    .iter()
+                    .map(|problem| pages::Line {
+                        field: problem.field.as_deref(),
+                        message: &problem.message,
+                    })
+                    .collect();
+                let heading = if matches!(answer, Answer::Invalid { .. }) {
+                    "Please check the form"
+                } else {
+                    "The form could not be sent"
+                };
+                Response::from_html(pages::problems(heading, &lines, reply.back))?.with_status(status)
+            }
+        }
+    };
+
+    let headers = response.headers();
+    headers.set("Cache-Control", "no-store")?;
+    match answer {
+        Answer::Unavailable | Answer::NotConfigured => headers.set("Retry-After", RETRY_AFTER_SECONDS)?,
+        Answer::MethodNotAllowed => headers.set("Allow", "POST, OPTIONS")?,
+        _ => {}
+    }
+    cors::apply(headers, reply.cors_origin);
+    Ok(response)
+}

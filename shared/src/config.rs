@@ -1,0 +1,555 @@
+//! The edge's `FORMS` setting as JSON: form id -> profile, every mistake reported with its path.
+
+use core::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::field::{Field, Mode};
+use crate::ids::{Id, IdList};
+use crate::profile::{Forms, Profile, Spam, Unmapped};
+use crate::value::MAX_LONG_TEXT;
+
+/// One problem in the configuration, e.g. `contact.sequence_id: required for runsequence`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ConfigError {
+    /// Dotted path to the offending value, e.g. `contact.fields.your-email`; empty for the whole.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+const PROFILE_KEYS: [&str; 13] = [
+    "mode",
+    "upsert",
+    "tags",
+    "contact_lists",
+    "sequence_id",
+    "fields",
+    "required",
+    "allowed_origins",
+    "redirect",
+    "unmapped",
+    "strict",
+    "appointment_note",
+    "spam",
+];
+const SPAM_KEYS: [&str; 3] = ["honeypot", "min_fill_ms", "turnstile_site_key"];
+const MAX_FILL_MS: u64 = 3_600_000;
+
+impl Forms {
+    /// Accepts the JSON object itself or a JSON string containing it, as Worker variables
+    /// arrive either way.
+    pub fn from_json_str(text: &str) -> Result<Forms, Vec<ConfigError>> {
+        let value: Value = serde_json::from_str(text).map_err(|error| {
+            vec![error_at(
+                String::new(),
+                format!("FORMS is not valid JSON: {error}"),
+            )]
+        })?;
+        Forms::from_value(value)
+    }
+
+    /// Like [`Forms::from_json_str`], for an already parsed value (object, or string holding one).
+    pub fn from_value(value: Value) -> Result<Forms, Vec<ConfigError>> {
+        let value = match value {
+            Value::String(inner) => serde_json::from_str(&inner).map_err(|error| {
+                vec![error_at(
+                    String::new(),
+                    format!("FORMS string does not hold valid JSON: {error}"),
+                )]
+            })?,
+            other => other,
+        };
+        let Value::Object(forms) = value else {
+            return Err(vec![error_at(
+                String::new(),
+                "FORMS must be a JSON object of form id -> profile".into(),
+            )]);
+        };
+        let mut errors = Errors(Vec::new());
+        let mut profiles = Vec::with_capacity(forms.len());
+        for (id, profile) in &forms {
+            if !valid_form_id(id) {
+                errors.at(
+                    id,
+                    "form id must be 1-64 characters of A-Z, a-z, 0-9, _ and -",
+                );
+            }
+            if let Some(profile) = parse_profile(id, profile, &mut errors) {
+                profiles.push((id.clone(), profile));
+            }
+        }
+        if errors.0.is_empty() {
+            Ok(Forms { profiles })
+        } else {
+            Err(errors.0)
+        }
+    }
+}
+
+fn error_at(path: String, message: String) -> ConfigError {
+    ConfigError { path, message }
+}
+
+struct Errors(Vec<ConfigError>);
+
+impl Errors {
+    fn at(&mut self, path: &str, message: &str) {
+        self.0.push(error_at(path.to_owned(), message.to_owned()));
+    }
+}
+
+fn valid_form_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
+}
+
+fn parse_profile(id: &str, value: &Value, errors: &mut Errors) -> Option<Profile> {
+    let Value::Object(object) = value else {
+        errors.at(id, "profile must be a JSON object with at least a mode");
+        return None;
+    };
+    let path = |key: &str| format!("{id}.{key}");
+    let before = errors.0.len();
+    for key in object.keys() {
+        if !PROFILE_KEYS.contains(&key.as_str()) {
+            let message = format!("unknown key; expected one of {}", PROFILE_KEYS.join(", "));
+            errors.0.push(error_at(path(key), message));
+        }
+    }
+
+    let mode = match object.get("mode") {
+        None => {
+            errors.at(
+                &path("mode"),
+                "required: use addcontact, runsequence or scheduleappointment",
+            );
+            None
+        }
+        Some(value) => {
+            let mode = value.as_str().and_then(Mode::parse);
+            if mode.is_none() {
+                errors.at(
+                    &path("mode"),
+                    "unknown mode: use addcontact, runsequence or scheduleappointment",
+                );
+            }
+            mode
+        }
+    };
+    // Keys that only make sense in some modes are errors elsewhere: in runsequence and
+    // scheduleappointment, tags and lists are targets, so every submission would reach
+    // everyone carrying them.
+    let only = |key: &str, modes: &[Mode], errors: &mut Errors| {
+        if let Some(mode) = mode {
+            if object.contains_key(key) && !modes.contains(&mode) {
+                let names: Vec<&str> = modes.iter().map(|mode| mode.as_str()).collect();
+                let mut message = format!("applies to {} profiles only", names.join(" and "));
+                if key == "tags" || key == "contact_lists" {
+                    message.push_str(": here it would target every contact carrying it");
+                }
+                errors.0.push(error_at(path(key), message));
+            }
+        }
+    };
+    only("upsert", &[Mode::AddContact], errors);
+    only("tags", &[Mode::AddContact], errors);
+    only("contact_lists", &[Mode::AddContact], errors);
+    only(
+        "sequence_id",
+        &[Mode::AddContact, Mode::RunSequence],
+        errors,
+    );
+    only("appointment_note", &[Mode::ScheduleAppointment], errors);
+
+    let upsert = object
+        .get("upsert")
+        .is_some_and(|value| boolean(value, &path("upsert"), errors));
+    let strict = object
+        .get("strict")
+        .is_some_and(|value| boolean(value, &path("strict"), errors));
+    let tags = object
+        .get("tags")
+        .map(|value| id_list(value, &path("tags"), errors))
+        .unwrap_or_default();
+    let contact_lists = object
+        .get("contact_lists")
+        .map(|value| id_list(value, &path("contact_lists"), errors))
+        .unwrap_or_default();
+    let sequence_id = object
+        .get("sequence_id")
+        .and_then(|value| sequence_id(value, &path("sequence_id"), errors));
+    if mode == Some(Mode::RunSequence) && !object.contains_key("sequence_id") {
+        errors.at(&path("sequence_id"), "required for runsequence");
+    }
+    let fields = object
+        .get("fields")
+        .map(|value| fields(value, &path("fields"), errors))
+        .unwrap_or_default();
+    let required = object
+        .get("required")
+        .map(|value| required(value, &path("required"), errors))
+        .unwrap_or_default();
+    let allowed_origins = object
+        .get("allowed_origins")
+        .map(|value| origins(value, &path("allowed_origins"), errors))
+        .unwrap_or_default();
+    let redirect = object.get("redirect").and_then(|value| {
+        let url = value.as_str().filter(|url| valid_redirect(url));
+        if url.is_none() {
+            errors.at(
+                &path("redirect"),
+                "use an absolute http or https URL without user or password",
+            );
+        }
+        url.map(str::to_owned)
+    });
+    let unmapped = match object.get("unmapped") {
+        None => Unmapped::Drop,
+        Some(value) => match value.as_str() {
+            Some("drop") => Unmapped::Drop,
+            Some("notes") => {
+                if mode.is_some_and(|mode| mode != Mode::AddContact) {
+                    errors.at(
+                        &path("unmapped"),
+                        "\"notes\" applies to addcontact profiles only",
+                    );
+                }
+                Unmapped::Notes
+            }
+            _ => {
+                errors.at(&path("unmapped"), "use \"drop\" or \"notes\"");
+                Unmapped::Drop
+            }
+        },
+    };
+    let appointment_note = object.get("appointment_note").and_then(|value| {
+        let note = value
+            .as_str()
+            .map(str::trim)
+            .filter(|note| !note.is_empty() && note.chars().count() <= MAX_LONG_TEXT);
+        if note.is_none() {
+            errors.at(
+                &path("appointment_note"),
+                "use a non-empty text of at most 2000 characters",
+            );
+        }
+        note.map(str::to_owned)
+    });
+    let spam = object
+        .get("spam")
+        .map(|value| spam(value, &path("spam"), &fields, errors))
+        .unwrap_or_default();
+
+    if errors.0.len() > before {
+        return None;
+    }
+    Some(Profile {
+        mode: mode?,
+        upsert,
+        tags,
+        contact_lists,
+        sequence_id,
+        fields,
+        required,
+        allowed_origins,
+        redirect,
+        unmapped,
+        strict,
+        appointment_note,
+        spam,
+    })
+}
+
+fn boolean(value: &Value, path: &str, errors: &mut Errors) -> bool {
+    value.as_bool().unwrap_or_else(|| {
+        errors.at(path, "use true or false");
+        false
+    })
+}
+
+fn id_list(value: &Value, path: &str, errors: &mut Errors) -> IdList {
+    const MESSAGE: &str = "use numeric ids, as an array or a comma-separated string";
+    let parsed = match value {
+        Value::String(text) => IdList::parse(text),
+        Value::Array(items) => {
+            let mut ids = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                match single_id(item) {
+                    Some(id) => ids.push(id),
+                    None => errors
+                        .0
+                        .push(error_at(format!("{path}[{index}]"), MESSAGE.to_owned())),
+                }
+            }
+            IdList::from_ids(ids)
+        }
+        _ => {
+            errors.at(path, MESSAGE);
+            return IdList::default();
+        }
+    };
+    parsed.unwrap_or_else(|kind| {
+        let too_long = kind == crate::issue::IssueKind::TooLong;
+        errors.at(
+            path,
+            if too_long {
+                "list at most 100 ids"
+            } else {
+                MESSAGE
+            },
+        );
+        IdList::default()
+    })
+}
+
+fn single_id(value: &Value) -> Option<Id> {
+    match value {
+        Value::Number(number) => number.as_u64().map(Id::from),
+        Value::String(text) => Id::parse(text).ok(),
+        _ => None,
+    }
+}
+
+fn sequence_id(value: &Value, path: &str, errors: &mut Errors) -> Option<Id> {
+    let id = match value {
+        Value::String(text) if text.contains(',') => {
+            errors.at(
+                path,
+                "use one sequence id: CLOSEM runs one sequence per request",
+            );
+            return None;
+        }
+        other => single_id(other),
+    };
+    if id.is_none() {
+        errors.at(path, "use a numeric sequence id");
+    }
+    id
+}
+
+fn closem_field(name: &Value, path: &str, errors: &mut Errors) -> Option<Field> {
+    let Some(text) = name.as_str() else {
+        errors.at(path, "use the name of a CLOSEM field, e.g. \"email\"");
+        return None;
+    };
+    match Field::from_name(text) {
+        None => {
+            errors.0.push(error_at(
+                path.to_owned(),
+                format!("unknown CLOSEM field \"{text}\""),
+            ));
+            None
+        }
+        Some(field) if field.is_control() => {
+            let message = format!(
+                "\"{text}\" is a control field: set it in the profile, never from a form input"
+            );
+            errors.0.push(error_at(path.to_owned(), message));
+            None
+        }
+        Some(field) => Some(field),
+    }
+}
+
+fn fields(value: &Value, path: &str, errors: &mut Errors) -> Vec<(String, Field)> {
+    let Value::Object(map) = value else {
+        errors.at(path, "use an object of site input name -> CLOSEM field");
+        return Vec::new();
+    };
+    let mut fields = Vec::with_capacity(map.len());
+    for (site, target) in map {
+        let entry_path = format!("{path}.{site}");
+        if site.trim().is_empty() || site.starts_with("_closem") {
+            errors.at(
+                &entry_path,
+                "site input names must be non-empty and not start with _closem",
+            );
+            continue;
+        }
+        if let Some(field) = closem_field(target, &entry_path, errors) {
+            fields.push((site.clone(), field));
+        }
+    }
+    fields
+}
+
+fn required(value: &Value, path: &str, errors: &mut Errors) -> Vec<Field> {
+    let Value::Array(items) = value else {
+        errors.at(path, "use an array of CLOSEM field names");
+        return Vec::new();
+    };
+    let mut required = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        if let Some(field) = closem_field(item, &format!("{path}[{index}]"), errors) {
+            if !required.contains(&field) {
+                required.push(field);
+            }
+        }
+    }
+    required
+}
+
+fn origins(value: &Value, path: &str, errors: &mut Errors) -> Vec<String> {
+    let Value::Array(items) = value else {
+        errors.at(path, "use an array of origins like \"https://example.com\"");
+        return Vec::new();
+    };
+    let mut origins = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let item_path = format!("{path}[{index}]");
+        match item.as_str() {
+            Some("*") => errors.at(&item_path, "\"*\" is not allowed: list each origin"),
+            Some(origin) if valid_origin(origin) => origins.push(origin.to_ascii_lowercase()),
+            _ => errors.at(
+                &item_path,
+                "use an origin like \"https://example.com\" or \"http://localhost:8787\": no path, query or trailing slash",
+            ),
+        }
+    }
+    origins
+}
+
+fn spam(value: &Value, path: &str, fields: &[(String, Field)], errors: &mut Errors) -> Spam {
+    let Value::Object(object) = value else {
+        errors.at(
+            path,
+            "use an object with honeypot, min_fill_ms or turnstile_site_key",
+        );
+        return Spam::default();
+    };
+    unknown_keys(object, &SPAM_KEYS, path, errors);
+    let honeypot = object.get("honeypot").and_then(|value| {
+        let name = value.as_str().filter(|name| !name.trim().is_empty());
+        let collides = name.is_some_and(|name| {
+            Field::from_name(name).is_some() || fields.iter().any(|(site, _)| site == name)
+        });
+        if name.is_none() || collides {
+            errors.at(
+                &format!("{path}.honeypot"),
+                "use a non-empty input name that is not a CLOSEM field or mapped",
+            );
+            return None;
+        }
+        name.map(str::to_owned)
+    });
+    let min_fill_ms = object.get("min_fill_ms").and_then(|value| {
+        let ms = value.as_u64().filter(|&ms| ms <= MAX_FILL_MS);
+        if ms.is_none() {
+            errors.at(
+                &format!("{path}.min_fill_ms"),
+                "use a whole number of milliseconds up to 3600000",
+            );
+        }
+        ms
+    });
+    let turnstile_site_key = object.get("turnstile_site_key").and_then(|value| {
+        let key = value.as_str().filter(|key| !key.trim().is_empty());
+        if key.is_none() {
+            errors.at(
+                &format!("{path}.turnstile_site_key"),
+                "use the non-empty site key Cloudflare gave",
+            );
+        }
+        key.map(str::to_owned)
+    });
+    Spam {
+        honeypot,
+        min_fill_ms,
+        turnstile_site_key,
+    }
+}
+
+fn unknown_keys(object: &Map<String, Value>, known: &[&str], path: &str, errors: &mut Errors) {
+    for key in object.keys() {
+        if !known.contains(&key.as_str()) {
+            errors.0.push(error_at(
+                format!("{path}.{key}"),
+                format!("unknown key; expected one of {}", known.join(", ")),
+            ));
+        }
+    }
+}
+
+/// `http(s)://host[:port]` and nothing more, as browsers send in the `Origin` header.
+fn valid_origin(origin: &str) -> bool {
+    let Some(rest) = strip_scheme(origin) else {
+        return false;
+    };
+    valid_authority(rest)
+}
+
+/// An absolute http(s) URL whose authority is a plain host: userinfo could disguise the target.
+fn valid_redirect(url: &str) -> bool {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some(rest) = strip_scheme(url) else {
+        return false;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    rest.get(..end).is_some_and(valid_authority)
+}
+
+fn strip_scheme(url: &str) -> Option<&str> {
+    ["https://", "http://"].into_iter().find_map(|scheme| {
+        let head = url.get(..scheme.len())?;
+        head.eq_ignore_ascii_case(scheme)
+            .then(|| &url[scheme.len()..])
+    })
+}
+
+fn valid_authority(authority: &str) -> bool {
+    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let Some((address, after)) = bracketed.split_once(']') else {
+            return false;
+        };
+        let ipv6 = !address.is_empty()
+            && address
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        if !ipv6 {
+            return false;
+        }
+        match after {
+            "" => return true,
+            _ => match after.strip_prefix(':') {
+                Some(port) => ("ipv6", Some(port)),
+                None => return false,
+            },
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    let port_ok = port.is_none_or(|port| {
+        (1..=5).contains(&port.len())
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port
+                .parse::<u32>()
+                .is_ok_and(|port| (1..=65_535).contains(&port))
+    });
+    host_ok && port_ok
+}

@@ -1,0 +1,163 @@
+//! CLOSEM's field names, every documented alias, and the request modes.
+
+/// A field CLOSEM accepts, whichever documented alias names it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Field {
+    Mode,
+    Upsert,
+    Phone,
+    Email,
+    FullName,
+    FirstName,
+    LastName,
+    Notes,
+    Address,
+    City,
+    State,
+    Zip,
+    Tags,
+    ContactLists,
+    SequenceId,
+    ContactEmails,
+    ContactPhones,
+    AppointmentNote,
+    AppointmentTimestamp,
+    Auth,
+    M,
+}
+
+impl Field {
+    /// Every field, in the order CLOSEM's reference introduces them.
+    pub const ALL: [Field; 21] = [
+        Field::Mode,
+        Field::Upsert,
+        Field::Phone,
+        Field::Email,
+        Field::FullName,
+        Field::FirstName,
+        Field::LastName,
+        Field::Notes,
+        Field::Address,
+        Field::City,
+        Field::State,
+        Field::Zip,
+        Field::Tags,
+        Field::ContactLists,
+        Field::SequenceId,
+        Field::ContactEmails,
+        Field::ContactPhones,
+        Field::AppointmentNote,
+        Field::AppointmentTimestamp,
+        Field::Auth,
+        Field::M,
+    ];
+
+    /// The first name the reference gives, which is what the edge forwards.
+    pub fn canonical(self) -> &'static str {
+        self.aliases()[0]
+    }
+
+    /// Every documented name for the field, canonical name first.
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Field::Mode => &["mode"],
+            Field::Upsert => &["upsert"],
+            Field::Phone => &["phone", "phonenumber", "number", "phone_number"],
+            Field::Email => &["email", "mail", "emailaddress", "email_address"],
+            Field::FullName => &["fullname", "name", "full_name"],
+            Field::FirstName => &["firstname", "first", "first_name"],
+            Field::LastName => &["lastname", "last", "last_name"],
+            Field::Notes => &["notes", "note"],
+            Field::Address => &["address", "street"],
+            Field::City => &["city"],
+            Field::State => &["state"],
+            Field::Zip => &["zip", "zip_code", "zipcode"],
+            Field::Tags => &["tags", "tag"],
+            Field::ContactLists => &[
+                "contactlists",
+                "contactlist",
+                "contact_lists",
+                "contact_list",
+            ],
+            Field::SequenceId => &["sequence_id"],
+            Field::ContactEmails => &["contact_emails"],
+            Field::ContactPhones => &["contact_phones"],
+            Field::AppointmentNote => &["appointment_note"],
+            Field::AppointmentTimestamp => &["appointment_timestamp"],
+            Field::Auth => &["auth"],
+            Field::M => &["m"],
+        }
+    }
+
+    /// Looks a form input name up among all aliases; HTML authors capitalise freely.
+    pub fn from_name(name: &str) -> Option<Field> {
+        let name = name.trim();
+        Field::ALL.into_iter().find(|field| {
+            field
+                .aliases()
+                .iter()
+                .any(|alias| alias.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// Control fields decide what CLOSEM does (mode, targets, credentials), so only the
+    /// server-side profile may set them, never a visitor.
+    pub fn is_control(self) -> bool {
+        matches!(
+            self,
+            Field::Mode
+                | Field::Upsert
+                | Field::Tags
+                | Field::ContactLists
+                | Field::SequenceId
+                | Field::ContactEmails
+                | Field::ContactPhones
+                | Field::Auth
+                | Field::M
+        )
+    }
+
+    /// List fields take comma-separated values, and repeated inputs add up instead of conflicting.
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            Field::Tags | Field::ContactLists | Field::ContactEmails | Field::ContactPhones
+        )
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What a request asks CLOSEM to do.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Mode {
+    AddContact,
+    RunSequence,
+    ScheduleAppointment,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [
+        Mode::AddContact,
+        Mode::RunSequence,
+        Mode::ScheduleAppointment,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::AddContact => "addcontact",
+            Mode::RunSequence => "runsequence",
+            Mode::ScheduleAppointment => "scheduleappointment",
+        }
+    }
+
+    /// Trimmed and ASCII case-insensitive, like field names.
+    pub fn parse(value: &str) -> Option<Mode> {
+        let value = value.trim();
+        Mode::ALL
+            .into_iter()
+            .find(|mode| mode.as_str().eq_ignore_ascii_case(value))
+    }
+}

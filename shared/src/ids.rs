@@ -1,0 +1,148 @@
+//! Numeric CLOSEM ids (tags, contact lists, sequences) and comma-separated lists of them.
+
+use core::fmt;
+
+use crate::issue::IssueKind;
+
+/// Caps a list so one field cannot fan a request out to thousands of targets.
+pub const MAX_LIST_ITEMS: usize = 100;
+
+/// A numeric CLOSEM id; leading zeros are dropped.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct Id(u64);
+
+impl Id {
+    /// ASCII digits only, after trimming; anything else (signs, spaces inside, overflow) is `format`.
+    pub fn parse(value: &str) -> Result<Id, IssueKind> {
+        let value = value.trim();
+        if value.is_empty() || !value.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(IssueKind::Format);
+        }
+        value.parse().map(Id).map_err(|_| IssueKind::Format)
+    }
+
+    /// Exactly one id: CLOSEM runs one sequence per request, so `42,57` is `multiple`.
+    /// Blank input (or only commas) is `Ok(None)`: empty values count as absent.
+    pub fn parse_single(value: &str) -> Result<Option<Id>, IssueKind> {
+        let mut items = value
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty());
+        let Some(first) = items.next() else {
+            return Ok(None);
+        };
+        let id = Id::parse(first)?;
+        match items.next() {
+            None => Ok(Some(id)),
+            // A bad second item says more about the input than the count does.
+            Some(second) => Id::parse(second).and(Err(IssueKind::Multiple)),
+        }
+    }
+
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl From<u64> for Id {
+    fn from(id: u64) -> Id {
+        Id(id)
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// A de-duplicated list of ids in first-seen order, at most [`MAX_LIST_ITEMS`] long.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
+pub struct IdList(Vec<Id>);
+
+impl IdList {
+    /// One comma-separated value, e.g. `42, 57,,42` -> `42,57`.
+    pub fn parse(value: &str) -> Result<IdList, IssueKind> {
+        IdList::parse_all([value])
+    }
+
+    /// Several values of one field, e.g. repeated `tags` inputs, concatenated.
+    pub fn parse_all<'v>(values: impl IntoIterator<Item = &'v str>) -> Result<IdList, IssueKind> {
+        let mut list = IdList::default();
+        let mut format = false;
+        for value in values {
+            for item in value
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+            {
+                match Id::parse(item) {
+                    Ok(id) => list.push(id)?,
+                    Err(_) => format = true,
+                }
+            }
+        }
+        if format {
+            return Err(IssueKind::Format);
+        }
+        Ok(list)
+    }
+
+    /// Builds a list from ids, de-duplicating; `too_long` past [`MAX_LIST_ITEMS`].
+    pub fn from_ids(ids: impl IntoIterator<Item = Id>) -> Result<IdList, IssueKind> {
+        let mut list = IdList::default();
+        for id in ids {
+            list.push(id)?;
+        }
+        Ok(list)
+    }
+
+    fn push(&mut self, id: Id) -> Result<(), IssueKind> {
+        if !self.0.contains(&id) {
+            if self.0.len() == MAX_LIST_ITEMS {
+                return Err(IssueKind::TooLong);
+            }
+            self.0.push(id);
+        }
+        Ok(())
+    }
+
+    pub fn ids(&self) -> &[Id] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The wire form: ids joined by `,` with no spaces.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        for (index, id) in self.0.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            push_decimal(&mut out, id.0);
+        }
+        out
+    }
+}
+
+/// Decimal digits without `format!`, which would pull formatting machinery into the widget.
+pub(crate) fn push_decimal(out: &mut String, mut number: u64) {
+    let mut buffer = [0u8; 20];
+    let mut start = buffer.len();
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            break;
+        }
+    }
+    out.extend(buffer[start..].iter().map(|&digit| char::from(digit)));
+}

@@ -1,0 +1,38 @@
+//! The CLOSEM model shared by the browser widget and the edge Worker: fields and their
+//! documented aliases, per-mode rules, normalisation, issues and their messages, and the
+//! server-side form profiles. Pure: no I/O, no clock, no platform; every input ends in a
+//! typed value or a list of issues, never a panic.
+
+mod context;
+mod email;
+mod encode;
+mod field;
+mod ids;
+mod issue;
+mod parse;
+mod phone;
+mod profile;
+mod submission;
+mod timestamp;
+mod value;
+
+#[cfg(feature = "config")]
+mod config;
+
+#[cfg(feature = "config")]
+pub use config::ConfigError;
+pub use context::Context;
+pub use email::Email;
+pub use field::{Field, Mode};
+pub use ids::{Id, IdList, MAX_LIST_ITEMS};
+pub use issue::{message, Issue, IssueKind};
+pub use parse::{parse, parse_for_mode};
+pub use phone::Phone;
+pub use profile::{Accepted, Forms, Profile, Spam, Unmapped};
+pub use submission::{
+    AddContact, Contact, Name, RunSequence, ScheduleAppointment, Submission, Targets,
+};
+pub use timestamp::{
+    days_from_civil, local_as_utc, resolve_timestamp, LocalDateTime, TimeInput, MAX_UNIX,
+};
+pub use value::{check_value, MAX_LONG_TEXT, MAX_TEXT};

@@ -1,0 +1,140 @@
+//! Checking one field's value at a time: shared by whole-submission parsing and the widget's
+//! as-you-leave-the-field validation, so both give the same answer.
+
+use crate::context::Context;
+use crate::email::Email;
+use crate::field::{Field, Mode};
+use crate::ids::{push_decimal, Id, IdList, MAX_LIST_ITEMS};
+use crate::issue::IssueKind;
+use crate::phone::Phone;
+use crate::timestamp::resolve_timestamp;
+
+/// Most text fields: names, address parts.
+pub const MAX_TEXT: usize = 256;
+/// Notes and appointment notes are free text.
+pub const MAX_LONG_TEXT: usize = 2000;
+
+/// Checks one value of `field` and returns it normalised as CLOSEM would receive it.
+/// A blank value is `Ok("")`: whether a field may be empty is the form's decision, not the value's.
+pub fn check_value(field: Field, value: &str, ctx: &Context) -> Result<String, IssueKind> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    match field {
+        Field::Mode => Mode::parse(value)
+            .map(|mode| mode.as_str().to_owned())
+            .ok_or(IssueKind::Unknown),
+        Field::Upsert => {
+            parse_bool(value).map(|flag| if flag { "true" } else { "false" }.to_owned())
+        }
+        Field::Phone => Phone::parse(value).map(|phone| phone.as_str().to_owned()),
+        Field::Email => Email::parse(value).map(|email| email.as_str().to_owned()),
+        Field::Tags | Field::ContactLists => IdList::parse(value).map(|ids| ids.encode()),
+        Field::SequenceId => match Id::parse_single(value)? {
+            Some(id) => Ok(decimal(id.get())),
+            None => Ok(String::new()),
+        },
+        Field::ContactEmails => {
+            let emails = list([value], Email::parse)?;
+            Ok(join(emails.iter().map(Email::as_str)))
+        }
+        Field::ContactPhones => {
+            let phones = list([value], Phone::parse)?;
+            Ok(join(phones.iter().map(Phone::as_str)))
+        }
+        Field::AppointmentTimestamp => resolve_timestamp(value, ctx).map(signed_decimal),
+        Field::FullName
+        | Field::FirstName
+        | Field::LastName
+        | Field::Notes
+        | Field::Address
+        | Field::City
+        | Field::State
+        | Field::Zip
+        | Field::AppointmentNote
+        | Field::Auth
+        | Field::M => text(field, value),
+    }
+}
+
+/// Trimmed free text within the field's length cap, counted in characters as people see them.
+pub(crate) fn text(field: Field, value: &str) -> Result<String, IssueKind> {
+    let value = value.trim();
+    let limit = match field {
+        Field::Notes | Field::AppointmentNote => MAX_LONG_TEXT,
+        _ => MAX_TEXT,
+    };
+    if value.chars().nth(limit).is_some() {
+        return Err(IssueKind::TooLong);
+    }
+    Ok(value.to_owned())
+}
+
+/// HTML checkboxes send `on`; people and tools send the rest.
+pub(crate) fn parse_bool(value: &str) -> Result<bool, IssueKind> {
+    const TRUE: [&str; 4] = ["true", "1", "yes", "on"];
+    const FALSE: [&str; 4] = ["false", "0", "no", "off"];
+    let value = value.trim();
+    if TRUE.iter().any(|word| word.eq_ignore_ascii_case(value)) {
+        Ok(true)
+    } else if FALSE.iter().any(|word| word.eq_ignore_ascii_case(value)) {
+        Ok(false)
+    } else {
+        Err(IssueKind::Format)
+    }
+}
+
+/// Comma-separated values across repeated inputs: each item checked, duplicates dropped in
+/// first-seen order, at most [`MAX_LIST_ITEMS`].
+pub(crate) fn list<'v, T: PartialEq>(
+    values: impl IntoIterator<Item = &'v str>,
+    parse: impl Fn(&str) -> Result<T, IssueKind>,
+) -> Result<Vec<T>, IssueKind> {
+    let mut items = Vec::new();
+    let mut format = false;
+    for value in values {
+        for item in value
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+        {
+            match parse(item) {
+                Ok(item) if items.contains(&item) => {}
+                Ok(_) if items.len() == MAX_LIST_ITEMS => return Err(IssueKind::TooLong),
+                Ok(item) => items.push(item),
+                Err(_) => format = true,
+            }
+        }
+    }
+    if format {
+        return Err(IssueKind::Format);
+    }
+    Ok(items)
+}
+
+pub(crate) fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for (index, item) in items.enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out
+}
+
+pub(crate) fn decimal(number: u64) -> String {
+    let mut out = String::new();
+    push_decimal(&mut out, number);
+    out
+}
+
+pub(crate) fn signed_decimal(number: i64) -> String {
+    let mut out = String::new();
+    if number < 0 {
+        out.push('-');
+    }
+    push_decimal(&mut out, number.unsigned_abs());
+    out
+}

@@ -1,0 +1,39 @@
+//! The crate's integration tests, one binary with a module per area.
+
+mod fields;
+mod parse;
+#[cfg(feature = "config")]
+mod profile;
+mod props;
+mod reference;
+mod values;
+
+use closem_shared::{Context, Issue, Submission};
+
+/// 2020-09-13T12:26:40Z: before the reference's `04/01/2022 12:30 PM` example.
+pub const NOW: i64 = 1_600_000_000;
+
+pub fn ctx() -> Context<'static> {
+    Context::utc(NOW)
+}
+
+/// One line per outcome: `name=value&...` for a submission, `! code code` for issues.
+pub fn render(result: &Result<Submission, Vec<Issue>>) -> String {
+    match result {
+        Ok(submission) => render_fields(&submission.encode()),
+        Err(issues) => render_issues(issues),
+    }
+}
+
+pub fn render_fields(fields: &[(&str, String)]) -> String {
+    let pairs: Vec<String> = fields
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    pairs.join("&")
+}
+
+pub fn render_issues(issues: &[Issue]) -> String {
+    let codes: Vec<String> = issues.iter().map(Issue::code).collect();
+    format!("! {}", codes.join(" "))
+}

@@ -1,0 +1,21 @@
+//! The CLOSEM sandbox: a local HTTP emulator of the documented CLOSEM API (reference rev 1.22)
+//! that records what it receives and can be ordered to fail.
+//!
+//! It implements the reference straight from the docs, independently of `closem-shared`, so that
+//! tests of the edge cross-check our reading of the docs rather than repeat it.
+//!
+//! - `POST /?m=api&auth=KEY`: the API, multipart or urlencoded; 200 `{"status":"success","id",
+//!   "mode"}`, or `{"status":"error","errors":[..]}` with 400, 401, 403, 413, 415 or 422.
+//! - `GET|DELETE /_sandbox/requests` (`?accepted=1`), `GET|POST|DELETE /_sandbox/faults`,
+//!   `GET /_sandbox/` (HTML inbox), `GET /_sandbox/health`.
+
+mod calendar;
+mod handle;
+mod inbox;
+mod rules;
+mod server;
+mod store;
+
+pub use handle::{spawn, SandboxHandle};
+pub use server::{router, serve, BODY_LIMIT};
+pub use store::{Faults, RecordedRequest};

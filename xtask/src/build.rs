@@ -1,0 +1,111 @@
+//! `cargo xtask build-widget` / `build-edge`: the two wasm artefacts, built with the local tools
+//! that `setup` installed (nothing is downloaded at build time).
+
+use std::fs;
+use std::path::PathBuf;
+
+use crate::process::{cmd, npm_bin, root, step, which, Outcome};
+
+/// Features the Rust wasm32 target enables by default; wasm-opt must accept the same.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// Runs after the wasm-bindgen glue inside closem.js: starts the widget, and on any failure (no
+/// WebAssembly, a CSP without 'wasm-unsafe-eval', a network error) leaves every form to post natively.
+const LOADER: &str = r#"
+;(function(){try{wasm_bindgen().catch(function(e){console.warn("closem: widget unavailable, forms post natively",e)})}catch(e){console.warn("closem: widget unavailable, forms post natively",e)}})();
+"#;
+
+/// Builds `widget/pkg/closem.js` (glue + loader, minified) and `widget/pkg/closem_bg.wasm`.
+pub fn widget() -> Outcome<PathBuf> {
+    let out_dir = root().join("widget").join("pkg");
+    step(
+        "build widget (wasm32, release)",
+        cmd("cargo").args([
+            "build",
+            "--package",
+            "closem-widget",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--release",
+        ]),
+    )?;
+    let wasm = root()
+        .join("target")
+        .join("wasm32-unknown-unknown")
+        .join("release")
+        .join("closem_widget.wasm");
+    // no-modules: the embed is a classic `<script defer>`, and this target finds its wasm next to
+    // the script through document.currentScript.
+    step(
+        "wasm-bindgen widget (no-modules)",
+        cmd("wasm-bindgen")
+            .args([
+                "--target",
+                "no-modules",
+                "--no-typescript",
+                "--out-name",
+                "closem",
+            ])
+            .arg("--out-dir")
+            .arg(&out_dir)
+            .arg(&wasm),
+    )?;
+    let bg = out_dir.join("closem_bg.wasm");
+    step(
+        "wasm-opt -Oz widget",
+        cmd(&tool("wasm-opt")?)
+            .arg("-Oz")
+            .args(WASM_FEATURES)
+            .arg(&bg)
+            .arg("-o")
+            .arg(&bg),
+    )?;
+    let glue_path = out_dir.join("closem.js");
+    let mut glue =
+        fs::read_to_string(&glue_path).map_err(|error| format!("{glue_path:?}: {error}"))?;
+    glue.push_str(LOADER);
+    let unminified = out_dir.join("closem.full.js");
+    fs::write(&unminified, glue).map_err(|error| format!("{unminified:?}: {error}"))?;
+    step(
+        "esbuild --minify closem.js",
+        cmd(&tool("esbuild")?)
+            .arg(&unminified)
+            .args(["--minify", "--target=es2019", "--log-level=warning"])
+            .arg(format!("--outfile={}", glue_path.display())),
+    )?;
+    fs::remove_file(&unminified).map_err(|error| format!("{unminified:?}: {error}"))?;
+    Ok(out_dir)
+}
+
+/// Builds the Worker into `edge/build/worker` with worker-build, pointed at local binaries.
+pub fn edge() -> Outcome {
+    let wasm_bindgen =
+        which("wasm-bindgen").ok_or("wasm-bindgen is missing: run `cargo xtask setup`")?;
+    step(
+        "build edge worker (worker-build --release)",
+        cmd("worker-build")
+            .arg("--release")
+            .current_dir(root().join("edge"))
+            .env("WASM_BINDGEN_BIN", wasm_bindgen)
+            .env("WASM_OPT_BIN", tool("wasm-opt")?)
+            .env("ESBUILD_BIN", tool("esbuild")?),
+    )
+}
+
+fn tool(name: &str) -> Outcome<String> {
+    let path = npm_bin().join(name);
+    if path.is_file() {
+        Ok(path.to_string_lossy().into_owned())
+    } else {
+        Err(format!(
+            "{name} is missing from node_modules/.bin: run `cargo xtask setup`"
+        ))
+    }
+}

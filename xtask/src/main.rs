@@ -1,0 +1,43 @@
+//! `cargo xtask <verb>`: the project's automation (toolchain setup, builds, every test tier, the demo).
+
+mod build;
+mod process;
+mod run;
+mod setup;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <verb>
+
+verbs:
+  setup         install what the project needs on this machine (skips what is there)
+  build-widget  build the browser widget (closem.js + wasm) into widget/pkg
+  build-edge    build the Cloudflare Worker into edge/build
+  test          set up, build, then run every test tier (lint, shared, integration, browser)
+  run           set up, build, start the CLOSEM sandbox and the worker in workerd; Ctrl-C stops all";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let verb = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    let outcome = match verb {
+        "setup" => setup::run(),
+        "build-widget" => build::widget().map(|_| ()),
+        "build-edge" => build::edge(),
+        "test" => test::run(rest),
+        "run" => run::run(rest),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown verb `{other}`\n\n{USAGE}")),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! `cargo xtask test [tier...]`: sets the machine up, builds both wasm artefacts, then runs every test
+//! tier and prints one summary line per tier and a closing `N passed, N failed` line.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use crate::process::{cmd, root, Outcome};
+use crate::{build, setup};
+
+struct Tier {
+    name: &'static str,
+    what: &'static str,
+    commands: fn() -> Vec<Command>,
+}
+
+const TIERS: &[Tier] = &[
+    Tier {
+        name: "lint",
+        what: "cargo fmt --check and clippy -D warnings",
+        commands: lint,
+    },
+    Tier {
+        name: "shared",
+        what: "closem-shared unit, table and property tests",
+        commands: shared,
+    },
+    Tier {
+        name: "integration",
+        what: "CLOSEM sandbox and the built worker in workerd",
+        commands: integration,
+    },
+    Tier {
+        name: "browser",
+        what: "widget wasm-bindgen-tests in headless Chromium",
+        commands: browser,
+    },
+];
+
+#[derive(Default)]
+struct Counts {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+pub fn run(args: &[String]) -> Outcome {
+    for wanted in args {
+        if !TIERS.iter().any(|tier| tier.name == wanted) {
+            let names: Vec<&str> = TIERS.iter().map(|tier| tier.name).collect();
+            return Err(format!(
+                "unknown tier `{wanted}`; tiers: {}",
+                names.join(", ")
+            ));
+        }
+    }
+    setup::run()?;
+    build::widget()?;
+    build::edge()?;
+
+    let selected = TIERS
+        .iter()
+        .filter(|tier| args.is_empty() || args.iter().any(|wanted| wanted == tier.name));
+    let mut summaries = Vec::new();
+    let mut total = Counts::default();
+    let mut any_failed = false;
+    for tier in selected {
+        println!("\n==> tier {}: {}", tier.name, tier.what);
+        let started = Instant::now();
+        let mut counts = Counts::default();
+        let mut ok = true;
+        for mut command in (tier.commands)() {
+            ok &= run_counting(&mut command, &mut counts)?;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        any_failed |= !ok || counts.failed > 0;
+        summaries.push(format!(
+            "{:<12} {:>4} passed, {:>3} failed, {:>3} ignored  {:>6.1} s  {}",
+            tier.name,
+            counts.passed,
+            counts.failed,
+            counts.ignored,
+            seconds,
+            if ok { "ok" } else { "FAILED" }
+        ));
+        total.passed += counts.passed;
+        total.failed += counts.failed;
+        total.ignored += counts.ignored;
+    }
+    println!("\n==> summary");
+    for line in &summaries {
+        println!("{line}");
+    }
+    println!("{} passed, {} failed", total.passed, total.failed);
+    if any_failed {
+        Err("some tests failed".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Runs a command, echoing its stdout, adding up every `test result:` line; true when it exits 0.
+fn run_counting(command: &mut Command, counts: &mut Counts) -> Outcome<bool> {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("cannot start {:?}: {error}", command.get_program()))?;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(rest) = line.trim().strip_prefix("test result: ") {
+                counts.passed += number_before(rest, " passed");
+                counts.failed += number_before(rest, " failed");
+                counts.ignored += number_before(rest, " ignored");
+            }
+        }
+    }
+    let status = child.wait().map_err(|error| error.to_string())?;
+    Ok(status.success())
+}
+
+/// In "ok. 12 passed; 0 failed", the number in front of `label`.
+fn number_before(text: &str, label: &str) -> u64 {
+    let Some(end) = text.find(label) else {
+        return 0;
+    };
+    let start = text[..end]
+        .rfind(|character: char| !character.is_ascii_digit())
+        .map_or(0, |index| index + 1);
+    text[start..end].parse().unwrap_or(0)
+}
+
+fn lint() -> Vec<Command> {
+    let mut fmt = cmd("cargo");
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    let mut clippy = cmd("cargo");
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    vec![fmt, clippy]
+}
+
+fn shared() -> Vec<Command> {
+    let mut test = cmd("cargo");
+    test.args(["test", "--package", "closem-shared", "--all-features"]);
+    vec![test]
+}
+
+fn integration() -> Vec<Command> {
+    let mut test = cmd("cargo");
+    test.args(["test", "--package", "closem-tests"]);
+    vec![test]
+}
+
+fn browser() -> Vec<Command> {
+    let mut test = cmd("cargo");
+    test.args([
+        "test",
+        "--package",
+        "closem-widget",
+        "--target",
+        "wasm32-unknown-unknown",
+    ])
+    .env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        "wasm-bindgen-test-runner",
+    )
+    .env("CHROMEDRIVER", chromedriver())
+    .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+    vec![test]
+}
+
+fn chromedriver() -> String {
+    crate::process::which("chromedriver")
+        .map(|path| path.to_string_lossy().into_owned())
+        .unwrap_or_else(|| {
+            root()
+                .join("chromedriver-missing")
+                .to_string_lossy()
+                .into_owned()
+        })
+}
