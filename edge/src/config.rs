@@ -37,7 +37,10 @@ pub struct Problem {
 
 impl Problem {
     fn new(binding: &str, message: impl Into<String>) -> Problem {
-        Problem { binding: binding.to_string(), message: message.into() }
+        Problem {
+            binding: binding.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -45,7 +48,9 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
     let mut problems = Vec::new();
 
     let api_key = match env.secret("CLOSEM_API_KEY") {
-        Ok(secret) if !secret.to_string().trim().is_empty() => Some(ApiKey(secret.to_string().trim().to_string())),
+        Ok(secret) if !secret.to_string().trim().is_empty() => {
+            Some(ApiKey(secret.to_string().trim().to_string()))
+        }
         _ => {
             problems.push(Problem::new(
                 "CLOSEM_API_KEY",
@@ -55,7 +60,8 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
         }
     };
 
-    let base_text = string_var(env, "CLOSEM_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+    let base_text =
+        string_var(env, "CLOSEM_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
     let base_url = match Url::parse(base_text.trim()) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
             let mut url = url;
@@ -72,38 +78,43 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
         }
     };
 
-    let timezone = string_var(env, "CLOSEM_TIMEZONE").unwrap_or_else(|| DEFAULT_TIMEZONE.to_string());
+    let timezone =
+        string_var(env, "CLOSEM_TIMEZONE").unwrap_or_else(|| DEFAULT_TIMEZONE.to_string());
     let zone = Zone::new(timezone.trim());
     if zone.is_none() {
         problems.push(Problem::new(
             "CLOSEM_TIMEZONE",
-            format!("`{}` is not an IANA timezone name like America/New_York", timezone.chars().take(64).collect::<String>()),
+            format!(
+                "`{}` is not an IANA timezone name like America/New_York",
+                timezone.chars().take(64).collect::<String>()
+            ),
         ));
     }
 
-    let forms = match forms_json(env) {
-        None => Some(Forms::default()),
-        Some(json) => match Forms::from_json_str(&json) {
-            Ok(forms) => Some(forms),
-            Err(errors) => {
-                problems.extend(
-                    errors
-                        .into_iter()
-                        .map(|error| Problem::new(&format!("FORMS.{}", error.path), error.message)),
-                );
-                None
-            }
-        },
-    };
+    let forms =
+        match forms_json(env) {
+            None => Some(Forms::default()),
+            Some(json) => match Forms::from_json_str(&json) {
+                Ok(forms) => Some(forms),
+                Err(errors) => {
+                    problems.extend(errors.into_iter().map(|error| {
+                        Problem::new(&format!("FORMS.{}", error.path), error.message)
+                    }));
+                    None
+                }
+            },
+        };
 
     match (api_key, base_url, zone, forms) {
-        (Some(api_key), Some(base_url), Some(zone), Some(forms)) if problems.is_empty() => Ok(Config {
-            api_key,
-            base_url,
-            timezone: timezone.trim().to_string(),
-            zone,
-            forms,
-        }),
+        (Some(api_key), Some(base_url), Some(zone), Some(forms)) if problems.is_empty() => {
+            Ok(Config {
+                api_key,
+                base_url,
+                timezone: timezone.trim().to_string(),
+                zone,
+                forms,
+            })
+        }
         _ => Err(problems),
     }
 }
@@ -114,7 +125,9 @@ fn binding(env: &Env, name: &str) -> Option<JsValue> {
 }
 
 fn string_var(env: &Env, name: &str) -> Option<String> {
-    binding(env, name)?.as_string().filter(|text| !text.trim().is_empty())
+    binding(env, name)?
+        .as_string()
+        .filter(|text| !text.trim().is_empty())
 }
 
 /// FORMS arrives as an object (wrangler.toml `[vars]`) or as a string of JSON (`.dev.vars`,

@@ -39,7 +39,10 @@ pub fn preflight(origin: Option<&str>, allowed: &[String]) -> worker::Result<Res
     let headers = response.headers();
     apply(headers, Some(origin));
     let _ = headers.set("Access-Control-Allow-Methods", "POST, OPTIONS");
-    let _ = headers.set("Access-Control-Allow-Headers", "Content-Type, Accept, Idempotency-Key");
+    let _ = headers.set(
+        "Access-Control-Allow-Headers",
+        "Content-Type, Accept, Idempotency-Key",
+    );
     let _ = headers.set("Access-Control-Max-Age", "600");
     Ok(response)
 }
@@ -50,20 +53,37 @@ mod tests {
 
     #[test]
     fn only_listed_or_own_origins_may_post() {
-        let allowed = vec!["https://shop.example".to_string(), "https://www.example".to_string()];
+        let allowed = vec![
+            "https://shop.example".to_string(),
+            "https://www.example".to_string(),
+        ];
         let own = "https://forms.example";
         assert!(origin_permitted(None, own, &allowed));
         assert!(origin_permitted(Some(own), own, &allowed));
         assert!(origin_permitted(Some("https://www.example"), own, &allowed));
-        assert!(!origin_permitted(Some("https://evil.example"), own, &allowed));
+        assert!(!origin_permitted(
+            Some("https://evil.example"),
+            own,
+            &allowed
+        ));
         assert!(!origin_permitted(Some("null"), own, &allowed));
-        assert!(!origin_permitted(Some("https://shop.example.evil"), own, &allowed));
+        assert!(!origin_permitted(
+            Some("https://shop.example.evil"),
+            own,
+            &allowed
+        ));
     }
 
     #[test]
     fn echoes_exactly_the_matching_origin() {
-        let allowed = vec!["https://a.example".to_string(), "https://b.example".to_string()];
-        assert_eq!(echoed_origin(Some("https://b.example"), &allowed), Some("https://b.example"));
+        let allowed = vec![
+            "https://a.example".to_string(),
+            "https://b.example".to_string(),
+        ];
+        assert_eq!(
+            echoed_origin(Some("https://b.example"), &allowed),
+            Some("https://b.example")
+        );
         assert_eq!(echoed_origin(Some("https://c.example"), &allowed), None);
         assert_eq!(echoed_origin(None, &allowed), None);
     }

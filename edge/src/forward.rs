@@ -53,7 +53,9 @@ pub fn classify(status: u16) -> Delivery {
     match status {
         200..=299 => Delivery::Delivered { status },
         400..=499 => Delivery::Refused { status },
-        _ => Delivery::Unavailable { cause: Unavailable::Status(status) },
+        _ => Delivery::Unavailable {
+            cause: Unavailable::Status(status),
+        },
     }
 }
 
@@ -61,13 +63,17 @@ pub async fn forward(config: &Config, fields: &[(&'static str, String)]) -> Deli
     let form = FormData::new();
     for (name, value) in fields {
         if form.append(name, value).is_err() {
-            return Delivery::Unavailable { cause: Unavailable::Network };
+            return Delivery::Unavailable {
+                cause: Unavailable::Network,
+            };
         }
     }
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(form.into()));
     let Ok(request) = Request::new_with_init(api_url(config).as_str(), &init) else {
-        return Delivery::Unavailable { cause: Unavailable::Network };
+        return Delivery::Unavailable {
+            cause: Unavailable::Network,
+        };
     };
     let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(UPSTREAM_TIMEOUT_MS));
     match Fetch::Request(request).send_with_signal(&signal).await {
@@ -76,7 +82,11 @@ pub async fn forward(config: &Config, fields: &[(&'static str, String)]) -> Deli
             let _ = response.text().await;
             classify(response.status_code())
         }
-        Err(_) if signal.aborted() => Delivery::Unavailable { cause: Unavailable::Timeout },
-        Err(_) => Delivery::Unavailable { cause: Unavailable::Network },
+        Err(_) if signal.aborted() => Delivery::Unavailable {
+            cause: Unavailable::Timeout,
+        },
+        Err(_) => Delivery::Unavailable {
+            cause: Unavailable::Network,
+        },
     }
 }

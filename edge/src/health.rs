@@ -1,14 +1,33 @@
-//! `GET /health`: version and configuration status, never a secret.
+//! `GET /health`: version and configuration status. It names what is wrong, never a secret's value.
 
-use worker::{Env, Response, Result};
+use worker::{Response, Result};
 
-pub fn handle_health(env: &Env) -> Result<Response> {
-    let key_present = env.secret("CLOSEM_API_KEY").is_ok();
-    let body = serde_json::json!({
-        "ok": key_present,
-        "version": env!("CARGO_PKG_VERSION"),
-        "api_key": if key_present { "set" } else { "missing" },
-    });
-    let status = if key_present { 200 } else { 503 };
-    Ok(Response::from_json(&body)?.with_status(status))
+use crate::config::{Config, Problem};
+
+pub fn handle_health(config: &std::result::Result<Config, Vec<Problem>>) -> Result<Response> {
+    let version = env!("CARGO_PKG_VERSION");
+    let body = match config {
+        Ok(config) => serde_json::json!({
+            "ok": true,
+            "version": version,
+            "api_key": "set",
+            "timezone": config.timezone,
+            "forms": config.forms.iter().map(|(id, profile)| serde_json::json!({
+                "id": id, "mode": profile.mode().as_str(),
+            })).collect::<Vec<_>>(),
+            "problems": [],
+        }),
+        Err(problems) => serde_json::json!({
+            "ok": false,
+            "version": version,
+            "api_key": if problems.iter().any(|problem| problem.binding == "CLOSEM_API_KEY") { "missing" } else { "set" },
+            "problems": problems.iter().map(|problem| serde_json::json!({
+                "binding": problem.binding, "message": problem.message,
+            })).collect::<Vec<_>>(),
+        }),
+    };
+    let status = if config.is_ok() { 200 } else { 503 };
+    let response = Response::from_json(&body)?.with_status(status);
+    response.headers().set("Cache-Control", "no-store")?;
+    Ok(response)
 }

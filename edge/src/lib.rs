@@ -1,15 +1,126 @@
 //! The closem-forms edge: a Cloudflare Worker that keeps the CLOSEM API key secret, owns each form's
 //! profile and forwards validated submissions. This file only wires: read config, route, map errors.
 
-use worker::{event, Context, Env, Request, Response, Result};
-
+mod body;
+mod config;
+mod cors;
+mod forward;
 mod health;
+mod log;
+mod pages;
+mod respond;
+mod submit;
+mod timezone;
+
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+use worker::{event, Context, Env, Method, Request, Response, Result};
+
+use crate::config::{Config, Problem};
+use crate::respond::{respond, Answer, Reply};
+use crate::submit::Incoming;
+
+thread_local! {
+    /// Bindings do not change for the life of an isolate: read and check them once.
+    static CONFIG: OnceCell<Rc<std::result::Result<Config, Vec<Problem>>>> = const { OnceCell::new() };
+}
+
+fn config(env: &Env) -> Rc<std::result::Result<Config, Vec<Problem>>> {
+    CONFIG.with(|cell| {
+        Rc::clone(cell.get_or_init(|| {
+            let loaded = config::load(env);
+            if let Err(problems) = &loaded {
+                // Reported once per isolate; names bindings, never their values.
+                log::event(serde_json::json!({
+                    "event": "config_error",
+                    "problems": problems.iter().map(|problem| format!("{}: {}", problem.binding, problem.message)).collect::<Vec<_>>(),
+                }));
+            }
+            Rc::new(loaded)
+        }))
+    })
+}
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let config = config(&env);
     let path = req.path();
-    match (req.method(), path.as_str()) {
-        (worker::Method::Get, "/health") => health::handle_health(&env),
-        _ => Response::error("not found", 404),
+    let method = req.method();
+    if path == "/health" {
+        return health::handle_health(&config);
     }
+    if path == "/thanks" {
+        let response = Response::from_html(pages::thanks())?;
+        response
+            .headers()
+            .set("Cache-Control", "public, max-age=3600")?;
+        return Ok(response);
+    }
+    let Some(form_id) = path
+        .strip_prefix("/f/")
+        .filter(|id| !id.is_empty() && !id.contains('/'))
+    else {
+        return respond(
+            Answer::NotFound,
+            &Reply {
+                wants_json: wants_json(&req),
+                cors_origin: None,
+                back: None,
+            },
+        );
+    };
+    let incoming = Incoming {
+        form_id,
+        origin: header(&req, "Origin"),
+        own_origin: req
+            .url()
+            .map(|url| url.origin().ascii_serialization())
+            .unwrap_or_default(),
+        wants_json: wants_json(&req),
+        back: header(&req, "Referer").filter(|referer| {
+            referer.len() <= 2048
+                && (referer.starts_with("https://") || referer.starts_with("http://"))
+        }),
+    };
+    let Ok(config) = config.as_ref() else {
+        return respond(
+            Answer::NotConfigured,
+            &Reply {
+                wants_json: incoming.wants_json,
+                cors_origin: None,
+                back: None,
+            },
+        );
+    };
+    match method {
+        Method::Post => submit::handle_submit(req, config, &incoming).await,
+        Method::Options => submit::handle_preflight(config, &incoming),
+        _ => {
+            let allowed = config
+                .forms
+                .get(form_id)
+                .map_or(&[][..], |profile| profile.allowed_origins());
+            let reply = Reply {
+                wants_json: incoming.wants_json,
+                cors_origin: cors::echoed_origin(incoming.origin.as_deref(), allowed),
+                back: None,
+            };
+            let answer = if config.forms.get(form_id).is_some() {
+                Answer::MethodNotAllowed
+            } else {
+                Answer::NotFound
+            };
+            respond(answer, &reply)
+        }
+    }
+}
+
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// The widget asks for JSON; a browser's native form post asks for HTML.
+fn wants_json(req: &Request) -> bool {
+    header(req, "Accept").is_some_and(|accept| accept.contains("application/json"))
 }

@@ -60,7 +60,10 @@ pub fn problems(heading: &str, lines: &[Line], back: Option<&str>) -> String {
     };
     page(
         heading,
-        &format!("<main><h1>{}</h1><ul>{items}</ul>{back}</main>", escape(heading)),
+        &format!(
+            "<main><h1>{}</h1><ul>{items}</ul>{back}</main>",
+            escape(heading)
+        ),
     )
 }
 
@@ -70,10 +73,16 @@ mod tests {
 
     #[test]
     fn escapes_everything_a_visitor_can_type() {
-        assert_eq!(escape("<script>\"x\" & 'y'"), "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;");
+        assert_eq!(
+            escape("<script>\"x\" & 'y'"),
+            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;"
+        );
         let html = problems(
             "Please check the form",
-            &[Line { field: Some("<b>"), message: "phone must look like +1 (555) 444-3333" }],
+            &[Line {
+                field: Some("<b>"),
+                message: "phone must look like +1 (555) 444-3333",
+            }],
             Some("https://site.example/?a=\"><script>"),
         );
         assert!(!html.contains("<b>"));

@@ -16,7 +16,11 @@ pub struct Problem {
 
 impl Problem {
     pub fn form(code: &str, message: &str) -> Problem {
-        Problem { field: None, code: code.to_string(), message: message.to_string() }
+        Problem {
+            field: None,
+            code: code.to_string(),
+            message: message.to_string(),
+        }
     }
 }
 
@@ -24,9 +28,15 @@ impl Problem {
 #[derive(Debug)]
 pub enum Answer {
     /// Accepted and delivered; `redirect` is the profile's allow-listed thank-you URL.
-    Accepted { id: String, redirect: Option<String> },
+    Accepted {
+        id: String,
+        redirect: Option<String>,
+    },
     /// The client's input is wrong: a 4xx listing every problem.
-    Invalid { status: u16, problems: Vec<Problem> },
+    Invalid {
+        status: u16,
+        problems: Vec<Problem>,
+    },
     /// CLOSEM answered 4xx to fields we had accepted: not retryable.
     Refused,
     /// CLOSEM is down, slow or unreachable: retry later.
@@ -68,10 +78,19 @@ pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
                 "the CRM could not be reached: please try again in a minute",
             )],
         ),
-        Answer::NotFound => (404, vec![Problem::form("form.unknown", "there is no form with this id")]),
+        Answer::NotFound => (
+            404,
+            vec![Problem::form(
+                "form.unknown",
+                "there is no form with this id",
+            )],
+        ),
         Answer::MethodNotAllowed => (
             405,
-            vec![Problem::form("method.not_allowed", "send the form with POST")],
+            vec![Problem::form(
+                "method.not_allowed",
+                "send the form with POST",
+            )],
         ),
         Answer::OriginForbidden => (
             403,
@@ -124,7 +143,8 @@ pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
                 } else {
                     "The form could not be sent"
                 };
-                Response::from_html(pages::problems(heading, &lines, reply.back))?.with_status(status)
+                Response::from_html(pages::problems(heading, &lines, reply.back))?
+                    .with_status(status)
             }
         }
     };
@@ -132,7 +152,9 @@ pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
     let headers = response.headers();
     headers.set("Cache-Control", "no-store")?;
     match answer {
-        Answer::Unavailable | Answer::NotConfigured => headers.set("Retry-After", RETRY_AFTER_SECONDS)?,
+        Answer::Unavailable | Answer::NotConfigured => {
+            headers.set("Retry-After", RETRY_AFTER_SECONDS)?
+        }
         Answer::MethodNotAllowed => headers.set("Allow", "POST, OPTIONS")?,
         _ => {}
     }

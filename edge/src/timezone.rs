@@ -36,16 +36,21 @@ impl Zone {
         for key in ["year", "month", "day", "hour", "minute", "second"] {
             set(key, "numeric")?;
         }
-        ZoneFormat::new("en-US", &options).ok().map(|format| Zone { format })
+        ZoneFormat::new("en-US", &options)
+            .ok()
+            .map(|format| Zone { format })
     }
 
     /// The wall clock in this zone at `unix` seconds, read back as if it were UTC.
     fn wall_as_utc(&self, unix: i64) -> Option<i64> {
         let parts = self.format.format_to_parts(unix as f64 * 1000.0);
-        let (mut year, mut month, mut day, mut hour, mut minute, mut second) = (None, None, None, None, None, None);
+        let (mut year, mut month, mut day, mut hour, mut minute, mut second) =
+            (None, None, None, None, None, None);
         for part in parts.iter() {
             let part: js_sys::Object = part.unchecked_into();
-            let kind = js_sys::Reflect::get(&part, &"type".into()).ok()?.as_string()?;
+            let kind = js_sys::Reflect::get(&part, &"type".into())
+                .ok()?
+                .as_string()?;
             let value: i64 = js_sys::Reflect::get(&part, &"value".into())
                 .ok()?
                 .as_string()?

@@ -121,7 +121,9 @@ pub fn encoding(content_type: Option<&str>) -> Result<Encoding, BodyError> {
                 .find(|(key, _)| key.trim().eq_ignore_ascii_case("boundary"))
                 .map(|(_, value)| value.trim().trim_matches('"').to_string())
                 .filter(|boundary| !boundary.is_empty() && boundary.len() <= 70)
-                .ok_or(BodyError::BrokenMultipart("the content type names no boundary"))?;
+                .ok_or(BodyError::BrokenMultipart(
+                    "the content type names no boundary",
+                ))?;
             Ok(Encoding::Multipart { boundary })
         }
         _ => Err(BodyError::UnsupportedContentType(
@@ -162,8 +164,9 @@ fn push_field(
     if name.len() > limits.name_bytes {
         return Err(BodyError::NameTooLong);
     }
-    let name = String::from_utf8(name)
-        .map_err(|error| BodyError::InvalidUtf8(String::from_utf8_lossy(error.as_bytes()).into_owned()))?;
+    let name = String::from_utf8(name).map_err(|error| {
+        BodyError::InvalidUtf8(String::from_utf8_lossy(error.as_bytes()).into_owned())
+    })?;
     if value.len() > limits.value_bytes {
         return Err(BodyError::ValueTooLong(name));
     }

@@ -10,7 +10,8 @@ pub fn parse_multipart(
 ) -> Result<Vec<(String, String)>, BodyError> {
     let delimiter = [b"--", boundary.as_bytes()].concat();
     let next_delimiter = [b"\r\n--", boundary.as_bytes()].concat();
-    let start = find(body, &delimiter).ok_or(BodyError::BrokenMultipart("the boundary never appears"))?;
+    let start =
+        find(body, &delimiter).ok_or(BodyError::BrokenMultipart("the boundary never appears"))?;
     let mut rest = &body[start + delimiter.len()..];
     let mut fields = Vec::new();
     loop {
@@ -19,13 +20,16 @@ pub fn parse_multipart(
         }
         rest = rest
             .strip_prefix(b"\r\n")
-            .ok_or(BodyError::BrokenMultipart("a boundary is not followed by a line break"))?;
-        let header_end =
-            find(rest, b"\r\n\r\n").ok_or(BodyError::BrokenMultipart("a part's headers never end"))?;
+            .ok_or(BodyError::BrokenMultipart(
+                "a boundary is not followed by a line break",
+            ))?;
+        let header_end = find(rest, b"\r\n\r\n")
+            .ok_or(BodyError::BrokenMultipart("a part's headers never end"))?;
         let headers = &rest[..header_end];
         let content_and_rest = &rest[header_end + 4..];
-        let content_end = find(content_and_rest, &next_delimiter)
-            .ok_or(BodyError::BrokenMultipart("the closing boundary is missing"))?;
+        let content_end = find(content_and_rest, &next_delimiter).ok_or(
+            BodyError::BrokenMultipart("the closing boundary is missing"),
+        )?;
         let content = &content_and_rest[..content_end];
         rest = &content_and_rest[content_end + next_delimiter.len()..];
 
@@ -52,12 +56,14 @@ fn disposition(headers: &[u8]) -> Result<Disposition, BodyError> {
             continue;
         }
         let value = &line[colon + 1..];
-        let name = parameter(value, b"name")
-            .ok_or(BodyError::BrokenMultipart("a part has no name"))?;
+        let name =
+            parameter(value, b"name").ok_or(BodyError::BrokenMultipart("a part has no name"))?;
         let is_file = parameter(value, b"filename").is_some();
         return Ok(Disposition { name, is_file });
     }
-    Err(BodyError::BrokenMultipart("a part has no Content-Disposition header"))
+    Err(BodyError::BrokenMultipart(
+        "a part has no Content-Disposition header",
+    ))
 }
 
 /// The value of `key=` or `key="..."` in a header value; `name` does not match inside `filename`.
@@ -109,7 +115,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || needle.len() > haystack.len() {
         return None;
     }
-    haystack.windows(needle.len()).position(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 #[cfg(test)]
@@ -134,7 +142,11 @@ mod tests {
 
     #[test]
     fn reads_fields_like_curl_form_sends_them() {
-        let raw = body(&[&field("mode", "addcontact"), &field("notes", "line 1\r\nline 2"), &field("email", "")]);
+        let raw = body(&[
+            &field("mode", "addcontact"),
+            &field("notes", "line 1\r\nline 2"),
+            &field("email", ""),
+        ]);
         let fields = parse_multipart(&raw, B, &LIMITS).unwrap();
         assert_eq!(
             fields,
@@ -150,29 +162,52 @@ mod tests {
     fn skips_file_parts_and_unescapes_names() {
         let file = "Content-Disposition: form-data; name=\"cv\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF";
         let raw = body(&[file, &field("say%22hi%22", "x")]);
-        assert_eq!(parse_multipart(&raw, B, &LIMITS).unwrap(), vec![("say\"hi\"".to_string(), "x".to_string())]);
+        assert_eq!(
+            parse_multipart(&raw, B, &LIMITS).unwrap(),
+            vec![("say\"hi\"".to_string(), "x".to_string())]
+        );
     }
 
     #[test]
     fn broken_bodies_say_what_is_wrong() {
         let cases: &[(&[u8], &str)] = &[
             (b"no boundary here", "the boundary never appears"),
-            (b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue", "the closing boundary is missing"),
-            (b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nv\r\n--XyZ--", "a part has no name"),
-            (b"--XyZ\r\nContent-Type: text/plain\r\n\r\nv\r\n--XyZ--", "a part has no Content-Disposition header"),
-            (b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"", "a part's headers never end"),
+            (
+                b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue",
+                "the closing boundary is missing",
+            ),
+            (
+                b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nv\r\n--XyZ--",
+                "a part has no name",
+            ),
+            (
+                b"--XyZ\r\nContent-Type: text/plain\r\n\r\nv\r\n--XyZ--",
+                "a part has no Content-Disposition header",
+            ),
+            (
+                b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"",
+                "a part's headers never end",
+            ),
             (b"--XyZjunk", "a boundary is not followed by a line break"),
         ];
         for (raw, reason) in cases {
-            assert_eq!(parse_multipart(raw, B, &LIMITS), Err(BodyError::BrokenMultipart(reason)), "{raw:?}");
+            assert_eq!(
+                parse_multipart(raw, B, &LIMITS),
+                Err(BodyError::BrokenMultipart(reason)),
+                "{raw:?}"
+            );
         }
     }
 
     #[test]
     fn invalid_utf8_value_is_refused_with_its_field() {
-        let mut raw = format!("--{B}\r\nContent-Disposition: form-data; name=\"notes\"\r\n\r\n").into_bytes();
+        let mut raw =
+            format!("--{B}\r\nContent-Disposition: form-data; name=\"notes\"\r\n\r\n").into_bytes();
         raw.extend_from_slice(&[0xff, 0xfe]);
         raw.extend_from_slice(format!("\r\n--{B}--").as_bytes());
-        assert_eq!(parse_multipart(&raw, B, &LIMITS), Err(BodyError::InvalidUtf8("notes".into())));
+        assert_eq!(
+            parse_multipart(&raw, B, &LIMITS),
+            Err(BodyError::InvalidUtf8("notes".into()))
+        );
     }
 }

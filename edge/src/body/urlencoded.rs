@@ -52,13 +52,19 @@ mod tests {
 
     fn check(body: &str, expected: &[(&str, &str)]) {
         let fields = parse_urlencoded(body.as_bytes(), &LIMITS).unwrap();
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
         assert_eq!(fields, expected, "body {body:?}");
     }
 
     #[test]
     fn decodes_like_a_browser_form() {
-        check("email=a%40b.co&name=John+Doe", &[("email", "a@b.co"), ("name", "John Doe")]);
+        check(
+            "email=a%40b.co&name=John+Doe",
+            &[("email", "a@b.co"), ("name", "John Doe")],
+        );
         check("tags=1&tags=2&&", &[("tags", "1"), ("tags", "2")]);
         check("flag&empty=", &[("flag", ""), ("empty", "")]);
         check("bad=%zz%4", &[("bad", "%zz%4")]);
@@ -73,8 +79,14 @@ mod tests {
 
     #[test]
     fn caps_field_count_and_value_length() {
-        let many = (0..=LIMITS.fields).map(|i| format!("f{i}=x")).collect::<Vec<_>>().join("&");
-        assert_eq!(parse_urlencoded(many.as_bytes(), &LIMITS).unwrap_err(), BodyError::TooManyFields);
+        let many = (0..=LIMITS.fields)
+            .map(|i| format!("f{i}=x"))
+            .collect::<Vec<_>>()
+            .join("&");
+        assert_eq!(
+            parse_urlencoded(many.as_bytes(), &LIMITS).unwrap_err(),
+            BodyError::TooManyFields
+        );
         let long = format!("notes={}", "x".repeat(LIMITS.value_bytes + 1));
         assert_eq!(
             parse_urlencoded(long.as_bytes(), &LIMITS).unwrap_err(),
