@@ -19,6 +19,14 @@ pub struct WorkerdOptions {
     pub forms: serde_json::Value,
 }
 
+/// How the process is launched: a fixed port for the demo (tests take a free one), and whether to
+/// echo the log to stderr as it arrives (the demo shows it; tests keep it for assertions).
+#[derive(Default, Clone, Copy)]
+pub struct Launch {
+    pub port: Option<u16>,
+    pub echo: bool,
+}
+
 pub struct Workerd {
     port: u16,
     log: Arc<Mutex<String>>,
@@ -36,6 +44,10 @@ impl Workerd {
     /// Starts wrangler dev and waits until `GET /health` answers (any status). Panics with the
     /// captured log when the worker does not come up: a test cannot go on without it.
     pub fn start(options: WorkerdOptions) -> Workerd {
+        Workerd::start_with(options, Launch::default())
+    }
+
+    pub fn start_with(options: WorkerdOptions, launch: Launch) -> Workerd {
         let root = workspace_root();
         let shim = root.join("edge/build/worker/shim.mjs");
         assert!(
@@ -43,7 +55,7 @@ impl Workerd {
             "{} is missing: build the worker first with `cargo xtask build-edge`",
             shim.display()
         );
-        let port = http::free_port();
+        let port = launch.port.unwrap_or_else(http::free_port);
         let inspector_port = http::free_port();
         let dir = root
             .join("target/closem-tests")
@@ -59,7 +71,7 @@ impl Workerd {
                 "CLOSEM_TIMEZONE": options.timezone,
                 "FORMS": options.forms,
             },
-            "assets": { "directory": root.join("www"), "binding": "ASSETS" },
+            "assets": { "directory": assemble_site(&root, &dir), "binding": "ASSETS" },
         });
         let config_path = dir.join("wrangler.json");
         std::fs::write(&config_path, config.to_string()).expect("write wrangler.json");
@@ -105,8 +117,8 @@ impl Workerd {
         let mut child = ChildGuard::spawn(&mut command).expect("start wrangler dev");
         let log = Arc::new(Mutex::new(String::new()));
         let (stdout, stderr) = child.take_output();
-        capture(stdout, Arc::clone(&log));
-        capture(stderr, Arc::clone(&log));
+        capture(stdout, Arc::clone(&log), launch.echo);
+        capture(stderr, Arc::clone(&log), launch.echo);
 
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
@@ -142,10 +154,38 @@ impl Workerd {
     }
 }
 
-fn capture(stream: Option<impl Read + Send + 'static>, log: Arc<Mutex<String>>) {
+/// The static files the worker serves: www/ plus the built widget (closem.js and its wasm) when
+/// it exists, copied into the instance directory so www/ stays free of build output.
+fn assemble_site(root: &Path, dir: &Path) -> PathBuf {
+    let site = dir.join("site");
+    let _ = std::fs::remove_dir_all(&site);
+    copy_tree(&root.join("www"), &site);
+    copy_tree(&root.join("widget/pkg"), &site);
+    site
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the site directory");
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a site file");
+        }
+    }
+}
+
+fn capture(stream: Option<impl Read + Send + 'static>, log: Arc<Mutex<String>>, echo: bool) {
     let Some(stream) = stream else { return };
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if echo {
+                eprintln!("  [workerd] {line}");
+            }
             if let Ok(mut text) = log.lock() {
                 text.push_str(&line);
                 text.push('\n');

@@ -2,7 +2,8 @@
 //! that `setup` installed (nothing is downloaded at build time).
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use crate::process::{cmd, npm_bin, root, step, which, Outcome};
 
@@ -22,9 +23,32 @@ const LOADER: &str = r#"
 ;(function(){try{wasm_bindgen().catch(function(e){console.warn("closem: widget unavailable, forms post natively",e)})}catch(e){console.warn("closem: widget unavailable, forms post natively",e)}})();
 "#;
 
+/// Sources of each artefact: when none is newer than the output, the build is skipped, so a second
+/// `cargo xtask run` starts in seconds.
+const WIDGET_INPUTS: &[&str] = &[
+    "Cargo.lock",
+    "Cargo.toml",
+    "shared",
+    "widget/src",
+    "widget/Cargo.toml",
+    "xtask/src",
+];
+const EDGE_INPUTS: &[&str] = &[
+    "Cargo.lock",
+    "Cargo.toml",
+    "shared",
+    "edge/src",
+    "edge/Cargo.toml",
+    "xtask/src",
+];
+
 /// Builds `widget/pkg/closem.js` (glue + loader, minified) and `widget/pkg/closem_bg.wasm`.
 pub fn widget() -> Outcome<PathBuf> {
     let out_dir = root().join("widget").join("pkg");
+    if is_fresh(&out_dir.join("closem.js"), WIDGET_INPUTS) {
+        println!("    widget: up to date");
+        return Ok(out_dir);
+    }
     step(
         "build widget (wasm32, release)",
         cmd("cargo").args([
@@ -86,6 +110,10 @@ pub fn widget() -> Outcome<PathBuf> {
 
 /// Builds the Worker into `edge/build/worker` with worker-build, pointed at local binaries.
 pub fn edge() -> Outcome {
+    if is_fresh(&root().join("edge/build/index_bg.wasm"), EDGE_INPUTS) {
+        println!("    edge: up to date");
+        return Ok(());
+    }
     let wasm_bindgen =
         which("wasm-bindgen").ok_or("wasm-bindgen is missing: run `cargo xtask setup`")?;
     step(
@@ -96,6 +124,19 @@ pub fn edge() -> Outcome {
             .env("WASM_BINDGEN_BIN", wasm_bindgen)
             .env("WASM_OPT_BIN", tool("wasm-opt")?)
             .env("ESBUILD_BIN", tool("esbuild")?),
+    )?;
+    // worker-build keeps the wasm name section (about 100 KB) for stack traces; the edge never
+    // panics on input by design, so rewrite the module without it.
+    let wasm = root().join("edge/build/index_bg.wasm");
+    step(
+        "strip names from the edge wasm",
+        cmd(&tool("wasm-opt")?)
+            .args(WASM_FEATURES)
+            .arg("--enable-exception-handling")
+            .args(["--strip-debug", "--strip-producers"])
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&wasm),
     )
 }
 
@@ -108,4 +149,34 @@ fn tool(name: &str) -> Outcome<String> {
             "{name} is missing from node_modules/.bin: run `cargo xtask setup`"
         ))
     }
+}
+
+/// True when `output` exists and is newer than every file under `inputs` (paths from the root).
+fn is_fresh(output: &Path, inputs: &[&str]) -> bool {
+    let Some(built) = modified(output) else {
+        return false;
+    };
+    inputs
+        .iter()
+        .all(|input| newest(&root().join(input)).is_some_and(|newest| newest <= built))
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    fs::metadata(path)
+        .and_then(|metadata| metadata.modified())
+        .ok()
+}
+
+/// The newest modification time of a file, or of any file below a directory.
+fn newest(path: &Path) -> Option<SystemTime> {
+    let own = modified(path)?;
+    if !path.is_dir() {
+        return Some(own);
+    }
+    let entries = fs::read_dir(path).ok()?;
+    entries
+        .flatten()
+        .filter_map(|entry| newest(&entry.path()))
+        .chain(std::iter::once(own))
+        .max()
 }

@@ -12,9 +12,11 @@ const USAGE: &str = "usage: cargo xtask <verb>
 
 verbs:
   setup         install what the project needs on this machine (skips what is there)
+  build         build-widget then build-edge (what `wrangler deploy` runs)
   build-widget  build the browser widget (closem.js + wasm) into widget/pkg
   build-edge    build the Cloudflare Worker into edge/build
-  test          set up, build, then run every test tier (lint, shared, integration, browser)
+  test [tier]   set up, build, then run every test tier (lint, unit, integration, browser)
+  wrangler ...  run the project's wrangler (with Node 22) in edge/, e.g. `wrangler deploy`
   run           set up, build, start the CLOSEM sandbox and the worker in workerd; Ctrl-C stops all";
 
 fn main() -> ExitCode {
@@ -23,10 +25,19 @@ fn main() -> ExitCode {
     let rest = &args[args.len().min(1)..];
     let outcome = match verb {
         "setup" => setup::run(),
+        "build" => build::widget().and_then(|_| build::edge()),
         "build-widget" => build::widget().map(|_| ()),
         "build-edge" => build::edge(),
         "test" => test::run(rest),
         "run" => run::run(rest),
+        "wrangler" => setup::run().and_then(|()| {
+            process::step(
+                "wrangler",
+                process::cmd("wrangler")
+                    .args(rest)
+                    .current_dir(process::root().join("edge")),
+            )
+        }),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

@@ -21,9 +21,9 @@ const TIERS: &[Tier] = &[
         commands: lint,
     },
     Tier {
-        name: "shared",
-        what: "closem-shared unit, table and property tests",
-        commands: shared,
+        name: "unit",
+        what: "closem-shared tables and property tests, edge decisions, natively",
+        commands: unit,
     },
     Tier {
         name: "integration",
@@ -146,10 +146,12 @@ fn lint() -> Vec<Command> {
     vec![fmt, clippy]
 }
 
-fn shared() -> Vec<Command> {
-    let mut test = cmd("cargo");
-    test.args(["test", "--package", "closem-shared", "--all-features"]);
-    vec![test]
+fn unit() -> Vec<Command> {
+    let mut shared = cmd("cargo");
+    shared.args(["test", "--package", "closem-shared", "--all-features"]);
+    let mut edge = cmd("cargo");
+    edge.args(["test", "--package", "closem-edge"]);
+    vec![shared, edge]
 }
 
 fn integration() -> Vec<Command> {

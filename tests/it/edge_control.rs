@@ -1,0 +1,168 @@
+//! Control fields come only from the profile: a visitor who sends `mode`, `upsert`, tags, any
+//! contact-list alias, a sequence, contact targets or credentials changes nothing that is forwarded,
+//! and a strict profile refuses them with a `.control` issue.
+
+use crate::edge_support::{assert_fields, shared, unique_email};
+
+/// Every control field name a visitor might inject, with a value CLOSEM would act on.
+const CONTROL: &[(&str, &str)] = &[
+    ("mode", "runsequence"),
+    ("upsert", "false"),
+    ("tags", "1,2"),
+    ("tag", "3"),
+    ("contactlists", "4"),
+    ("contactlist", "5"),
+    ("contact_lists", "6"),
+    ("contact_list", "7"),
+    ("sequence_id", "8"),
+    ("contact_emails", "victim@example.org"),
+    ("contact_phones", "+15550009999"),
+    ("auth", "stolen-key"),
+    ("m", "admin"),
+    // Names are matched without regard to case, as HTML authors write them.
+    ("MODE", "scheduleappointment"),
+    ("Tags", "9"),
+];
+
+/// For each mode: the visitor fields of a valid submission, and what CLOSEM must receive for them.
+type Case = (
+    &'static str,
+    fn(&str) -> Vec<(&'static str, String)>,
+    fn(&str) -> Vec<(&'static str, String)>,
+);
+
+const CASES: &[Case] = &[
+    (
+        "contact",
+        |email| vec![("email", email.to_string()), ("phone", "5554443333".into())],
+        |email| {
+            vec![
+                ("mode", "addcontact".into()),
+                ("upsert", "true".into()),
+                ("phone", "+15554443333".into()),
+                ("email", email.to_string()),
+                ("tags", "42,57".into()),
+                ("contactlists", "18,32".into()),
+                ("sequence_id", "99".into()),
+            ]
+        },
+    ),
+    (
+        "plain",
+        |email| vec![("email", email.to_string())],
+        |email| vec![("mode", "addcontact".into()), ("email", email.to_string())],
+    ),
+    (
+        "sequence",
+        |email| vec![("email", email.to_string())],
+        |email| {
+            vec![
+                ("mode", "runsequence".into()),
+                ("sequence_id", "55".into()),
+                ("contact_emails", email.to_string()),
+            ]
+        },
+    ),
+    (
+        "appointment",
+        |email| {
+            vec![
+                ("email", email.to_string()),
+                ("appointment_note", "Demo".into()),
+                ("appointment_timestamp", "1932827400".into()),
+            ]
+        },
+        |email| {
+            vec![
+                ("mode", "scheduleappointment".into()),
+                ("appointment_note", "Demo".into()),
+                ("appointment_timestamp", "1932827400".into()),
+                ("contact_emails", email.to_string()),
+            ]
+        },
+    ),
+];
+
+fn check(form: &str, visitor: &[(&str, String)], injected: &[(&str, &str)], expected: &[(&str, String)], email: &str) {
+    let edge = shared();
+    let mut fields: Vec<(&str, &str)> = visitor
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    fields.extend_from_slice(injected);
+    edge.post(form, &fields).assert_delivered();
+    let expected: Vec<(&str, &str)> = expected
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    assert_fields(&edge.forwarded(email), &expected);
+}
+
+#[test]
+fn each_injected_control_field_is_ignored_in_every_mode() {
+    for (form, visitor, expected) in CASES {
+        for &control in CONTROL {
+            let email = unique_email("control");
+            check(form, &visitor(&email), &[control], &expected(&email), &email);
+        }
+    }
+}
+
+#[test]
+fn all_control_fields_at_once_are_ignored_in_every_mode() {
+    for (form, visitor, expected) in CASES {
+        let email = unique_email("controls");
+        check(form, &visitor(&email), CONTROL, &expected(&email), &email);
+    }
+}
+
+#[test]
+fn a_visitor_names_only_themselves_as_the_sequence_target() {
+    let edge = shared();
+    let email = unique_email("self");
+    let second = unique_email("second");
+    edge.post("sequence", &[("email", &format!("{email},{second}"))])
+        .assert_issues(422, &["email.format"]);
+    edge.post("sequence", &[("email", &email), ("mail", &second)])
+        .assert_issues(422, &["email.conflict"]);
+    edge.post("sequence", &[("phone", "5554443333,7778889999")])
+        .assert_issues(422, &["phone.format"]);
+    edge.post("sequence", &[("contact_emails", &second)])
+        .assert_issues(422, &["email.contact"]);
+    edge.assert_not_forwarded(&email);
+    edge.assert_not_forwarded(&second);
+}
+
+#[test]
+fn strict_profile_refuses_each_control_field_with_a_control_issue() {
+    let edge = shared();
+    for &(name, value) in CONTROL {
+        let email = unique_email("strict");
+        let reply = edge.post("strict", &[("email", &email), (name, value)]);
+        reply.assert_issues(422, &[&format!("{name}.control")]);
+        assert_eq!(reply.json()["issues"][0]["field"], name);
+        edge.assert_not_forwarded(&email);
+    }
+    // Without them the same form goes through.
+    let email = unique_email("strict");
+    edge.post("strict", &[("email", &email)]).assert_delivered();
+    assert_fields(
+        &edge.forwarded(&email),
+        &[("mode", "addcontact"), ("email", &email)],
+    );
+}
+
+#[test]
+fn strict_profile_lists_every_control_field_sent() {
+    let edge = shared();
+    let email = unique_email("strictall");
+    let reply = edge.post(
+        "strict",
+        &[("email", &email), ("tags", "1"), ("sequence_id", "2"), ("m", "api")],
+    );
+    reply.assert_issues(
+        422,
+        &["tags.control", "sequence_id.control", "m.control"],
+    );
+    edge.assert_not_forwarded(&email);
+}

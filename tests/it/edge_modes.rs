@@ -1,0 +1,239 @@
+//! Each CLOSEM mode end to end: a valid form posted to `/f/{id}` reaches the sandbox with exactly the
+//! canonical fields its profile implies, with the key, and the client gets `{ok, id, issues}`.
+
+use crate::edge_support::{assert_fields, shared, unique_email, value_of, Encoding};
+
+#[test]
+fn addcontact_profile_forwards_exactly_the_canonical_fields_in_both_encodings() {
+    let edge = shared();
+    for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
+        let email = unique_email("addcontact");
+        let reply = edge.post_as(
+            "contact",
+            &[
+                ("email", &email),
+                ("phone", "+1 (555) 444-3333"),
+                ("fullname", "Jane Doe"),
+                ("notes", "call after 5"),
+                ("address", "1 Main St"),
+                ("city", "Springfield"),
+                ("state", "IL"),
+                ("zip", "62701"),
+            ],
+            encoding,
+        );
+        reply.assert_delivered();
+        assert_fields(
+            &edge.forwarded(&email),
+            &[
+                ("mode", "addcontact"),
+                ("upsert", "true"),
+                ("phone", "+15554443333"),
+                ("email", &email),
+                ("fullname", "Jane Doe"),
+                ("notes", "call after 5"),
+                ("address", "1 Main St"),
+                ("city", "Springfield"),
+                ("state", "IL"),
+                ("zip", "62701"),
+                ("tags", "42,57"),
+                ("contactlists", "18,32"),
+                ("sequence_id", "99"),
+            ],
+        );
+    }
+}
+
+#[test]
+fn forwarded_requests_are_multipart_with_the_key_in_the_query() {
+    let edge = shared();
+    let email = unique_email("wire");
+    edge.post("plain", &[("email", &email)]).assert_delivered();
+    let records = edge.records_with(&email);
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(records[0]["auth_matched"], true);
+    let content_type = records[0]["content_type"].as_str().unwrap_or_default();
+    assert!(
+        content_type.starts_with("multipart/form-data"),
+        "{content_type}"
+    );
+}
+
+#[test]
+fn plain_addcontact_profile_adds_nothing_of_its_own() {
+    let edge = shared();
+    let email = unique_email("plain");
+    edge.post(
+        "plain",
+        &[("email", &email), ("firstname", "Jane"), ("lastname", "Doe")],
+    )
+    .assert_delivered();
+    assert_fields(
+        &edge.forwarded(&email),
+        &[
+            ("mode", "addcontact"),
+            ("email", &email),
+            ("firstname", "Jane"),
+            ("lastname", "Doe"),
+        ],
+    );
+}
+
+#[test]
+fn full_name_wins_over_first_and_last() {
+    let edge = shared();
+    let email = unique_email("fullname");
+    edge.post(
+        "plain",
+        &[
+            ("email", &email),
+            ("first", "Janet"),
+            ("last", "Roe"),
+            ("name", "Jane Doe"),
+        ],
+    )
+    .assert_delivered();
+    assert_fields(
+        &edge.forwarded(&email),
+        &[
+            ("mode", "addcontact"),
+            ("email", &email),
+            ("fullname", "Jane Doe"),
+        ],
+    );
+}
+
+#[test]
+fn runsequence_profile_targets_the_visitor_only() {
+    let edge = shared();
+    for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
+        let email = unique_email("sequence");
+        edge.post_as(
+            "sequence",
+            &[("email", &email), ("phone", "1-555-444-3333")],
+            encoding,
+        )
+        .assert_delivered();
+        assert_fields(
+            &edge.forwarded(&email),
+            &[
+                ("mode", "runsequence"),
+                ("sequence_id", "55"),
+                ("contact_emails", &email),
+                ("contact_phones", "+15554443333"),
+            ],
+        );
+    }
+}
+
+#[test]
+fn runsequence_with_a_phone_only_targets_that_phone() {
+    let edge = shared();
+    // The phone is the only marker here: make it unique through the email-free record's digits.
+    let reply = edge.post("sequence", &[("phone", "+1 (555) 010-4242")]);
+    reply.assert_delivered();
+    let fields = edge.forwarded("+15550104242");
+    assert_fields(
+        &fields,
+        &[
+            ("mode", "runsequence"),
+            ("sequence_id", "55"),
+            ("contact_phones", "+15550104242"),
+        ],
+    );
+}
+
+#[test]
+fn scheduleappointment_profile_forwards_note_time_and_the_visitor() {
+    let edge = shared();
+    for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
+        let email = unique_email("appointment");
+        edge.post_as(
+            "appointment",
+            &[
+                ("email", &email),
+                ("appointment_note", "Demo call"),
+                ("appointment_timestamp", "1932827400"),
+            ],
+            encoding,
+        )
+        .assert_delivered();
+        assert_fields(
+            &edge.forwarded(&email),
+            &[
+                ("mode", "scheduleappointment"),
+                ("appointment_note", "Demo call"),
+                ("appointment_timestamp", "1932827400"),
+                ("contact_emails", &email),
+            ],
+        );
+    }
+}
+
+#[test]
+fn appointment_note_fixed_by_the_profile_wins_over_the_visitors() {
+    let edge = shared();
+    let email = unique_email("seminar");
+    edge.post(
+        "seminar",
+        &[
+            ("email", &email),
+            ("phone", "5554443333"),
+            ("appointment_note", "my own note"),
+            ("appointment_timestamp", "1932827400"),
+        ],
+    )
+    .assert_delivered();
+    assert_fields(
+        &edge.forwarded(&email),
+        &[
+            ("mode", "scheduleappointment"),
+            ("appointment_note", "Virtual Training Seminar"),
+            ("appointment_timestamp", "1932827400"),
+            ("contact_emails", &email),
+            ("contact_phones", "+15554443333"),
+        ],
+    );
+}
+
+/// `check(local time string, UNIX seconds CLOSEM must receive)` in the worker's CLOSEM_TIMEZONE,
+/// America/New_York: UTC-5 in winter, UTC-4 in summer.
+#[test]
+fn appointment_strings_are_read_in_the_company_timezone() {
+    let edge = shared();
+    let check = |local: &str, expected: &str| {
+        let email = unique_email("timezone");
+        edge.post(
+            "appointment",
+            &[
+                ("email", &email),
+                ("appointment_note", "Demo call"),
+                ("appointment_timestamp", local),
+            ],
+        )
+        .assert_delivered();
+        let fields = edge.forwarded(&email);
+        assert_eq!(
+            value_of(&fields, "appointment_timestamp"),
+            expected,
+            "{local}"
+        );
+    };
+    // 2030-12-01 14:00 UTC.
+    check("12/01/2030 09:00 AM", "1922364000");
+    check("12/01/30 09:00 am", "1922364000");
+    // 2030-07-01 13:00 UTC: daylight saving time.
+    check("07/01/2030 09:00 AM", "1909141200");
+    // 2031-04-01 16:30 UTC.
+    check("04/01/2031 12:30 PM", "1932827400");
+}
+
+#[test]
+fn each_success_has_its_own_submission_id() {
+    let edge = shared();
+    let first = edge.post("plain", &[("email", &unique_email("id"))]);
+    let second = edge.post("plain", &[("email", &unique_email("id"))]);
+    first.assert_delivered();
+    second.assert_delivered();
+    assert_ne!(first.json()["id"], second.json()["id"]);
+}

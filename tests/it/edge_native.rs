@@ -1,0 +1,119 @@
+//! Native form posts (no JavaScript, no `Accept: application/json`): a 303 to the profile's redirect
+//! or to the hosted thank-you page, or an HTML page listing every problem, escaped.
+
+use crate::edge_support::{client, shared, unique_email, Reply};
+
+fn assert_html(reply: &Reply) {
+    let content_type = reply.header("content-type").unwrap_or_default();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(reply.body.starts_with("<!doctype html>"), "{}", reply.body);
+}
+
+#[test]
+fn native_success_redirects_to_the_profiles_redirect() {
+    let edge = shared();
+    let email = unique_email("native");
+    let reply = edge.post_native("contact", &[("email", &email)]);
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    assert_eq!(
+        reply.header("location"),
+        Some("https://www.example.com/thanks?from=closem")
+    );
+    edge.forwarded(&email);
+}
+
+#[test]
+fn native_success_without_a_redirect_goes_to_the_hosted_thanks_page() {
+    let edge = shared();
+    let email = unique_email("thanks");
+    let reply = edge.post_native("plain", &[("email", &email)]);
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    assert_eq!(reply.header("location"), Some("/thanks"));
+    edge.forwarded(&email);
+
+    let thanks = edge.send(client().get(edge.url("/thanks")));
+    assert_eq!(thanks.status, 200);
+    assert_html(&thanks);
+    assert!(thanks.body.contains("Thank you"), "{}", thanks.body);
+}
+
+#[test]
+fn native_bad_input_gets_a_422_page_listing_every_problem() {
+    let edge = shared();
+    let email = unique_email("nativebad");
+    let reply = edge.post_native(
+        "plain",
+        &[("phone", "12345"), ("email", "not-an-email"), ("fullname", &email)],
+    );
+    assert_eq!(reply.status, 422);
+    assert!(reply.header("location").is_none());
+    assert_html(&reply);
+    assert!(
+        reply
+            .body
+            .contains("<li><code>phone</code>: phone must look like +1 (555) 444-3333</li>"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply
+            .body
+            .contains("<li><code>email</code>: enter an email address like name@example.com</li>"),
+        "{}",
+        reply.body
+    );
+    edge.assert_not_forwarded(&email);
+}
+
+#[test]
+fn native_problem_page_escapes_what_the_visitor_controls() {
+    let edge = shared();
+    let referer = "https://www.example.com/form?a=1&b=\"><script>alert(1)</script>";
+    let reply = edge.send(
+        client()
+            .post(edge.url("/f/plain"))
+            .header("Referer", referer)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("email=not-an-email"),
+    );
+    assert_eq!(reply.status, 422);
+    assert_html(&reply);
+    assert!(!reply.body.contains("<script>"), "{}", reply.body);
+    assert!(
+        reply.body.contains(
+            "href=\"https://www.example.com/form?a=1&amp;b=&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""
+        ),
+        "{}",
+        reply.body
+    );
+
+    // A field name is echoed when its value is not UTF-8.
+    let reply = edge.send(
+        client()
+            .post(edge.url("/f/plain"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("%3Cimg%20src%3Dx%20onerror%3D%22alert(1)%22%3E=%FF"),
+    );
+    assert_eq!(reply.status, 400);
+    assert_html(&reply);
+    assert!(!reply.body.contains("<img"), "{}", reply.body);
+    assert!(
+        reply
+            .body
+            .contains("<code>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</code>"),
+        "{}",
+        reply.body
+    );
+}
+
+#[test]
+fn native_errors_other_than_validation_are_html_pages_too() {
+    let edge = shared();
+    let unknown = edge.send(client().post(edge.url("/f/no-such-form")).form(&[("email", "a@b.co")]));
+    assert_eq!(unknown.status, 404);
+    assert_html(&unknown);
+
+    let get = edge.send(client().get(edge.url("/f/contact")));
+    assert_eq!(get.status, 405);
+    assert_html(&get);
+}

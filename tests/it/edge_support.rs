@@ -1,0 +1,292 @@
+//! Shared fixtures for the edge tests: one sandbox and one workerd started once per test binary and
+//! shared by every test (each finds its own records by a unique marker), a second pair reserved for
+//! fault orders (serialised by a lock), and helpers that send forms and read what CLOSEM received.
+//!
+//! Every answer read through [`Edge::send`] is checked for the API key in its headers and body.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use closem_tests::sandbox::{spawn, SandboxHandle};
+use closem_tests::workerd::{workspace_root, Workerd, WorkerdOptions};
+use reqwest::blocking::{multipart, Client, RequestBuilder};
+use serde_json::{json, Value};
+
+/// The API key every sandbox answers to; distinctive so that a leak is unmistakable.
+pub const KEY: &str = "edge-it-key-3c9f61d2a7";
+/// The company timezone of the shared worker: strings like `12/01/2030 09:00 AM` are read in it.
+pub const TIMEZONE: &str = "America/New_York";
+
+/// A sandbox and a worker forwarding to it.
+pub struct Edge {
+    pub sandbox: SandboxHandle,
+    pub worker: Workerd,
+}
+
+/// The FORMS profiles in tests/fixtures/forms.json.
+pub fn forms() -> Value {
+    let path = workspace_root().join("tests/fixtures/forms.json");
+    let text = std::fs::read_to_string(&path).expect("read tests/fixtures/forms.json");
+    serde_json::from_str(&text).expect("tests/fixtures/forms.json is JSON")
+}
+
+/// The pair most tests share. Never given fault orders: parallel tests would see them.
+pub fn shared() -> &'static Edge {
+    static SHARED: OnceLock<Edge> = OnceLock::new();
+    SHARED.get_or_init(|| Edge::start(forms()))
+}
+
+/// The pair for tests that order faults, held for the caller alone; faults are cleared on entry.
+pub fn faulty() -> (MutexGuard<'static, ()>, &'static Edge) {
+    static FAULTY: OnceLock<Edge> = OnceLock::new();
+    static LOCK: Mutex<()> = Mutex::new(());
+    let guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let edge = FAULTY.get_or_init(|| Edge::start(forms()));
+    edge.clear_faults();
+    (guard, edge)
+}
+
+pub fn client() -> &'static Client {
+    static CLIENT: OnceLock<Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("reqwest client")
+    })
+}
+
+/// A marker no other test uses: `tag-N@example.com`, an email address that CLOSEM accepts.
+pub fn unique_email(tag: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("{tag}-{}@example.com", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// How a test encodes a form body.
+#[derive(Clone, Copy, Debug)]
+pub enum Encoding {
+    /// `application/x-www-form-urlencoded`, as a browser's native post sends it.
+    UrlEncoded,
+    /// `multipart/form-data`, as `curl --form` and `FormData` send it.
+    Multipart,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(name)
+            .map(|value| value.to_str().expect("an ASCII header"))
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
+    }
+
+    /// The `code` of every issue, in order.
+    pub fn codes(&self) -> Vec<String> {
+        self.json()["issues"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no issues array: {}", self.body))
+            .iter()
+            .map(|issue| issue["code"].as_str().expect("a code").to_string())
+            .collect()
+    }
+
+    /// Asserts a JSON success: 200, `ok`, an id and no issues.
+    pub fn assert_delivered(&self) {
+        assert_eq!(self.status, 200, "{}", self.body);
+        let body = self.json();
+        assert_eq!(body["ok"], true, "{body}");
+        assert!(
+            body["id"].as_str().is_some_and(|id| !id.is_empty()),
+            "{body}"
+        );
+        assert_eq!(body["issues"], json!([]), "{body}");
+    }
+
+    /// Asserts a JSON refusal with this status and exactly these issue codes, each with a message.
+    pub fn assert_issues(&self, status: u16, codes: &[&str]) {
+        assert_eq!(self.status, status, "{}", self.body);
+        let body = self.json();
+        assert_eq!(body["ok"], false, "{body}");
+        assert_eq!(self.codes(), codes, "{body}");
+        for issue in body["issues"].as_array().into_iter().flatten() {
+            assert!(
+                issue["message"].as_str().is_some_and(|text| !text.is_empty()),
+                "{issue}"
+            );
+        }
+    }
+}
+
+impl Edge {
+    /// A fresh sandbox answering to [`KEY`] and a worker forwarding to it with these profiles.
+    pub fn start(forms: Value) -> Edge {
+        let sandbox = spawn(KEY);
+        let worker = Workerd::start(WorkerdOptions {
+            api_key: Some(KEY.to_string()),
+            base_url: format!("{}/", sandbox.url()),
+            timezone: TIMEZONE.to_string(),
+            forms,
+        });
+        Edge { sandbox, worker }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.worker.url())
+    }
+
+    /// Sends a request to the worker and reads the answer, which must not carry the key.
+    pub fn send(&self, request: RequestBuilder) -> Reply {
+        send(request)
+    }
+
+    /// Posts `fields` to `/f/{form_id}` asking for JSON, as the widget does.
+    pub fn post(&self, form_id: &str, fields: &[(&str, &str)]) -> Reply {
+        self.post_as(form_id, fields, Encoding::UrlEncoded)
+    }
+
+    pub fn post_as(&self, form_id: &str, fields: &[(&str, &str)], encoding: Encoding) -> Reply {
+        let request = client()
+            .post(self.url(&format!("/f/{form_id}")))
+            .header("Accept", "application/json");
+        self.send(encode(request, fields, encoding))
+    }
+
+    /// Posts like a browser without JavaScript: no JSON in Accept, redirects not followed.
+    pub fn post_native(&self, form_id: &str, fields: &[(&str, &str)]) -> Reply {
+        let request = client()
+            .post(self.url(&format!("/f/{form_id}")))
+            .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+        self.send(encode(request, fields, Encoding::UrlEncoded))
+    }
+
+    /// Every request the sandbox recorded with `marker` in any field value.
+    pub fn records_with(&self, marker: &str) -> Vec<Value> {
+        let all: Vec<Value> = client()
+            .get(format!("{}/_sandbox/requests", self.sandbox.url()))
+            .send()
+            .and_then(|response| response.error_for_status())
+            .and_then(|response| response.json())
+            .expect("the sandbox lists its requests");
+        all.into_iter()
+            .filter(|record| {
+                fields_of(record)
+                    .iter()
+                    .any(|(_, value)| value.contains(marker))
+            })
+            .collect()
+    }
+
+    /// The fields of the one request CLOSEM received carrying `marker`, which it must have
+    /// accepted with the right key and without undocumented fields.
+    pub fn forwarded(&self, marker: &str) -> Vec<(String, String)> {
+        let records = self.records_with(marker);
+        assert_eq!(records.len(), 1, "one request with {marker}: {records:#?}");
+        let record = &records[0];
+        assert_eq!(record["auth_matched"], true, "{record}");
+        assert_eq!(record["accepted"], true, "{record}");
+        assert_eq!(record["unknown_fields"], json!([]), "{record}");
+        fields_of(record)
+    }
+
+    /// Asserts that nothing carrying `marker` reached CLOSEM.
+    pub fn assert_not_forwarded(&self, marker: &str) {
+        let records = self.records_with(marker);
+        assert!(records.is_empty(), "{marker} reached CLOSEM: {records:#?}");
+    }
+
+    pub fn order_faults(&self, order: Value) {
+        let response = client()
+            .post(format!("{}/_sandbox/faults", self.sandbox.url()))
+            .json(&order)
+            .send()
+            .expect("the sandbox answers");
+        assert_eq!(response.status().as_u16(), 200, "fault order {order}");
+    }
+
+    pub fn clear_faults(&self) {
+        let response = client()
+            .delete(format!("{}/_sandbox/faults", self.sandbox.url()))
+            .send()
+            .expect("the sandbox answers");
+        assert_eq!(response.status().as_u16(), 200);
+    }
+
+    /// Asserts that the worker's captured log does not hold the key.
+    pub fn assert_log_clean(&self) {
+        assert_log_clean(&self.worker);
+    }
+}
+
+pub fn assert_log_clean(worker: &Workerd) {
+    let log = worker.log();
+    assert!(!log.contains(KEY), "the worker's log shows the key:\n{log}");
+}
+
+/// Sends a request and reads the answer, which must not carry the key.
+pub fn send(request: RequestBuilder) -> Reply {
+    let response = request.send().expect("the worker answers");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().expect("a readable body");
+    for (name, value) in &headers {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        assert!(!value.contains(KEY), "header {name} carries the key");
+    }
+    assert!(!body.contains(KEY), "the body carries the key: {body}");
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub fn encode(request: RequestBuilder, fields: &[(&str, &str)], encoding: Encoding) -> RequestBuilder {
+    match encoding {
+        Encoding::UrlEncoded => request.form(fields),
+        Encoding::Multipart => request.multipart(fields.iter().fold(
+            multipart::Form::new(),
+            |form, (name, value)| form.text(name.to_string(), value.to_string()),
+        )),
+    }
+}
+
+/// A sandbox record's `fields` as pairs.
+pub fn fields_of(record: &Value) -> Vec<(String, String)> {
+    serde_json::from_value(record["fields"].clone()).expect("fields as [name, value] pairs")
+}
+
+/// Asserts the forwarded fields are exactly `expected`, in any order.
+pub fn assert_fields(actual: &[(String, String)], expected: &[(&str, &str)]) {
+    let mut actual: Vec<(&str, &str)> = actual
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let mut expected = expected.to_vec();
+    actual.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(actual, expected);
+}
+
+/// The forwarded value of `name`, which must appear exactly once.
+pub fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    let values: Vec<&str> = fields
+        .iter()
+        .filter(|(field, _)| field == name)
+        .map(|(_, value)| value.as_str())
+        .collect();
+    assert_eq!(values.len(), 1, "{name} once in {fields:?}");
+    values[0]
+}
