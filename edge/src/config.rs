@@ -3,7 +3,7 @@
 
 use closem_shared::Forms;
 use wasm_bindgen::JsValue;
-use worker::{Env, Url};
+use worker::Env;
 
 use crate::timezone::Zone;
 
@@ -12,8 +12,8 @@ pub const DEFAULT_TIMEZONE: &str = "UTC";
 
 pub struct Config {
     pub api_key: ApiKey,
-    /// CLOSEM's base URL without the `m`/`auth` query, which forward.rs adds.
-    pub base_url: Url,
+    /// CLOSEM's base URL without query or fragment; forward.rs adds `?m=api&auth=`.
+    pub base_url: String,
     pub timezone: String,
     pub zone: Zone,
     pub forms: Forms,
@@ -62,14 +62,9 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
 
     let base_text =
         string_var(env, "CLOSEM_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-    let base_url = match Url::parse(base_text.trim()) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
-            let mut url = url;
-            url.set_query(None);
-            url.set_fragment(None);
-            Some(url)
-        }
-        _ => {
+    let base_url = match base_url(&base_text) {
+        Some(url) => Some(url),
+        None => {
             problems.push(Problem::new(
                 "CLOSEM_BASE_URL",
                 format!("must be an http(s) URL like {DEFAULT_BASE_URL}"),
@@ -138,4 +133,54 @@ fn forms_json(env: &Env) -> Option<String> {
         return Some(text);
     }
     js_sys::JSON::stringify(&value).ok()?.as_string()
+}
+
+/// Checks CLOSEM_BASE_URL without a URL parser (the `url` crate's IDNA tables would double the
+/// worker's size): `http(s)://host[:port][/path]`, with any query or fragment dropped.
+pub fn base_url(text: &str) -> Option<String> {
+    let text = text.trim();
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))?;
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = &rest[..host_end];
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !host_ok {
+        return None;
+    }
+    let end = text.find(['?', '#']).unwrap_or(text.len());
+    let mut url = text[..end].to_string();
+    if host_end == rest.len() || rest[host_end..].starts_with(['?', '#']) {
+        url.push('/');
+    }
+    Some(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base_url;
+
+    #[test]
+    fn base_urls_are_checked_and_cleaned() {
+        let cases = [
+            ("https://app.closem.ai/", Some("https://app.closem.ai/")),
+            ("https://app.closem.ai", Some("https://app.closem.ai/")),
+            (" http://127.0.0.1:8790/ ", Some("http://127.0.0.1:8790/")),
+            (
+                "https://app.closem.ai/?m=api&auth=x",
+                Some("https://app.closem.ai/"),
+            ),
+            ("https://host/api/v1", Some("https://host/api/v1")),
+            ("ftp://host/", None),
+            ("https:///path", None),
+            ("https://bad host/", None),
+            ("app.closem.ai", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(base_url(input).as_deref(), expected, "{input}");
+        }
+    }
 }

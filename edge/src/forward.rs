@@ -4,7 +4,7 @@
 //! Errors from the runtime's fetch can quote the request URL, which holds the key; they are never
 //! passed on or logged, only classified.
 
-use worker::{AbortSignal, Fetch, FormData, Method, Request, RequestInit, Url};
+use worker::{AbortSignal, Fetch, FormData, Method, Request, RequestInit};
 
 use crate::config::Config;
 
@@ -39,12 +39,24 @@ impl Unavailable {
     }
 }
 
-/// The request URL: the base URL with `m=api` and the key as `auth`, properly encoded.
-pub fn api_url(config: &Config) -> Url {
-    let mut url = config.base_url.clone();
-    url.query_pairs_mut()
-        .append_pair("m", "api")
-        .append_pair("auth", config.api_key.expose());
+/// The request URL: the base URL with `m=api` and the key as `auth`, percent-encoded.
+pub fn api_url(config: &Config) -> String {
+    api_url_for(&config.base_url, config.api_key.expose())
+}
+
+fn api_url_for(base_url: &str, key: &str) -> String {
+    let mut url = String::with_capacity(base_url.len() + key.len() + 16);
+    url.push_str(base_url);
+    url.push_str("?m=api&auth=");
+    for byte in key.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            url.push(byte as char);
+        } else {
+            url.push('%');
+            url.push(char::from(b"0123456789ABCDEF"[usize::from(byte >> 4)]));
+            url.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 15)]));
+        }
+    }
     url
 }
 
@@ -70,7 +82,7 @@ pub async fn forward(config: &Config, fields: &[(&'static str, String)]) -> Deli
     }
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(form.into()));
-    let Ok(request) = Request::new_with_init(api_url(config).as_str(), &init) else {
+    let Ok(request) = Request::new_with_init(&api_url(config), &init) else {
         return Delivery::Unavailable {
             cause: Unavailable::Network,
         };
@@ -88,5 +100,41 @@ pub async fn forward(config: &Config, fields: &[(&'static str, String)]) -> Deli
         Err(_) => Delivery::Unavailable {
             cause: Unavailable::Network,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{api_url_for, classify, Delivery, Unavailable};
+
+    #[test]
+    fn the_key_is_percent_encoded_into_the_query() {
+        assert_eq!(
+            api_url_for("https://app.closem.ai/", "abc123"),
+            "https://app.closem.ai/?m=api&auth=abc123"
+        );
+        assert_eq!(
+            api_url_for("http://127.0.0.1:9/", "a b&c=d/é"),
+            "http://127.0.0.1:9/?m=api&auth=a%20b%26c%3Dd%2F%C3%A9"
+        );
+    }
+
+    #[test]
+    fn upstream_statuses_map_to_deliveries() {
+        assert_eq!(classify(200), Delivery::Delivered { status: 200 });
+        assert_eq!(classify(204), Delivery::Delivered { status: 204 });
+        assert_eq!(classify(422), Delivery::Refused { status: 422 });
+        assert_eq!(
+            classify(503),
+            Delivery::Unavailable {
+                cause: Unavailable::Status(503)
+            }
+        );
+        assert_eq!(
+            classify(302),
+            Delivery::Unavailable {
+                cause: Unavailable::Status(302)
+            }
+        );
     }
 }

@@ -73,10 +73,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let incoming = Incoming {
         form_id,
         origin: header(&req, "Origin"),
-        own_origin: req
-            .url()
-            .map(|url| url.origin().ascii_serialization())
-            .unwrap_or_default(),
+        own_origin: origin_of(&req.inner().url()),
         wants_json: wants_json(&req),
         back: header(&req, "Referer").filter(|referer| {
             referer.len() <= 2048
@@ -114,6 +111,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             respond(answer, &reply)
         }
     }
+}
+
+/// `scheme://host[:port]` of an absolute URL (the request's own origin, for same-origin posts).
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    let end = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |at| after_scheme + at);
+    url[..end].to_string()
 }
 
 fn header(req: &Request, name: &str) -> Option<String> {
