@@ -26,7 +26,9 @@ pub enum TimeInput {
 
 impl TimeInput {
     /// UNIX seconds (ASCII digits), or `MM/DD/YY HH:MM AM` / `MM/DD/YYYY HH:MM PM` with any
-    /// case of AM/PM and any run of spaces; two-digit years are 20YY.
+    /// case of AM/PM and any run of spaces; two-digit years are 20YY. Also `YYYY-MM-DDTHH:MM[:SS]`,
+    /// the value a `datetime-local` input posts when no script converts it (a native post), read
+    /// like the CLOSEM strings as a wall-clock time in the company's timezone.
     pub fn parse(value: &str) -> Result<TimeInput, IssueKind> {
         let value = value.trim();
         if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
@@ -36,6 +38,7 @@ impl TimeInput {
             };
         }
         parse_local(value)
+            .or_else(|| parse_datetime_local(value))
             .map(TimeInput::Local)
             .ok_or(IssueKind::Format)
     }
@@ -103,6 +106,40 @@ fn parse_local(value: &str) -> Option<LocalDateTime> {
         return None;
     }
     let hour = hour % 12 + if pm { 12 } else { 0 };
+    Some(LocalDateTime {
+        year: year as i32,
+        month: month as u8,
+        day: day as u8,
+        hour: hour as u8,
+        minute: minute as u8,
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (seconds dropped), as HTML's datetime-local sends.
+fn parse_datetime_local(value: &str) -> Option<LocalDateTime> {
+    let (date, time) = value.split_once(['T', 't'])?;
+    let mut date_parts = date.split('-');
+    let year = number(date_parts.next()?, 4, 4)?;
+    let month = number(date_parts.next()?, 2, 2)?;
+    let day = number(date_parts.next()?, 2, 2)?;
+    let mut time_parts = time.split(':');
+    let hour = number(time_parts.next()?, 2, 2)?;
+    let minute = number(time_parts.next()?, 2, 2)?;
+    let second_ok = match time_parts.next() {
+        None => true,
+        Some(second) => number(second, 2, 2).is_some_and(|second| second <= 59),
+    };
+    if date_parts.next().is_some()
+        || time_parts.next().is_some()
+        || !second_ok
+        || !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+    {
+        return None;
+    }
     Some(LocalDateTime {
         year: year as i32,
         month: month as u8,

@@ -201,7 +201,14 @@ fn timestamps() {
     check_time("04/01/2022 12:30", Err(Format));
     check_time("04/01/2022 12:30 XM", Err(Format));
     check_time("04/01/202 12:30 PM", Err(Format));
-    check_time("2022-04-01T12:30", Err(Format));
+    // A native post of a datetime-local input (no script to convert it): a company wall time.
+    check_time("2022-04-01T12:30", Ok(APRIL_FIRST));
+    check_time("2022-04-01T12:30:59", Ok(APRIL_FIRST));
+    check_time("2022-04-01T24:00", Err(Format));
+    check_time("2022-02-30T12:30", Err(Format));
+    check_time("2022-4-01T12:30", Err(Format));
+    check_time("2022-04-01 12:30", Err(Format));
+    check_time("2022-04-01T12:30:60", Err(Format));
     check_time("04/01/2022 12:30 PM UTC", Err(Format));
     check_time("1648816200000", Err(Format));
     check_time("-1648816200", Err(Format));

@@ -4,15 +4,22 @@
 use closem_tests::sandbox;
 use closem_tests::workerd::{workspace_root, Launch, Workerd, WorkerdOptions};
 
-const USAGE: &str = "usage: closem-demo [--port N] [--timezone IANA-NAME]";
+const USAGE: &str = "usage: closem-demo [--port N] [--sandbox-port N] [--timezone IANA-NAME]";
+
+/// The demo page shows the sandbox inbox beside the forms at this port (www/index.html knows it).
+const SANDBOX_PORT: u16 = 8790;
 
 fn main() {
     let mut port: u16 = 8787;
+    let mut sandbox_port = SANDBOX_PORT;
     let mut timezone = "America/New_York".to_string();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
             ("--port", Some(value)) => port = value.parse().unwrap_or_else(|_| exit_usage(&arg)),
+            ("--sandbox-port", Some(value)) => {
+                sandbox_port = value.parse().unwrap_or_else(|_| exit_usage(&arg))
+            }
             ("--timezone", Some(value)) => timezone = value,
             _ => exit_usage(&arg),
         }
@@ -28,8 +35,12 @@ fn main() {
         });
 
     // A fresh key per run: the demo shows that it never reaches the browser.
-    let api_key = format!("demo-{:x}", std::process::id() as u64 * 0x9e37_79b9);
-    let sandbox = sandbox::spawn(&api_key);
+    let api_key = format!("demo-key-{}", std::process::id());
+    let sandbox = sandbox::spawn_on(&api_key, sandbox_port).unwrap_or_else(|error| {
+        eprintln!("closem-demo: the sandbox cannot listen on 127.0.0.1:{sandbox_port}: {error}");
+        eprintln!("  stop whatever uses that port, or pass --sandbox-port N");
+        std::process::exit(1)
+    });
     println!("==> CLOSEM sandbox on {}", sandbox.url());
     println!("==> starting the worker in workerd on port {port}");
     let worker = Workerd::start_with(

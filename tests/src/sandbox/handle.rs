@@ -21,12 +21,14 @@ pub struct SandboxHandle {
 /// Panics if no port can be bound or no runtime built: this is test set-up, where failing loudly
 /// is the useful answer.
 pub fn spawn(key: &str) -> SandboxHandle {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
-        .expect("the sandbox could not bind a port on 127.0.0.1");
-    let address = listener
-        .local_addr()
-        .expect("the sandbox's listener has no local address");
+    spawn_on(key, 0).expect("the sandbox could not bind a port on 127.0.0.1")
+}
+
+/// Starts a sandbox on a given port of 127.0.0.1 (0: any free port); fails when the port is taken.
+pub fn spawn_on(key: &str, port: u16) -> std::io::Result<SandboxHandle> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))
+        .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))?;
+    let address = listener.local_addr()?;
     let (shutdown, shutdown_received) = oneshot::channel::<()>();
     let server_key = key.to_string();
     let thread = std::thread::Builder::new()
@@ -57,12 +59,12 @@ pub fn spawn(key: &str) -> SandboxHandle {
             runtime.shutdown_timeout(Duration::from_secs(1));
         })
         .expect("the sandbox could not start its thread");
-    SandboxHandle {
+    Ok(SandboxHandle {
         address,
         key: key.to_string(),
         shutdown: Some(shutdown),
         thread: Some(thread),
-    }
+    })
 }
 
 impl SandboxHandle {

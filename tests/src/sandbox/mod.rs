@@ -16,6 +16,6 @@ mod rules;
 mod server;
 mod store;
 
-pub use handle::{spawn, SandboxHandle};
+pub use handle::{spawn, spawn_on, SandboxHandle};
 pub use server::{router, serve, BODY_LIMIT};
 pub use store::{Faults, RecordedRequest};
