@@ -1,5 +1,6 @@
 //! `cargo xtask <verb>`: the project's automation (toolchain setup, builds, every test tier, the demo).
 
+mod bench;
 mod build;
 mod process;
 mod run;
@@ -17,6 +18,7 @@ verbs:
   build-edge    build the Cloudflare Worker into edge/build
   test [tier]   set up, build, then run every test tier (lint, unit, integration, browser)
   wrangler ...  run the project's wrangler (with Node 22) in edge/, e.g. `wrangler deploy`
+  bench         measure sizes, start-up and edge throughput next to the alternatives (prints a table)
   run           set up, build, start the CLOSEM sandbox and the worker in workerd; Ctrl-C stops all";
 
 fn main() -> ExitCode {
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         "build-edge" => build::edge(),
         "test" => test::run(rest),
         "run" => run::run(rest),
+        "bench" => bench::run(rest),
         "wrangler" => setup::run().and_then(|()| {
             process::step(
                 "wrangler",
