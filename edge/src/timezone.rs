@@ -77,16 +77,21 @@ impl Zone {
     }
 
     /// UNIX seconds of a wall-clock time in this zone. In a DST gap (a time that does not exist)
-    /// the offset from before the gap is used, as most calendars do.
+    /// the offset from before the gap is used, as most calendars do, so the time moves forward by
+    /// the gap; in an overlap (a time that happens twice) the first occurrence is meant.
     pub fn resolve(&self, local: LocalDateTime) -> Option<i64> {
+        const DAY: i64 = 86_400;
         let naive = local_as_utc(local)?;
-        let first_offset = self.wall_as_utc(naive)? - naive;
-        let candidate = naive - first_offset;
-        let second_offset = self.wall_as_utc(candidate)? - candidate;
-        if second_offset == first_offset {
-            Some(candidate)
-        } else {
-            Some(naive - second_offset)
+        // A zone changes its offset at most once within a day or two: the offsets a day either
+        // side are the only ones this wall time can have.
+        let offset_at = |instant: i64| Some(self.wall_as_utc(instant)? - instant);
+        let before = naive - offset_at(naive - DAY)?;
+        let after = naive - offset_at(naive + DAY)?;
+        let shows_local = |instant: i64| Some(self.wall_as_utc(instant)? == naive);
+        match (shows_local(before)?, shows_local(after)?) {
+            (true, true) => Some(before.min(after)),
+            (false, true) => Some(after),
+            (true, false) | (false, false) => Some(before),
         }
     }
 }

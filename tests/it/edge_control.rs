@@ -83,7 +83,13 @@ const CASES: &[Case] = &[
     ),
 ];
 
-fn check(form: &str, visitor: &[(&str, String)], injected: &[(&str, &str)], expected: &[(&str, String)], email: &str) {
+fn check(
+    form: &str,
+    visitor: &[(&str, String)],
+    injected: &[(&str, &str)],
+    expected: &[(&str, String)],
+    email: &str,
+) {
     let edge = shared();
     let mut fields: Vec<(&str, &str)> = visitor
         .iter()
@@ -103,7 +109,13 @@ fn each_injected_control_field_is_ignored_in_every_mode() {
     for (form, visitor, expected) in CASES {
         for &control in CONTROL {
             let email = unique_email("control");
-            check(form, &visitor(&email), &[control], &expected(&email), &email);
+            check(
+                form,
+                &visitor(&email),
+                &[control],
+                &expected(&email),
+                &email,
+            );
         }
     }
 }
@@ -158,11 +170,13 @@ fn strict_profile_lists_every_control_field_sent() {
     let email = unique_email("strictall");
     let reply = edge.post(
         "strict",
-        &[("email", &email), ("tags", "1"), ("sequence_id", "2"), ("m", "api")],
+        &[
+            ("email", &email),
+            ("tags", "1"),
+            ("sequence_id", "2"),
+            ("m", "api"),
+        ],
     );
-    reply.assert_issues(
-        422,
-        &["tags.control", "sequence_id.control", "m.control"],
-    );
+    reply.assert_issues(422, &["tags.control", "sequence_id.control", "m.control"]);
     edge.assert_not_forwarded(&email);
 }

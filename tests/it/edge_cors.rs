@@ -49,11 +49,7 @@ fn varies_on_origin(reply: &Reply) -> bool {
 
 #[test]
 fn preflight_from_an_allowed_origin_echoes_exactly_that_origin() {
-    for origin in [
-        "https://www.example.com",
-        ALLOWED,
-        "http://localhost:8787",
-    ] {
+    for origin in ["https://www.example.com", ALLOWED, "http://localhost:8787"] {
         let reply = preflight("contact", origin);
         assert_eq!(reply.status, 204, "{origin}: {}", reply.body);
         assert_eq!(allow_origin_values(&reply), [origin]);
@@ -143,4 +139,18 @@ fn same_origin_posts_pass_without_being_listed() {
     edge.send(encode(request, &[("email", &email)], Encoding::UrlEncoded))
         .assert_delivered();
     edge.forwarded(&email);
+}
+
+#[test]
+fn a_profile_without_allowed_origins_refuses_cross_origin_posts() {
+    let edge = shared();
+    let email = unique_email("nolist");
+    let request = client()
+        .post(edge.url("/f/plain"))
+        .header("Origin", ALLOWED)
+        .header("Accept", "application/json");
+    let reply = edge.send(encode(request, &[("email", &email)], Encoding::UrlEncoded));
+    reply.assert_issues(403, &["origin.forbidden"]);
+    assert!(allow_origin_values(&reply).is_empty());
+    edge.assert_not_forwarded(&email);
 }

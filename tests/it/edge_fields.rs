@@ -1,7 +1,7 @@
 //! Visitor field names: every documented alias, the profile's own `fields` mapping (Contact Form 7
 //! style), inputs that are neither (dropped, or kept in the notes), and the documented phone shapes.
 
-use crate::edge_support::{assert_fields, shared, unique_email, value_of};
+use crate::edge_support::{assert_fields, shared, unique_email, value_of, Encoding};
 
 /// Every documented alias of every field a visitor may fill in an addcontact form, with the
 /// canonical name CLOSEM must receive and a value to send.
@@ -39,7 +39,11 @@ fn every_documented_alias_of_every_contact_field_reaches_closem_by_its_canonical
             .assert_delivered();
         assert_fields(
             &edge.forwarded(&email),
-            &[("mode", "addcontact"), ("email", &email), (canonical, value)],
+            &[
+                ("mode", "addcontact"),
+                ("email", &email),
+                (canonical, value),
+            ],
         );
     }
 }
@@ -172,11 +176,7 @@ fn issues_name_the_sites_own_inputs() {
     // `required: ["fullname"]` is reported on the mapped input too.
     reply.assert_issues(
         422,
-        &[
-            "your-name.required",
-            "your-tel.format",
-            "your-email.format",
-        ],
+        &["your-name.required", "your-tel.format", "your-email.format"],
     );
     let body = reply.json();
     let fields: Vec<&str> = body["issues"]
@@ -264,7 +264,10 @@ fn honeypot_filled_gets_a_success_but_nothing_is_forwarded() {
     let email = unique_email("honeypot");
     edge.post(
         "contact",
-        &[("email", &email), ("company_website", "http://spam.example")],
+        &[
+            ("email", &email),
+            ("company_website", "http://spam.example"),
+        ],
     )
     .assert_delivered();
     edge.assert_not_forwarded(&email);
@@ -277,5 +280,64 @@ fn honeypot_filled_gets_a_success_but_nothing_is_forwarded() {
     assert!(
         fields.iter().all(|(name, _)| name != "company_website"),
         "{fields:?}"
+    );
+}
+
+#[test]
+fn non_ascii_values_reach_closem_intact_in_both_encodings() {
+    let edge = shared();
+    for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
+        let email = unique_email("unicode");
+        edge.post_as(
+            "plain",
+            &[
+                ("email", &email),
+                ("fullname", "  José Müller-Łukasiewicz  "),
+                ("city", "Zürich"),
+                ("notes", "感谢 🎉 & <b>\"quoted\"</b>"),
+            ],
+            encoding,
+        )
+        .assert_delivered();
+        assert_fields(
+            &edge.forwarded(&email),
+            &[
+                ("mode", "addcontact"),
+                ("email", &email),
+                ("fullname", "José Müller-Łukasiewicz"),
+                ("city", "Zürich"),
+                ("notes", "感谢 🎉 & <b>\"quoted\"</b>"),
+            ],
+        );
+    }
+}
+
+#[test]
+fn file_parts_of_a_multipart_form_are_not_forwarded() {
+    let edge = shared();
+    let email = unique_email("file");
+    let form = reqwest::blocking::multipart::Form::new()
+        .text("email", email.clone())
+        .part(
+            "resume",
+            reqwest::blocking::multipart::Part::bytes(b"%PDF-1.4 not a lead".to_vec())
+                .file_name("resume.pdf"),
+        )
+        .text("fullname", "Jane Doe");
+    edge.send(
+        crate::edge_support::client()
+            .post(edge.url("/f/cf7"))
+            .header("Accept", "application/json")
+            .multipart(form),
+    )
+    .assert_delivered();
+    // Even on a profile that keeps unmapped inputs in the notes.
+    assert_fields(
+        &edge.forwarded(&email),
+        &[
+            ("mode", "addcontact"),
+            ("email", &email),
+            ("fullname", "Jane Doe"),
+        ],
     );
 }

@@ -1,8 +1,6 @@
 //! Bad input of every kind gets a 4xx listing every problem by code, never a 5xx, and nothing
 //! reaches CLOSEM; oversize bodies get 413; unknown forms 404 and other methods 405.
 
-use std::io::Read;
-
 use crate::edge_support::{client, shared, unique_email, Reply};
 
 /// `application/x-www-form-urlencoded` bytes for `fields`.
@@ -55,31 +53,93 @@ fn check(
 
 /// Invalid values: 422 with every problem, nothing forwarded.
 fn check_fields(form: &str, fields: &[(&str, &str)], codes: &[&str], marker: &str) {
-    check(form, URLENCODED, urlencoded(fields), 422, codes, Some(marker));
+    check(
+        form,
+        URLENCODED,
+        urlencoded(fields),
+        422,
+        codes,
+        Some(marker),
+    );
 }
 
 #[test]
 fn invalid_values_get_422_with_every_problem_and_are_not_forwarded() {
     let m = unique_email("bad");
     let m = m.as_str();
-    check_fields("plain", &[("email", m), ("phone", "12345")], &["phone.format"], m);
-    check_fields("plain", &[("email", m), ("phone", "+1 555 444 3333 x2")], &["phone.format"], m);
-    check_fields("plain", &[("email", m), ("phone", "+5554443333")], &["phone.format"], m);
-    check_fields("plain", &[("fullname", m), ("email", "not-an-email")], &["email.format"], m);
+    check_fields(
+        "plain",
+        &[("email", m), ("phone", "12345")],
+        &["phone.format"],
+        m,
+    );
+    check_fields(
+        "plain",
+        &[("email", m), ("phone", "+1 555 444 3333 x2")],
+        &["phone.format"],
+        m,
+    );
+    check_fields(
+        "plain",
+        &[("email", m), ("phone", "+5554443333")],
+        &["phone.format"],
+        m,
+    );
+    check_fields(
+        "plain",
+        &[("fullname", m), ("email", "not-an-email")],
+        &["email.format"],
+        m,
+    );
     // The reference's own examples, mangled by Cloudflare's email obfuscation.
-    check_fields("plain", &[("fullname", m), ("email", "[email protected]")], &["email.format"], m);
-    check_fields("plain", &[("fullname", m), ("email", "jane@example")], &["email.format"], m);
+    check_fields(
+        "plain",
+        &[("fullname", m), ("email", "[email protected]")],
+        &["email.format"],
+        m,
+    );
+    check_fields(
+        "plain",
+        &[("fullname", m), ("email", "jane@example")],
+        &["email.format"],
+        m,
+    );
     check_fields(
         "plain",
         &[("fullname", m), ("phone", "12345"), ("email", "x@")],
         &["phone.format", "email.format"],
         m,
     );
-    check_fields("plain", &[("fullname", m), ("city", "Springfield")], &["email.contact"], m);
-    check_fields("plain", &[("fullname", m), ("email", ""), ("phone", " ")], &["email.contact"], m);
-    check_fields("plain", &[("email", m), ("fullname", &"x".repeat(300))], &["fullname.too_long"], m);
-    check_fields("plain", &[("email", m), ("notes", &"x".repeat(3000))], &["notes.too_long"], m);
-    check_fields("plain", &[("email", m), ("mail", "other@example.com")], &["email.conflict"], m);
+    check_fields(
+        "plain",
+        &[("fullname", m), ("city", "Springfield")],
+        &["email.contact"],
+        m,
+    );
+    check_fields(
+        "plain",
+        &[("fullname", m), ("email", ""), ("phone", " ")],
+        &["email.contact"],
+        m,
+    );
+    check_fields(
+        "plain",
+        &[("email", m), ("fullname", &"x".repeat(300))],
+        &["fullname.too_long"],
+        m,
+    );
+    check_fields(
+        "plain",
+        &[("email", m), ("notes", &"x".repeat(3000))],
+        &["notes.too_long"],
+        m,
+    );
+    check_fields(
+        "plain",
+        &[("email", m), ("mail", "other@example.com")],
+        &["email.conflict"],
+        m,
+    );
     check_fields("sequence", &[("fullname", m)], &["email.contact"], m);
     check_fields("cf7", &[("your-email", m)], &["your-name.required"], m);
 }
@@ -104,7 +164,9 @@ fn bad_appointment_times_get_422() {
     appointment("04/01/2022 12:30 PM", &["appointment_timestamp.past"]);
     appointment("01/01/22 09:00 AM", &["appointment_timestamp.past"]);
     appointment("1000", &["appointment_timestamp.past"]);
-    appointment("2030-12-01T09:00", &["appointment_timestamp.format"]);
+    appointment("2030-12-01 09:00", &["appointment_timestamp.format"]);
+    appointment("2030-13-01T09:00", &["appointment_timestamp.format"]);
+    appointment("2022-04-01T12:30", &["appointment_timestamp.past"]);
     appointment("13/01/2030 09:00 AM", &["appointment_timestamp.format"]);
     appointment("02/30/2030 09:00 AM", &["appointment_timestamp.format"]);
     appointment("12/01/2030 13:00 PM", &["appointment_timestamp.format"]);
@@ -114,7 +176,10 @@ fn bad_appointment_times_get_422() {
     check_fields(
         "appointment",
         &[("email", m)],
-        &["appointment_note.required", "appointment_timestamp.required"],
+        &[
+            "appointment_note.required",
+            "appointment_timestamp.required",
+        ],
         m,
     );
     check_fields(
@@ -132,16 +197,66 @@ fn bad_bodies_get_400_or_415_with_a_body_code() {
     let marker = Some(m);
     let good = urlencoded(&[("email", m)]);
     // Content types that are not a form.
-    check("plain", Some("text/plain"), good.clone(), 415, &["body.content_type"], marker);
-    check("plain", Some("application/json"), format!("{{\"email\":\"{m}\"}}").into_bytes(), 415, &["body.content_type"], marker);
-    check("plain", None, good.clone(), 415, &["body.content_type"], marker);
+    check(
+        "plain",
+        Some("text/plain"),
+        good.clone(),
+        415,
+        &["body.content_type"],
+        marker,
+    );
+    check(
+        "plain",
+        Some("application/json"),
+        format!("{{\"email\":\"{m}\"}}").into_bytes(),
+        415,
+        &["body.content_type"],
+        marker,
+    );
+    check(
+        "plain",
+        None,
+        good.clone(),
+        415,
+        &["body.content_type"],
+        marker,
+    );
     // Broken multipart bodies.
-    check("plain", Some("multipart/form-data"), good.clone(), 400, &["body.multipart"], marker);
-    check("plain", Some("multipart/form-data; boundary=XyZ"), good.clone(), 400, &["body.multipart"], marker);
-    let unterminated = format!("--XyZ\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n{m}");
-    check("plain", Some("multipart/form-data; boundary=XyZ"), unterminated.into_bytes(), 400, &["body.multipart"], marker);
+    check(
+        "plain",
+        Some("multipart/form-data"),
+        good.clone(),
+        400,
+        &["body.multipart"],
+        marker,
+    );
+    check(
+        "plain",
+        Some("multipart/form-data; boundary=XyZ"),
+        good.clone(),
+        400,
+        &["body.multipart"],
+        marker,
+    );
+    let unterminated =
+        format!("--XyZ\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n{m}");
+    check(
+        "plain",
+        Some("multipart/form-data; boundary=XyZ"),
+        unterminated.into_bytes(),
+        400,
+        &["body.multipart"],
+        marker,
+    );
     let nameless = format!("--XyZ\r\nContent-Disposition: form-data\r\n\r\n{m}\r\n--XyZ--\r\n");
-    check("plain", Some("multipart/form-data; boundary=XyZ"), nameless.into_bytes(), 400, &["body.multipart"], marker);
+    check(
+        "plain",
+        Some("multipart/form-data; boundary=XyZ"),
+        nameless.into_bytes(),
+        400,
+        &["body.multipart"],
+        marker,
+    );
     // Text that is not UTF-8, urlencoded and raw in multipart.
     let mut invalid = urlencoded(&[("email", m)]);
     invalid.extend_from_slice(b"&notes=%FF%FE");
@@ -149,23 +264,54 @@ fn bad_bodies_get_400_or_415_with_a_body_code() {
     let mut raw = format!("--XyZ\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n{m}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"notes\"\r\n\r\n").into_bytes();
     raw.extend_from_slice(&[0xC3, 0x28, 0xFF]);
     raw.extend_from_slice(b"\r\n--XyZ--\r\n");
-    check("plain", Some("multipart/form-data; boundary=XyZ"), raw, 400, &["body.utf8"], marker);
+    check(
+        "plain",
+        Some("multipart/form-data; boundary=XyZ"),
+        raw,
+        400,
+        &["body.utf8"],
+        marker,
+    );
     // Too many fields, an over-long value, an over-long name.
     let names: Vec<String> = (0..64).map(|index| format!("extra{index}")).collect();
     let mut many: Vec<(&str, &str)> = names.iter().map(|name| (name.as_str(), "x")).collect();
     many.push(("email", m));
-    check("plain", URLENCODED, urlencoded(&many), 400, &["body.too_many_fields"], marker);
+    check(
+        "plain",
+        URLENCODED,
+        urlencoded(&many),
+        400,
+        &["body.too_many_fields"],
+        marker,
+    );
     let long_value = "x".repeat(8 * 1024 + 1);
-    check("plain", URLENCODED, urlencoded(&[("email", m), ("notes", &long_value)]), 400, &["body.value_too_long"], marker);
+    check(
+        "plain",
+        URLENCODED,
+        urlencoded(&[("email", m), ("notes", &long_value)]),
+        400,
+        &["body.value_too_long"],
+        marker,
+    );
     let long_name = "n".repeat(129);
-    check("plain", URLENCODED, urlencoded(&[("email", m), (&long_name, "x")]), 400, &["body.name_too_long"], marker);
+    check(
+        "plain",
+        URLENCODED,
+        urlencoded(&[("email", m), (&long_name, "x")]),
+        400,
+        &["body.name_too_long"],
+        marker,
+    );
 }
 
 #[test]
 fn value_too_long_names_its_field() {
     let edge = shared();
     let long_value = "x".repeat(8 * 1024 + 1);
-    let reply = edge.post("plain", &[("email", "a@example.com"), ("notes", &long_value)]);
+    let reply = edge.post(
+        "plain",
+        &[("email", "a@example.com"), ("notes", &long_value)],
+    );
     reply.assert_issues(400, &["body.value_too_long"]);
     assert_eq!(reply.json()["issues"][0]["field"], "notes");
 }
@@ -191,7 +337,7 @@ fn oversize_bodies_get_413() {
     reply.assert_issues(413, &["body.too_large"]);
 
     // Chunked, without one: refused once read.
-    let streamed = reqwest::blocking::Body::new(std::io::Cursor::new(body).take(u64::MAX));
+    let streamed = reqwest::blocking::Body::new(std::io::Cursor::new(body));
     let reply = edge.send(
         client()
             .post(edge.url("/f/plain"))
@@ -224,7 +370,11 @@ fn unknown_form_is_404() {
 #[test]
 fn other_methods_on_a_form_are_405() {
     let edge = shared();
-    for method in [reqwest::Method::GET, reqwest::Method::PUT, reqwest::Method::DELETE] {
+    for method in [
+        reqwest::Method::GET,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+    ] {
         let reply: Reply = edge.send(
             client()
                 .request(method.clone(), edge.url("/f/contact"))

@@ -1,7 +1,7 @@
 //! Each CLOSEM mode end to end: a valid form posted to `/f/{id}` reaches the sandbox with exactly the
 //! canonical fields its profile implies, with the key, and the client gets `{ok, id, issues}`.
 
-use crate::edge_support::{assert_fields, shared, unique_email, value_of, Encoding};
+use crate::edge_support::{assert_fields, forms, shared, unique_email, value_of, Edge, Encoding};
 
 #[test]
 fn addcontact_profile_forwards_exactly_the_canonical_fields_in_both_encodings() {
@@ -65,7 +65,11 @@ fn plain_addcontact_profile_adds_nothing_of_its_own() {
     let email = unique_email("plain");
     edge.post(
         "plain",
-        &[("email", &email), ("firstname", "Jane"), ("lastname", "Doe")],
+        &[
+            ("email", &email),
+            ("firstname", "Jane"),
+            ("lastname", "Doe"),
+        ],
     )
     .assert_delivered();
     assert_fields(
@@ -224,8 +228,75 @@ fn appointment_strings_are_read_in_the_company_timezone() {
     check("12/01/30 09:00 am", "1922364000");
     // 2030-07-01 13:00 UTC: daylight saving time.
     check("07/01/2030 09:00 AM", "1909141200");
+    // A native post's `datetime-local` value is a wall time too; its seconds are dropped.
+    check("2030-12-01T09:00", "1922364000");
+    check("2030-07-01T09:00:30", "1909141200");
     // 2031-04-01 16:30 UTC.
     check("04/01/2031 12:30 PM", "1932827400");
+}
+
+/// Wall times that do not exist or exist twice in the company timezone resolve as calendars do
+/// (and as `Temporal`'s "compatible" rule says): a time in the spring-forward gap moves forward by
+/// the gap, a time in the autumn overlap is its first occurrence.
+#[test]
+fn appointment_strings_at_daylight_saving_changes_resolve_like_calendars() {
+    let edge = shared();
+    let check = |local: &str, expected: &str| {
+        let email = unique_email("dst");
+        edge.post(
+            "appointment",
+            &[
+                ("email", &email),
+                ("appointment_note", "Demo call"),
+                ("appointment_timestamp", local),
+            ],
+        )
+        .assert_delivered();
+        let fields = edge.forwarded(&email);
+        assert_eq!(
+            value_of(&fields, "appointment_timestamp"),
+            expected,
+            "{local}"
+        );
+    };
+    // New York skips 02:00-03:00 on 2031-03-09: 02:30 is taken as 03:30 EDT (07:30 UTC).
+    check("03/09/2031 02:30 AM", "1930807800");
+    // Either side of the gap: 01:30 EST (06:30 UTC) and 03:30 EDT (07:30 UTC).
+    check("03/09/2031 01:30 AM", "1930804200");
+    check("03/09/2031 03:30 AM", "1930807800");
+    // 01:30 happens twice on 2031-11-02: the first, in EDT, is 05:30 UTC.
+    check("11/02/2031 01:30 AM", "1951363800");
+}
+
+/// The same rules east of Greenwich, where offsets are positive (a sign the resolver must not
+/// depend on).
+#[test]
+fn appointment_strings_at_daylight_saving_changes_resolve_alike_in_berlin() {
+    let edge = Edge::start_in(forms(), "Europe/Berlin");
+    let check = |local: &str, expected: &str| {
+        let email = unique_email("berlin");
+        edge.post(
+            "appointment",
+            &[
+                ("email", &email),
+                ("appointment_note", "Demo call"),
+                ("appointment_timestamp", local),
+            ],
+        )
+        .assert_delivered();
+        let fields = edge.forwarded(&email);
+        assert_eq!(
+            value_of(&fields, "appointment_timestamp"),
+            expected,
+            "{local}"
+        );
+    };
+    // 09:00 CET is 08:00 UTC.
+    check("12/01/2030 09:00 AM", "1922342400");
+    // Berlin skips 02:00-03:00 on 2031-03-30: 02:30 is taken as 03:30 CEST (01:30 UTC).
+    check("03/30/2031 02:30 AM", "1932600600");
+    // 02:30 happens twice on 2031-10-26: the first, in CEST, is 00:30 UTC.
+    check("10/26/2031 02:30 AM", "1950741000");
 }
 
 #[test]

@@ -43,7 +43,11 @@ fn native_bad_input_gets_a_422_page_listing_every_problem() {
     let email = unique_email("nativebad");
     let reply = edge.post_native(
         "plain",
-        &[("phone", "12345"), ("email", "not-an-email"), ("fullname", &email)],
+        &[
+            ("phone", "12345"),
+            ("email", "not-an-email"),
+            ("fullname", &email),
+        ],
     );
     assert_eq!(reply.status, 422);
     assert!(reply.header("location").is_none());
@@ -109,7 +113,11 @@ fn native_problem_page_escapes_what_the_visitor_controls() {
 #[test]
 fn native_errors_other_than_validation_are_html_pages_too() {
     let edge = shared();
-    let unknown = edge.send(client().post(edge.url("/f/no-such-form")).form(&[("email", "a@b.co")]));
+    let unknown = edge.send(
+        client()
+            .post(edge.url("/f/no-such-form"))
+            .form(&[("email", "a@b.co")]),
+    );
     assert_eq!(unknown.status, 404);
     assert_html(&unknown);
 

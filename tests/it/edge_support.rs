@@ -123,7 +123,9 @@ impl Reply {
         assert_eq!(self.codes(), codes, "{body}");
         for issue in body["issues"].as_array().into_iter().flatten() {
             assert!(
-                issue["message"].as_str().is_some_and(|text| !text.is_empty()),
+                issue["message"]
+                    .as_str()
+                    .is_some_and(|text| !text.is_empty()),
                 "{issue}"
             );
         }
@@ -133,11 +135,16 @@ impl Reply {
 impl Edge {
     /// A fresh sandbox answering to [`KEY`] and a worker forwarding to it with these profiles.
     pub fn start(forms: Value) -> Edge {
+        Edge::start_in(forms, TIMEZONE)
+    }
+
+    /// Like [`Edge::start`], with another company timezone.
+    pub fn start_in(forms: Value, timezone: &str) -> Edge {
         let sandbox = spawn(KEY);
         let worker = Workerd::start(WorkerdOptions {
             api_key: Some(KEY.to_string()),
             base_url: format!("{}/", sandbox.url()),
-            timezone: TIMEZONE.to_string(),
+            timezone: timezone.to_string(),
             forms,
         });
         Edge { sandbox, worker }
@@ -253,13 +260,20 @@ pub fn send(request: RequestBuilder) -> Reply {
     }
 }
 
-pub fn encode(request: RequestBuilder, fields: &[(&str, &str)], encoding: Encoding) -> RequestBuilder {
+pub fn encode(
+    request: RequestBuilder,
+    fields: &[(&str, &str)],
+    encoding: Encoding,
+) -> RequestBuilder {
     match encoding {
         Encoding::UrlEncoded => request.form(fields),
-        Encoding::Multipart => request.multipart(fields.iter().fold(
-            multipart::Form::new(),
-            |form, (name, value)| form.text(name.to_string(), value.to_string()),
-        )),
+        Encoding::Multipart => request.multipart(
+            fields
+                .iter()
+                .fold(multipart::Form::new(), |form, (name, value)| {
+                    form.text(name.to_string(), value.to_string())
+                }),
+        ),
     }
 }
 

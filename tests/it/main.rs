@@ -1,4 +1,15 @@
 //! Integration tests: one binary, a module per area.
 
+mod edge_config;
+mod edge_control;
+mod edge_cors;
+mod edge_fields;
 mod edge_health;
+mod edge_input;
+mod edge_modes;
+mod edge_native;
+mod edge_reference;
+mod edge_secrets;
+mod edge_support;
+mod edge_upstream;
 mod sandbox;
