@@ -83,10 +83,16 @@ impl Issue {
         }
     }
 
-    /// `{field}.{kind}`, e.g. `phone.format`.
+    /// `{field}.{kind}`, e.g. `phone.format`, naming the CLOSEM field by its canonical name even
+    /// when the site's input has its own name (`your-email` gives `email.format`): codes stay the
+    /// same across sites, for clients and analytics; `field` says where to show the message.
     pub fn code(&self) -> String {
-        let mut code = String::with_capacity(self.field.len() + 1 + 8);
-        code.push_str(&self.field);
+        let name: &str = match self.about {
+            Some(field) => field.canonical(),
+            None => &self.field,
+        };
+        let mut code = String::with_capacity(name.len() + 1 + 8);
+        code.push_str(name);
         code.push('.');
         code.push_str(self.kind.as_str());
         code

@@ -141,7 +141,7 @@ fn invalid_values_get_422_with_every_problem_and_are_not_forwarded() {
         m,
     );
     check_fields("sequence", &[("fullname", m)], &["email.contact"], m);
-    check_fields("cf7", &[("your-email", m)], &["your-name.required"], m);
+    check_fields("cf7", &[("your-email", m)], &["fullname.required"], m);
 }
 
 #[test]

@@ -33,7 +33,19 @@ pub fn render_fields(fields: &[(&str, String)]) -> String {
     pairs.join("&")
 }
 
+/// `! code code ...`; an issue placed on an input whose name differs from the code's field shows
+/// as `input@code` (e.g. `your-email@email.format`).
 pub fn render_issues(issues: &[Issue]) -> String {
-    let codes: Vec<String> = issues.iter().map(Issue::code).collect();
+    let codes: Vec<String> = issues
+        .iter()
+        .map(|issue| {
+            let code = issue.code();
+            if code.starts_with(&format!("{}.", issue.field)) {
+                code
+            } else {
+                format!("{}@{code}", issue.field)
+            }
+        })
+        .collect();
     format!("! {}", codes.join(" "))
 }

@@ -62,14 +62,14 @@ fn site_names_map_onto_closem_fields() {
     check(
         "contact",
         &[("your-email", "[email protected]"), ("name", "Jo")],
-        "! your-email.format",
+        "! your-email@email.format",
     );
     check(
         "contact",
         &[("email", "nope"), ("name", "Jo")],
         "! email.format",
     );
-    check("contact", &[("name", "Jo")], "! your-email.contact");
+    check("contact", &[("name", "Jo")], "! your-email@email.contact");
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn control_fields_are_ignored_or_refused_when_strict() {
             ("contact_list", ""),
             ("Auth", "k"),
         ],
-        "! contact_list.control Auth.control",
+        "! contact_list@contactlists.control Auth@auth.control",
     );
     check(
         "strict",
@@ -121,7 +121,7 @@ fn a_visitor_names_only_themselves() {
     check(
         "sequence",
         &[("your-email", "jo@example.com,boss@example.com")],
-        "! your-email.format",
+        "! your-email@email.format",
     );
     check(
         "sequence",
@@ -139,10 +139,14 @@ fn a_visitor_names_only_themselves() {
             ("contact_emails", "boss@example.com"),
             ("contact_lists", "1"),
         ],
-        "! your-email.contact",
+        "! your-email@email.contact",
     );
-    check("sequence", &[], "! your-email.contact");
-    check("sequence", &[("your-email", "bad")], "! your-email.format");
+    check("sequence", &[], "! your-email@email.contact");
+    check(
+        "sequence",
+        &[("your-email", "bad")],
+        "! your-email@email.format",
+    );
 }
 
 #[test]
@@ -214,7 +218,7 @@ fn unmapped_inputs_become_notes_and_honeypots_vanish() {
     check(
         "notes",
         &[("email", "jo@example.com"), ("company", &"x".repeat(2000))],
-        "! company.too_long",
+        "! company@notes.too_long",
     );
     check("contact", &[("email", "jo@example.com"), ("name", "Jo"), ("company", "Acme")], "mode=addcontact&upsert=true&email=jo@example.com&fullname=Jo&tags=42,57&contactlists=18,32&sequence_id=99 | ignored: company");
 }
@@ -229,7 +233,7 @@ fn required_fields() {
     check(
         "contact",
         &[("your-email", "jo@example.com"), ("full_name", " ")],
-        "! full_name.required",
+        "! full_name@fullname.required",
     );
 }
 
