@@ -4,4 +4,5 @@
 pub mod child;
 pub mod http;
 pub mod sandbox;
+pub mod webdriver;
 pub mod workerd;

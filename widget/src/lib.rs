@@ -1,30 +1,25 @@
-//! The closem-forms widget: turns every `form[data-closem]` on a page into a CLOSEM lead capture.
+//! The closem-forms widget: turns every `form[data-closem]` on a page into a CLOSEM lead capture
+//! with the shared validation rules, accessible inline errors, and submission by fetch to the edge.
+//! The loader appended to the wasm-bindgen glue calls [`boot`]; until it does, nothing on the page
+//! changes, so forms post natively when WebAssembly cannot start.
 
-use wasm_bindgen::prelude::*;
+mod dom;
+mod enhance;
+mod errors;
+mod events;
+mod submit;
+mod validate;
 
-/// Marks each `form[data-closem]` as enhanced and returns how many forms it found.
-#[wasm_bindgen(start)]
-pub fn start() -> Result<(), JsValue> {
-    if let Some(document) = web_sys::window().and_then(|window| window.document()) {
-        enhance_all(&document)?;
-    }
-    Ok(())
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Enhances the page's forms now and as they are added, posting to `{endpoint}/f/{form id}`.
+#[wasm_bindgen]
+pub fn boot(endpoint: &str) {
+    enhance::boot(endpoint);
 }
 
-/// Enhances every marked form under `document` once; returns the number newly enhanced.
-pub fn enhance_all(document: &web_sys::Document) -> Result<u32, JsValue> {
-    let forms = document.query_selector_all("form[data-closem]")?;
-    let mut enhanced = 0;
-    for index in 0..forms.length() {
-        let Some(node) = forms.item(index) else {
-            continue;
-        };
-        let form: web_sys::Element = node.unchecked_into();
-        if form.has_attribute("data-closem-ready") {
-            continue;
-        }
-        form.set_attribute("data-closem-ready", "")?;
-        enhanced += 1;
-    }
-    Ok(enhanced)
+/// How many forms hold live state (listeners); for tests that forms leaving the page release it.
+#[doc(hidden)]
+pub fn live_forms() -> usize {
+    enhance::live_forms()
 }

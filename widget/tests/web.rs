@@ -1,35 +1,687 @@
-//! Browser tests of the widget, run in headless Chromium by wasm-bindgen-test.
+//! Browser tests of the widget, run in headless Chromium by wasm-bindgen-test. Each test mounts
+//! its fixture (markup in the styles real sites use) into a fresh container and asserts on the
+//! DOM; `window.fetch` is replaced by a recorder with canned answers, so no request leaves the page.
 
-use wasm_bindgen::JsCast;
+use closem_shared::{message, Field, IssueKind};
+use js_sys::Promise;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, HtmlFormElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn fresh_container(html: &str) -> web_sys::Element {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let container = document.create_element("div").unwrap();
+const ENDPOINT: &str = "https://forms.test/";
+
+/// The page-side half of the harness: records fetch calls, `closem:*` events heard on document,
+/// and whether native submits were prevented (then prevents them, so the test page stays).
+const HARNESS: &str = r#"
+window.__t = window.__t || (function () {
+  const t = { calls: [], events: [], natives: [], issues: [] };
+  // Listeners on forms, counted by what was added and removed, not by what still fires.
+  const live = new Map();
+  const add = EventTarget.prototype.addEventListener;
+  const remove = EventTarget.prototype.removeEventListener;
+  EventTarget.prototype.addEventListener = function (type, listener, options) {
+    if (this instanceof HTMLFormElement) {
+      live.set(this, (live.get(this) || []).concat([[type, listener]]));
+    }
+    return add.call(this, type, listener, options);
+  };
+  EventTarget.prototype.removeEventListener = function (type, listener, options) {
+    if (this instanceof HTMLFormElement) {
+      live.set(this, (live.get(this) || []).filter(([t, l]) => t !== type || l !== listener));
+    }
+    return remove.call(this, type, listener, options);
+  };
+  t.listeners = (form) => (live.get(form) || []).length;
+  for (const type of ["closem:submit", "closem:success", "closem:error"]) {
+    document.addEventListener(type, (e) => t.events.push({ type: e.type, detail: e.detail, target: e.target }));
+  }
+  window.addEventListener("submit", (e) => { t.natives.push(e.defaultPrevented); e.preventDefault(); });
+  t.reset = function (mode) {
+    t.calls = []; t.events = []; t.natives = []; t.release = null;
+    window.fetch = function (url, init) {
+      const entries = {};
+      init.body.forEach((value, name) => { entries[name] = String(value); });
+      t.calls.push({ url: String(url), method: init.method, accept: new Headers(init.headers).get("accept"), entries });
+      if (mode === "reject") return Promise.reject(new TypeError("Failed to fetch"));
+      const answer = () => mode === "invalid"
+        ? new Response(JSON.stringify({ ok: false, issues: t.issues }), { status: 422, headers: { "content-type": "application/json" } })
+        : new Response(JSON.stringify({ ok: true, id: "t1", issues: [] }), { status: 200, headers: { "content-type": "application/json" } });
+      if (mode === "hold") return new Promise((resolve) => { t.release = () => resolve(answer()); });
+      return Promise.resolve(answer());
+    };
+  };
+  return t;
+})();
+"#;
+
+fn js(code: &str) -> JsValue {
+    js_sys::eval(code).expect(code)
+}
+
+fn js_string(code: &str) -> String {
+    js(code)
+        .as_string()
+        .unwrap_or_else(|| panic!("{code} is not a string"))
+}
+
+fn js_number(code: &str) -> f64 {
+    js(code)
+        .as_f64()
+        .unwrap_or_else(|| panic!("{code} is not a number"))
+}
+
+/// Installs the harness with fetch answering `mode`: ok, invalid (422), reject, hold.
+fn harness(mode: &str) {
+    js(HARNESS);
+    js(&format!("__t.reset({mode:?})"));
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Mounts `html` into a fresh container, gives the widget's observer its turn, and boots.
+async fn mount(html: &str) -> Element {
+    let container = document().create_element("div").unwrap();
     container.set_inner_html(html);
-    document.body().unwrap().append_child(&container).unwrap();
+    document().body().unwrap().append_child(&container).unwrap();
+    closem_widget::boot(ENDPOINT);
+    settle().await;
     container
 }
 
-#[wasm_bindgen_test]
-fn marked_forms_are_enhanced_exactly_once() {
-    let container = fresh_container(
-        r#"<form data-closem="contact"></form><form data-closem="guide"></form><form id="plain"></form>"#,
-    );
-    let document = web_sys::window().unwrap().document().unwrap();
-    let first = closem_widget::enhance_all(&document).unwrap();
-    let second = closem_widget::enhance_all(&document).unwrap();
-    assert!(first >= 2, "both marked forms are enhanced, got {first}");
-    assert_eq!(second, 0, "a second pass enhances nothing again");
-    let plain: web_sys::Element = document
-        .get_element_by_id("plain")
+/// Lets timers, fetch promises and mutation observers run.
+async fn settle() {
+    let promise = Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 30)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+fn by_id<T: JsCast>(id: &str) -> T {
+    document()
+        .get_element_by_id(id)
+        .unwrap_or_else(|| panic!("no #{id}"))
+        .dyn_into()
         .unwrap()
-        .unchecked_into();
+}
+
+fn fire(target: &Element, kind: &str) {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::Event::new_with_event_init_dict(kind, &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
+
+/// Types `value` into `#id` and leaves the field.
+fn type_and_leave(id: &str, value: &str) {
+    let input: HtmlInputElement = by_id(id);
+    input.set_value(value);
+    fire(&input, "input");
+    fire(&input, "focusout");
+}
+
+fn submit(id: &str) {
+    by_id::<HtmlFormElement>(id).request_submit().unwrap();
+}
+
+/// The message element `#id` points at with aria-describedby, if the widget made one.
+fn error_of(id: &str) -> Option<Element> {
+    let input: Element = by_id(id);
+    let ids = input.get_attribute("aria-describedby")?;
+    ids.split_whitespace()
+        .filter_map(|id| document().get_element_by_id(id))
+        .find(|element| element.class_list().contains("closem-error"))
+}
+
+fn error_text(id: &str) -> Option<String> {
+    error_of(id).and_then(|element| element.text_content())
+}
+
+fn is_invalid(id: &str) -> bool {
+    by_id::<Element>(id)
+        .get_attribute("aria-invalid")
+        .as_deref()
+        == Some("true")
+}
+
+fn event_types() -> String {
+    js_string("__t.events.map((e) => e.type).join(',')")
+}
+
+fn status_text(form: &str) -> String {
+    js_string(&format!(
+        "document.querySelector('#{form} .closem-status').textContent"
+    ))
+}
+
+const PLAIN: &str = r#"
+<form id="plain-form" data-closem="contact" action="/f/contact" method="post">
+  <label for="plain-name">Name</label>
+  <input id="plain-name" name="fullname" required>
+  <label for="plain-email">Email</label>
+  <input id="plain-email" name="email" type="email" aria-describedby="plain-email-help">
+  <small id="plain-email-help">we never share it</small>
+  <label for="plain-phone">Phone</label>
+  <input id="plain-phone" name="phone" type="tel">
+  <input type="hidden" name="tags" value="not a number">
+  <button id="plain-send">Send</button>
+</form>"#;
+
+#[wasm_bindgen_test]
+async fn marked_forms_are_enhanced_exactly_once() {
+    harness("ok");
+    let container = mount(
+        r#"<form id="once-a" data-closem="contact"><input name="email"></form>
+           <form id="once-b" data-closem="guide"><input name="email"></form>
+           <form id="once-plain"><input name="email"></form>"#,
+    )
+    .await;
+    let before = closem_widget::live_forms();
+    closem_widget::boot(ENDPOINT);
+    settle().await;
+    assert_eq!(
+        closem_widget::live_forms(),
+        before,
+        "a second boot adds no state"
+    );
+    for id in ["once-a", "once-b"] {
+        let form: Element = by_id(id);
+        assert!(form.has_attribute("data-closem-ready"), "{id} is enhanced");
+        assert!(
+            form.has_attribute("novalidate"),
+            "{id} shows the widget's messages, not bubbles"
+        );
+        let regions = form.query_selector_all(".closem-status").unwrap().length();
+        assert_eq!(regions, 1, "{id} has exactly one status region");
+        let region = form.query_selector(".closem-status").unwrap().unwrap();
+        assert_eq!(region.get_attribute("role").as_deref(), Some("status"));
+        assert_eq!(region.get_attribute("aria-live").as_deref(), Some("polite"));
+    }
+    let plain: Element = by_id("once-plain");
+    assert!(!plain.has_attribute("data-closem-ready"));
+    assert!(!plain.has_attribute("novalidate"));
+    assert!(plain.query_selector(".closem-status").unwrap().is_none());
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn form_inserted_after_load_is_picked_up_by_the_observer() {
+    harness("ok");
+    closem_widget::boot(ENDPOINT);
+    settle().await;
+    let before = closem_widget::live_forms();
+    let container = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&container).unwrap();
+    // A single-page app renders the form later; nobody calls the widget.
+    container.set_inner_html(
+        r#"<div class="modal"><form id="late" data-closem="contact"><input id="late-email" name="email"></form></div>"#,
+    );
+    settle().await;
+    let form: Element = by_id("late");
+    assert!(form.has_attribute("data-closem-ready"));
+    assert_eq!(closem_widget::live_forms(), before + 1);
+    type_and_leave("late-email", "nope");
+    assert!(is_invalid("late-email"), "the late form validates too");
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn form_without_data_closem_is_never_touched() {
+    harness("ok");
+    let container = mount(
+        r#"<form id="untouched" action="/search" method="get"><input id="untouched-q" name="email"></form>"#,
+    )
+    .await;
+    let form: HtmlFormElement = by_id("untouched");
+    type_and_leave("untouched-q", "nope");
+    assert!(!is_invalid("untouched-q"), "no widget messages");
+    submit("untouched");
+    settle().await;
+    assert!(!form.has_attribute("data-closem-ready"));
+    assert!(!form.has_attribute("novalidate"));
+    assert!(form.query_selector(".closem-status").unwrap().is_none());
+    assert_eq!(form.get_attribute("action").as_deref(), Some("/search"));
+    assert_eq!(
+        js_string("String(__t.natives)"),
+        "false",
+        "the native submit went ahead unprevented"
+    );
+    assert_eq!(js_number("__t.calls.length"), 0.0);
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn leaving_an_invalid_field_shows_the_shared_message_and_fixing_it_clears() {
+    harness("ok");
+    let container = mount(PLAIN).await;
+    let email: Element = by_id("plain-email");
+
+    type_and_leave("plain-email", "someone@");
+    assert!(is_invalid("plain-email"));
+    let expected = message(Some(Field::Email), IssueKind::Format);
+    assert_eq!(error_text("plain-email").as_deref(), Some(expected));
+    let described = email.get_attribute("aria-describedby").unwrap();
     assert!(
-        !plain.has_attribute("data-closem-ready"),
-        "unmarked forms are left alone"
+        described.starts_with("plain-email-help "),
+        "the site's own hint stays: {described}"
+    );
+    let error = error_of("plain-email").unwrap();
+    assert_eq!(
+        email.next_element_sibling().unwrap(),
+        error,
+        "the message comes right after the field"
+    );
+
+    // Tabbing past an empty required field says nothing yet.
+    fire(&by_id("plain-name"), "focusout");
+    assert!(!is_invalid("plain-name"));
+
+    by_id::<HtmlInputElement>("plain-email").set_value("someone@example.com");
+    fire(&email, "input");
+    assert!(!is_invalid("plain-email"));
+    assert!(email.get_attribute("aria-invalid").is_none());
+    assert_eq!(
+        email.get_attribute("aria-describedby").as_deref(),
+        Some("plain-email-help")
+    );
+    assert!(container.query_selector(".closem-error").unwrap().is_none());
+
+    type_and_leave("plain-phone", "12");
+    assert_eq!(
+        error_text("plain-phone").as_deref(),
+        Some(message(Some(Field::Phone), IssueKind::Format))
+    );
+    type_and_leave("plain-phone", "+1 (555) 444-3333");
+    assert!(!is_invalid("plain-phone"));
+    assert!(error_of("plain-phone").is_none());
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn bootstrap_markup_gets_the_message_after_the_field_and_keeps_its_feedback() {
+    harness("ok");
+    let container = mount(
+        r#"<form id="bs" data-closem="contact" class="needs-validation">
+             <div class="mb-3">
+               <label for="bs-email" class="form-label">Email address</label>
+               <input type="email" class="form-control" id="bs-email" name="email_address" aria-describedby="bs-help" required>
+               <div class="invalid-feedback">Please provide a valid email.</div>
+               <div id="bs-help" class="form-text">We'll never share your email.</div>
+             </div>
+             <button type="submit" class="btn btn-primary">Submit</button>
+           </form>"#,
+    )
+    .await;
+    submit("bs");
+    let email: Element = by_id("bs-email");
+    assert_eq!(
+        error_text("bs-email").as_deref(),
+        Some(message(Some(Field::Email), IssueKind::Required)),
+        "`email_address` is a documented alias, and `required` uses the shared message"
+    );
+    let next = email.next_element_sibling().unwrap();
+    assert!(next.class_list().contains("closem-error"));
+    assert!(next
+        .next_element_sibling()
+        .unwrap()
+        .class_list()
+        .contains("invalid-feedback"));
+    assert_eq!(
+        container
+            .query_selector_all(".invalid-feedback")
+            .unwrap()
+            .length(),
+        1
+    );
+    let described = email.get_attribute("aria-describedby").unwrap();
+    assert!(described.split(' ').any(|id| id == "bs-help"));
+    assert_eq!(js_number("__t.calls.length"), 0.0);
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn contact_form_7_names_are_validated_by_their_hint_and_sent_under_their_own_names() {
+    harness("ok");
+    let container = mount(
+        r#"<form id="cf7" data-closem="contact" class="wpcf7-form" action="/contact/#wpcf7-f1" method="post">
+             <p><label>Your name<br><span class="wpcf7-form-control-wrap" data-name="your-name">
+               <input id="cf7-name" type="text" name="your-name" data-closem-field="fullname" class="wpcf7-form-control wpcf7-text"></span></label></p>
+             <p><label>Your email<br><span class="wpcf7-form-control-wrap" data-name="your-email">
+               <input id="cf7-email" type="text" name="your-email" data-closem-field="email" class="wpcf7-form-control wpcf7-email"></span></label></p>
+             <p><input type="submit" value="Send" class="wpcf7-form-control wpcf7-submit"></p>
+           </form>"#,
+    )
+    .await;
+    type_and_leave("cf7-email", "not-an-email");
+    assert_eq!(
+        error_text("cf7-email").as_deref(),
+        Some(message(Some(Field::Email), IssueKind::Format)),
+        "the hint makes a plain text input an email field"
+    );
+    assert!(
+        by_id::<Element>("cf7-email")
+            .closest("label")
+            .unwrap()
+            .unwrap()
+            .next_element_sibling()
+            .unwrap()
+            .class_list()
+            .contains("closem-error"),
+        "the message follows the label wrapping the field, not inside its accessible name"
+    );
+    type_and_leave("cf7-name", "Ada Lovelace");
+    type_and_leave("cf7-email", "ada@example.com");
+    submit("cf7");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 1.0);
+    // The edge's profile maps site names: the hint only guides the browser's checks.
+    assert_eq!(
+        js_string("__t.calls[0].entries['your-email']"),
+        "ada@example.com"
+    );
+    assert_eq!(
+        js_string("__t.calls[0].entries['your-name']"),
+        "Ada Lovelace"
+    );
+    assert_eq!(js_string("String(__t.calls[0].entries.email)"), "undefined");
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn webflow_form_success_reveals_the_done_block_in_place_of_the_form() {
+    harness("ok");
+    let container = mount(
+        r#"<div class="w-form">
+             <form id="wf" name="wf-form-Contact" data-name="Contact" data-closem="contact" method="get" class="form">
+               <div class="w-layout-grid"><div><label for="wf-email" class="field-label">Email</label>
+                 <input class="text-field w-input" maxlength="256" name="Email" data-name="Email" type="email" id="wf-email" required></div></div>
+               <input type="submit" data-wait="Please wait..." class="submit-button w-button" value="Submit">
+             </form>
+             <div id="wf-done" class="w-form-done" data-closem-success style="display:none" tabindex="-1" role="region" aria-label="Contact success"><div>Thank you! Your submission has been received!</div></div>
+             <div class="w-form-fail" style="display:none"><div>Oops! Something went wrong.</div></div>
+           </div>"#,
+    )
+    .await;
+    type_and_leave("wf-email", "visitor@example.com");
+    submit("wf");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 1.0);
+    assert!(
+        document().get_element_by_id("wf").is_none(),
+        "the form left the page"
+    );
+    let done: web_sys::HtmlElement = by_id("wf-done");
+    assert_ne!(done.style().get_property_value("display").unwrap(), "none");
+    assert!(done.class_list().contains("closem-success"));
+    let done_element: &Element = done.as_ref();
+    assert_eq!(
+        &document().active_element().unwrap(),
+        done_element,
+        "focus moves to the success message"
+    );
+    assert_eq!(event_types(), "closem:submit,closem:success");
+    assert_eq!(js_string("__t.events[1].detail.id"), "t1");
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn invalid_submit_sends_nothing_focuses_the_first_invalid_field_and_fires_error() {
+    harness("ok");
+    let container = mount(PLAIN).await;
+    by_id::<HtmlInputElement>("plain-email").set_value("bad@");
+    submit("plain-form");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 0.0, "no request");
+    assert_eq!(
+        js_string("String(__t.natives)"),
+        "true",
+        "the native post was prevented"
+    );
+    assert_eq!(
+        document().active_element().unwrap().id(),
+        "plain-name",
+        "focus is on the first invalid field"
+    );
+    assert_eq!(
+        error_text("plain-name").as_deref(),
+        Some(message(Some(Field::FullName), IssueKind::Required))
+    );
+    assert_eq!(
+        error_text("plain-email").as_deref(),
+        Some(message(Some(Field::Email), IssueKind::Format))
+    );
+    assert!(
+        !is_invalid("plain-phone"),
+        "an empty optional field is fine"
+    );
+    assert_eq!(event_types(), "closem:error");
+    assert_eq!(js_number("__t.events[0].detail.status"), 0.0);
+    assert_eq!(
+        js_string("__t.events[0].detail.issues.map((i) => i.code).join(',')"),
+        "fullname.required,email.format"
+    );
+    assert_eq!(
+        js_string("__t.events[0].detail.issues[1].message"),
+        message(Some(Field::Email), IssueKind::Format)
+    );
+    assert_eq!(
+        js_string("__t.events[0].target.id"),
+        "plain-form",
+        "the event is fired on the form and heard on document"
+    );
+    assert!(!status_text("plain-form").is_empty());
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn valid_submit_posts_the_fields_to_the_endpoint_asking_for_json() {
+    harness("ok");
+    let container = mount(PLAIN).await;
+    type_and_leave("plain-name", "Ada Lovelace");
+    type_and_leave("plain-email", "ada@example.com");
+    type_and_leave("plain-phone", "+1 (555) 444-3333");
+    submit("plain-form");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 1.0);
+    assert_eq!(
+        js_string("__t.calls[0].url"),
+        "https://forms.test/f/contact"
+    );
+    assert_eq!(js_string("__t.calls[0].method"), "POST");
+    assert_eq!(js_string("__t.calls[0].accept"), "application/json");
+    assert_eq!(
+        js_string("JSON.stringify(__t.calls[0].entries)"),
+        r#"{"fullname":"Ada Lovelace","email":"ada@example.com","phone":"+1 (555) 444-3333","tags":"not a number"}"#,
+        "the form's fields as they are; control fields are the edge's to ignore"
+    );
+    assert_eq!(event_types(), "closem:submit,closem:success");
+    assert_eq!(js_string("__t.events[1].detail.id"), "t1");
+    assert!(document().get_element_by_id("plain-form").is_none());
+    let success = container
+        .query_selector(".closem-success")
+        .unwrap()
+        .unwrap();
+    assert_eq!(success.get_attribute("role").as_deref(), Some("status"));
+    assert!(!success.text_content().unwrap().is_empty());
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn edge_issues_are_placed_on_their_fields_and_the_rest_in_the_status() {
+    harness("invalid");
+    js(r#"__t.issues = [
+        { field: "your-phone", code: "your-phone.format", message: "phone must look like +1 (555) 444-3333" },
+        { field: "email", code: "email.format", message: "enter an email address like name@example.com" },
+        { field: null, code: "closem.contact", message: "enter a phone number or an email address" }]"#);
+    let container = mount(
+        r#"<form id="edge" data-closem="contact">
+             <input id="edge-phone" name="your-phone">
+             <input id="edge-email" name="work-email" data-closem-field="email">
+             <button id="edge-send">Send</button>
+           </form>"#,
+    )
+    .await;
+    type_and_leave("edge-phone", "555");
+    type_and_leave("edge-email", "a@example.com");
+    submit("edge");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 1.0);
+    assert_eq!(
+        error_text("edge-phone").as_deref(),
+        Some("phone must look like +1 (555) 444-3333"),
+        "placed by the site's input name"
+    );
+    assert_eq!(
+        error_text("edge-email").as_deref(),
+        Some("enter an email address like name@example.com"),
+        "placed by the CLOSEM name the hint sent it under"
+    );
+    assert_eq!(document().active_element().unwrap().id(), "edge-phone");
+    assert_eq!(
+        status_text("edge"),
+        "enter a phone number or an email address"
+    );
+    assert_eq!(event_types(), "closem:submit,closem:error");
+    assert_eq!(js_number("__t.events[1].detail.status"), 422.0);
+    assert_eq!(js_number("__t.events[1].detail.issues.length"), 3.0);
+    let form: Element = by_id("edge");
+    assert!(!form.has_attribute("aria-busy"), "no longer busy");
+    assert!(!by_id::<Element>("edge-send").has_attribute("disabled"));
+    // The visitor fixes the phone: its edge message clears.
+    by_id::<HtmlInputElement>("edge-phone").set_value("+1 (555) 444-3333");
+    fire(&by_id("edge-phone"), "input");
+    assert!(!is_invalid("edge-phone"));
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn network_failure_keeps_what_was_typed_and_says_so() {
+    harness("reject");
+    let container = mount(PLAIN).await;
+    type_and_leave("plain-name", "Ada Lovelace");
+    type_and_leave("plain-email", "ada@example.com");
+    submit("plain-form");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 1.0);
+    assert_eq!(
+        by_id::<HtmlInputElement>("plain-name").value(),
+        "Ada Lovelace"
+    );
+    assert_eq!(
+        by_id::<HtmlInputElement>("plain-email").value(),
+        "ada@example.com"
+    );
+    assert!(status_text("plain-form").contains("connection"));
+    assert_eq!(event_types(), "closem:submit,closem:error");
+    assert_eq!(js_number("__t.events[1].detail.status"), 0.0);
+    assert_eq!(js_string("__t.events[1].detail.issues[0].code"), "network");
+    assert!(!by_id::<Element>("plain-send").has_attribute("disabled"));
+    assert!(!by_id::<Element>("plain-form").has_attribute("aria-busy"));
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn datetime_local_is_sent_as_unix_seconds_in_the_visitors_timezone() {
+    harness("ok");
+    let container = mount(
+        r#"<form id="appt" data-closem="booking">
+             <input id="appt-email" name="email" value="ada@example.com">
+             <input id="appt-when" name="appointment_timestamp" type="datetime-local">
+             <button>Book</button>
+           </form>"#,
+    )
+    .await;
+    by_id::<HtmlInputElement>("appt-when").set_value("2001-01-01T09:30");
+    submit("appt");
+    settle().await;
+    assert_eq!(
+        js_number("__t.calls.length"),
+        0.0,
+        "a past time is not sent"
+    );
+    assert_eq!(
+        error_text("appt-when").as_deref(),
+        Some(message(Some(Field::AppointmentTimestamp), IssueKind::Past))
+    );
+    by_id::<HtmlInputElement>("appt-when").set_value("2030-06-01T09:30");
+    submit("appt");
+    settle().await;
+    let expected = js_number("new Date('2030-06-01T09:30').getTime() / 1000");
+    assert_eq!(js_number("__t.calls.length"), 1.0);
+    assert_eq!(
+        js_string("__t.calls[0].entries.appointment_timestamp"),
+        expected.to_string()
+    );
+    assert_eq!(
+        js_string("__t.calls[0].url"),
+        "https://forms.test/f/booking"
     );
     container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn double_submit_sends_one_request_while_busy() {
+    harness("hold");
+    let container = mount(PLAIN).await;
+    type_and_leave("plain-name", "Ada Lovelace");
+    type_and_leave("plain-email", "ada@example.com");
+    submit("plain-form");
+    let form: Element = by_id("plain-form");
+    assert_eq!(form.get_attribute("aria-busy").as_deref(), Some("true"));
+    assert!(by_id::<Element>("plain-send").has_attribute("disabled"));
+    // The button is disabled, but scripts and Enter keys can still submit.
+    submit("plain-form");
+    submit("plain-form");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 1.0, "one request");
+    assert_eq!(
+        js_string("String(__t.natives)"),
+        "true,true,true",
+        "none of them posted natively"
+    );
+    js("__t.release()");
+    settle().await;
+    assert_eq!(event_types(), "closem:submit,closem:success");
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn removed_forms_release_their_listeners() {
+    harness("ok");
+    let container = mount(PLAIN).await;
+    let form: HtmlFormElement = by_id("plain-form");
+    let live = closem_widget::live_forms();
+    assert!(live >= 1);
+    let listeners = js_sys::Function::new_with_args("form", "return __t.listeners(form)");
+    let count = || listeners.call1(&JsValue::NULL, &form).unwrap().as_f64();
+    assert_eq!(count(), Some(3.0), "submit, focusout and input");
+    container.remove();
+    settle().await;
+    assert_eq!(closem_widget::live_forms(), live - 1);
+    assert_eq!(count(), Some(0.0), "every listener was removed");
+    assert!(
+        !form.has_attribute("data-closem-ready"),
+        "the mark goes with the state, so a form put back is enhanced anew"
+    );
+    // Detached, the form's submit listener is gone: a submit event is not prevented any more.
+    let init = web_sys::EventInit::new();
+    init.set_cancelable(true);
+    let event = web_sys::Event::new_with_event_init_dict("submit", &init).unwrap();
+    assert!(form.dispatch_event(&event).unwrap(), "nobody prevented it");
+    let email: HtmlInputElement = form
+        .query_selector("[name=email]")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    email.set_value("bad@");
+    fire(&email, "focusout");
+    assert!(email.get_attribute("aria-invalid").is_none());
 }

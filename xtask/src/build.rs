@@ -17,10 +17,12 @@ const WASM_FEATURES: &[&str] = &[
     "--enable-multivalue",
 ];
 
-/// Runs after the wasm-bindgen glue inside closem.js: starts the widget, and on any failure (no
-/// WebAssembly, a CSP without 'wasm-unsafe-eval', a network error) leaves every form to post natively.
+/// Runs after the wasm-bindgen glue inside closem.js. It reads the endpoint synchronously, while
+/// `document.currentScript` is still this script: `data-endpoint` on the tag, else the origin the
+/// script came from. Then it starts the widget; on any failure (no WebAssembly, a CSP without
+/// 'wasm-unsafe-eval', a network error) it only warns, and every form keeps its native post.
 const LOADER: &str = r#"
-;(function(){try{wasm_bindgen().catch(function(e){console.warn("closem: widget unavailable, forms post natively",e)})}catch(e){console.warn("closem: widget unavailable, forms post natively",e)}})();
+;(function(){var s=document.currentScript,e=s&&(s.getAttribute("data-endpoint")||new URL(s.src,location.href).origin);function w(x){console.warn("closem: widget unavailable, forms post natively",x)}try{wasm_bindgen().then(function(){wasm_bindgen.boot(e||location.origin)}).catch(w)}catch(x){w(x)}})();
 "#;
 
 /// Sources of each artefact: when none is newer than the output, the build is skipped, so a second

@@ -1,0 +1,171 @@
+//! A submit, start to finish: check every control, post the form to the edge with fetch, and
+//! show what the edge answered (success, issues on their fields, or a form-level status).
+
+use crate::dom::{self, Answer, Control, Event, Form, FormData};
+use crate::validate::{self, When};
+use crate::{enhance, errors, events};
+use closem_shared::Field;
+
+const CHECK_FIELDS: &str = "check the highlighted fields";
+const SENDING: &str = "sending…";
+const NETWORK: &str = "the form could not be sent: check your connection and try again";
+const FAILED: &str = "the form could not be sent: please try again";
+
+pub fn on_submit(form: &Form, event: &Event) {
+    // Always: a second click while busy must not fall through to a native post either.
+    event.prevent_default();
+    if is_busy(form) {
+        return;
+    }
+    let controls = form.controls();
+    let mut invalid: Vec<Control> = Vec::new();
+    let mut issues = Vec::new();
+    for control in &controls {
+        if !validate::is_checked(control) {
+            // Only the edge reports on these (e.g. a control field on a strict profile); its
+            // message from the last attempt is stale now.
+            errors::clear(control);
+            continue;
+        }
+        let name = control.name();
+        // A radio group is one question: one message, on its first radio.
+        if invalid.iter().any(|seen| seen.name() == name) {
+            continue;
+        }
+        if let Some(problem) = validate::refresh(control, When::Submit) {
+            let mut code = name.clone();
+            code.push('.');
+            code.push_str(problem.kind.as_str());
+            issues.push(events::issue(Some(&name), &code, &problem.message));
+            invalid.push(control.clone());
+        }
+    }
+    if let Some(first) = invalid.first() {
+        first.element().focus();
+        errors::status(form, CHECK_FIELDS);
+        events::error(form, 0, &dom::array(issues));
+        return;
+    }
+
+    let data = form.data();
+    adjust(&data, &controls);
+    let mut url = enhance::endpoint();
+    url.push_str("/f/");
+    url.push_str(&dom::encode_component(&form.id()));
+    set_busy(form, true);
+    errors::status(form, SENDING);
+    events::submit(form);
+    let form = form.clone();
+    dom::post(&url, &data, move |answer| {
+        set_busy(&form, false);
+        finish(&form, answer);
+    });
+}
+
+/// What the widget sends differs from the native post in one way only: `datetime-local` values
+/// become UNIX seconds, since only the browser knows the visitor's timezone. Names stay the site's
+/// own: the edge's profile `fields` map is authoritative (a `data-closem-field` hint only guides
+/// the checks here), so JavaScript and native posts reach CLOSEM the same way.
+fn adjust(data: &FormData, controls: &[Control]) {
+    for control in controls {
+        let name = control.name();
+        if !name.is_empty() && !control.is_disabled() && control.kind() == "datetime-local" {
+            data.set(&name, &validate::sent_value(control));
+        }
+    }
+}
+
+/// The form's `aria-busy` is the one flag that a request is running.
+fn is_busy(form: &Form) -> bool {
+    form.element().attr("aria-busy").as_deref() == Some("true")
+}
+
+const BUSY_CLASS: &str = "is-busy";
+/// Buttons the widget disabled, told apart from ones the site disabled itself.
+const DISABLED_BY_WIDGET: &str = "data-closem-disabled";
+
+fn set_busy(form: &Form, busy: bool) {
+    let root = form.element();
+    if busy {
+        root.set_attr("aria-busy", "true");
+        root.add_class(BUSY_CLASS);
+    } else {
+        root.remove_attr("aria-busy");
+        root.remove_class(BUSY_CLASS);
+    }
+    for button in form.buttons() {
+        if busy && button.attr("disabled").is_none() {
+            button.set_attr("disabled", "");
+            button.set_attr(DISABLED_BY_WIDGET, "");
+        } else if !busy && button.attr(DISABLED_BY_WIDGET).is_some() {
+            button.remove_attr("disabled");
+            button.remove_attr(DISABLED_BY_WIDGET);
+        }
+    }
+}
+
+fn finish(form: &Form, answer: Result<Answer, ()>) {
+    let Ok(answer) = answer else {
+        errors::status(form, NETWORK);
+        let issue = events::issue(None, "network", NETWORK);
+        events::error(form, 0, &dom::array(vec![issue]));
+        return;
+    };
+    let accepted = dom::get(&answer.body, "ok").as_bool() == Some(true);
+    if (200..300).contains(&answer.status) && accepted {
+        // Fired before the form leaves the page, while the event can still bubble to document.
+        events::success(form, &dom::get(&answer.body, "id"));
+        errors::success(form);
+        return;
+    }
+    let issues = dom::get(&answer.body, "issues");
+    let controls = form.controls();
+    let mut first: Option<Control> = None;
+    let mut form_level = String::new();
+    for issue in dom::items(&issues) {
+        let message = dom::get(&issue, "message").as_string().unwrap_or_default();
+        let field = dom::get(&issue, "field").as_string();
+        match field.and_then(|field| control_for(&controls, &field)) {
+            Some(control) => {
+                errors::show(&control, &message);
+                first.get_or_insert(control);
+            }
+            None => {
+                if !form_level.is_empty() {
+                    form_level.push_str("; ");
+                }
+                form_level.push_str(&message);
+            }
+        }
+    }
+    if form_level.is_empty() {
+        form_level.push_str(if first.is_some() {
+            CHECK_FIELDS
+        } else {
+            FAILED
+        });
+    }
+    errors::status(form, &form_level);
+    if let Some(first) = first {
+        first.element().focus();
+    }
+    let issues = if issues.is_object() {
+        issues
+    } else {
+        dom::array(Vec::new())
+    };
+    events::error(form, answer.status, &issues);
+}
+
+/// The control an edge issue is about: the edge names the input as it was sent (the site's own
+/// name), or a CLOSEM field (a profile's `required` field the form has under a hinted name).
+fn control_for(controls: &[Control], field: &str) -> Option<Control> {
+    let by_name = controls.iter().find(|control| control.name() == field);
+    let by_field = || {
+        let wanted = Field::from_name(field)?;
+        controls
+            .iter()
+            .find(|control| validate::field_of(control) == Some(wanted))
+    };
+    by_name.or_else(by_field).cloned()
+}

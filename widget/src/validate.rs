@@ -1,0 +1,110 @@
+//! Checking controls with the same shared rules and messages the edge applies, plus the site's
+//! own HTML constraints (`required`, `pattern`, ...) that `novalidate` leaves to the widget.
+
+use closem_shared::{check_value, local_as_utc, message, Context, Field, IssueKind, LocalDateTime};
+
+use crate::dom::{self, Control};
+use crate::errors;
+
+/// Why a check runs: leaving a field should not scold a visitor who merely tabbed past it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Leave,
+    Submit,
+}
+
+/// One problem with one control, worded by `closem_shared::message` (or by the browser for a
+/// site constraint the shared model does not know, such as `pattern`).
+pub struct Problem {
+    pub kind: IssueKind,
+    pub message: String,
+}
+
+/// The CLOSEM field a control feeds: a documented alias as its name, a `data-closem-field` hint,
+/// or, for other names, what `type=email` promises.
+pub fn field_of(control: &Control) -> Option<Field> {
+    if let Some(hint) = control.hint() {
+        if let Some(field) = Field::from_name(&hint) {
+            return Some(field);
+        }
+    }
+    Field::from_name(&control.name())
+        .or_else(|| (control.kind() == "email").then_some(Field::Email))
+}
+
+/// Controls the widget checks: named, enabled, typed by the visitor, and not a control field
+/// (mode, tags, lists...), which only the edge's profile decides.
+pub fn is_checked(control: &Control) -> bool {
+    if control.name().is_empty() || control.is_disabled() {
+        return false;
+    }
+    if matches!(
+        control.kind().as_str(),
+        "hidden" | "submit" | "reset" | "button" | "image"
+    ) {
+        return false;
+    }
+    !field_of(control).is_some_and(Field::is_control)
+}
+
+/// The value to check and send: a `datetime-local` value becomes UNIX seconds in the visitor's
+/// own timezone, which the edge cannot know.
+pub fn sent_value(control: &Control) -> String {
+    let value = control.value();
+    if control.kind() == "datetime-local" && !value.is_empty() {
+        return dom::local_seconds(&value).unwrap_or(value);
+    }
+    value
+}
+
+pub fn check(control: &Control, when: When) -> Option<Problem> {
+    let field = field_of(control);
+    let kind = control.kind();
+    let value = sent_value(control);
+    let typed = !matches!(kind.as_str(), "checkbox" | "radio" | "file");
+    let blank = value.trim().is_empty();
+    if control.is_missing() || (typed && blank && control.is_required()) {
+        if when == When::Leave && !errors::is_marked(control) {
+            return None;
+        }
+        return Some(problem(field, IssueKind::Required));
+    }
+    if let Some(field) = field.filter(|_| typed && !blank) {
+        let now = dom::now_seconds();
+        let context = Context {
+            now,
+            resolve_local: &latest_instant,
+        };
+        if let Err(kind) = check_value(field, &value, &context) {
+            return Some(problem(Some(field), kind));
+        }
+    }
+    control.browser_problem().map(|message| Problem {
+        kind: IssueKind::Format,
+        message,
+    })
+}
+
+fn problem(about: Option<Field>, kind: IssueKind) -> Problem {
+    Problem {
+        kind,
+        message: message(about, kind).into(),
+    }
+}
+
+/// A wall-clock string (`06/01/2030 09:30 AM`) is in the company's timezone, which only the edge
+/// knows; reading it as the latest instant it can mean anywhere (UTC-12) means the widget never
+/// calls "past" a time the edge would accept.
+fn latest_instant(local: LocalDateTime) -> Option<i64> {
+    local_as_utc(local).map(|seconds| seconds + 12 * 3600)
+}
+
+/// Re-checks one control and shows or clears its message.
+pub fn refresh(control: &Control, when: When) -> Option<Problem> {
+    let problem = check(control, when);
+    match &problem {
+        Some(problem) => errors::show(control, &problem.message),
+        None => errors::clear(control),
+    }
+    problem
+}
