@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per area.
 
+mod e2e;
 mod edge_config;
 mod edge_control;
 mod edge_cors;

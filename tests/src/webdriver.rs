@@ -51,7 +51,7 @@ pub struct Browser {
     _driver: ChildGuard,
 }
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4f8c6c74cd3d";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 pub fn chromedriver() -> Option<PathBuf> {
     ["/usr/bin/chromedriver", "/usr/local/bin/chromedriver"]
@@ -173,8 +173,23 @@ impl Browser {
     }
 
     pub fn find(&self, css: &str) -> Element {
-        self.try_find(css)
-            .unwrap_or_else(|| panic!("no element matches `{css}` on {}", self.current_url()))
+        let value = self
+            .command(
+                "POST",
+                "element",
+                json!({ "using": "css selector", "value": css }),
+            )
+            .unwrap_or_else(|error| {
+                panic!(
+                    "no element matches `{css}` on {}: {error}",
+                    self.current_url()
+                )
+            });
+        value
+            .get(ELEMENT_KEY)
+            .and_then(Value::as_str)
+            .map(|id| Element(id.to_string()))
+            .unwrap_or_else(|| panic!("`{css}`: unexpected answer {value}"))
     }
 
     pub fn try_find(&self, css: &str) -> Option<Element> {

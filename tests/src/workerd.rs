@@ -21,10 +21,12 @@ pub struct WorkerdOptions {
 
 /// How the process is launched: a fixed port for the demo (tests take a free one), and whether to
 /// echo the log to stderr as it arrives (the demo shows it; tests keep it for assertions).
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 pub struct Launch {
     pub port: Option<u16>,
     pub echo: bool,
+    /// More static files served beside www/ (test pages), copied over it.
+    pub extra_site: Option<PathBuf>,
 }
 
 pub struct Workerd {
@@ -71,7 +73,7 @@ impl Workerd {
                 "CLOSEM_TIMEZONE": options.timezone,
                 "FORMS": options.forms,
             },
-            "assets": { "directory": assemble_site(&root, &dir), "binding": "ASSETS" },
+            "assets": { "directory": assemble_site(&root, &dir, launch.extra_site.as_deref()), "binding": "ASSETS" },
         });
         let config_path = dir.join("wrangler.json");
         std::fs::write(&config_path, config.to_string()).expect("write wrangler.json");
@@ -156,11 +158,14 @@ impl Workerd {
 
 /// The static files the worker serves: www/ plus the built widget (closem.js and its wasm) when
 /// it exists, copied into the instance directory so www/ stays free of build output.
-fn assemble_site(root: &Path, dir: &Path) -> PathBuf {
+fn assemble_site(root: &Path, dir: &Path, extra: Option<&Path>) -> PathBuf {
     let site = dir.join("site");
     let _ = std::fs::remove_dir_all(&site);
     copy_tree(&root.join("www"), &site);
     copy_tree(&root.join("widget/pkg"), &site);
+    if let Some(extra) = extra {
+        copy_tree(extra, &site);
+    }
     site
 }
 

@@ -53,6 +53,7 @@ fn main() {
         Launch {
             port: Some(port),
             echo: true,
+            ..Launch::default()
         },
     );
 
