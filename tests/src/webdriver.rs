@@ -157,6 +157,15 @@ impl Browser {
         )
     }
 
+    /// Runs an asynchronous script (it calls `arguments[arguments.length - 1]` with its result).
+    pub fn execute_async(&self, script: &str) -> Result<Value, String> {
+        self.command(
+            "POST",
+            "execute/async",
+            json!({ "script": script, "args": [] }),
+        )
+    }
+
     /// Polls `condition` (a script returning a truthy value when done) until it holds.
     pub fn wait_for(&self, what: &str, condition: &str, timeout: Duration) -> Value {
         let deadline = Instant::now() + timeout;

@@ -58,7 +58,6 @@ impl Workerd {
             shim.display()
         );
         let port = launch.port.unwrap_or_else(http::free_port);
-        let inspector_port = http::free_port();
         let dir = root
             .join("target/closem-tests")
             .join(format!("workerd-{port}"));
@@ -86,34 +85,9 @@ impl Workerd {
             .unwrap_or_default();
         std::fs::write(&env_path, secrets).expect("write secrets.env");
 
-        let npm_bin = root.join("node_modules/.bin");
-        let path = format!(
-            "{}:{}",
-            npm_bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let mut command = Command::new(npm_bin.join("wrangler"));
+        let mut command = dev_command(&dir, &config_path, &env_path, port);
         command
-            .arg("dev")
-            .arg("--config")
-            .arg(&config_path)
-            .arg("--env-file")
-            .arg(&env_path)
-            .args(["--ip", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--inspector-port", &inspector_port.to_string()])
-            .arg("--persist-to")
-            .arg(dir.join("state"))
-            .args([
-                "--show-interactive-dev-session",
-                "false",
-                "--log-level",
-                "log",
-            ])
-            .current_dir(&dir)
-            .env("PATH", path)
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CI", "true")
-            .stdin(Stdio::null())
+            .args(["--log-level", "log"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = ChildGuard::spawn(&mut command).expect("start wrangler dev");
@@ -154,6 +128,42 @@ impl Workerd {
     pub fn log(&self) -> String {
         self.log.lock().map(|text| text.clone()).unwrap_or_default()
     }
+}
+
+/// The project's wrangler, run in `dir` with Node 22 first on PATH, quiet and non-interactive.
+pub fn wrangler(dir: &Path) -> Command {
+    let npm_bin = workspace_root().join("node_modules/.bin");
+    let path = format!(
+        "{}:{}",
+        npm_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut command = Command::new(npm_bin.join("wrangler"));
+    command
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CI", "true")
+        .stdin(Stdio::null());
+    command
+}
+
+/// `wrangler dev` for the config in `dir`, on 127.0.0.1:`port` with a free inspector port, its state
+/// kept in `dir`, the secrets read from `env_file` (as `.dev.vars` would be).
+pub fn dev_command(dir: &Path, config: &Path, env_file: &Path, port: u16) -> Command {
+    let mut command = wrangler(dir);
+    command
+        .arg("dev")
+        .arg("--config")
+        .arg(config)
+        .arg("--env-file")
+        .arg(env_file)
+        .args(["--ip", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--inspector-port", &http::free_port().to_string()])
+        .arg("--persist-to")
+        .arg(dir.join("state"))
+        .args(["--show-interactive-dev-session", "false"]);
+    command
 }
 
 /// The static files the worker serves: www/ plus the built widget (closem.js and its wasm) when

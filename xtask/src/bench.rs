@@ -51,9 +51,9 @@ pub fn run(args: &[String]) -> Outcome {
     let settings = parse_args(args)?;
     let started = Instant::now();
     let load_average = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    // setup brings brotli (sizes) with Chromium; the load generator only the bench needs.
     setup::run()?;
-    require_brotli()?;
-    ensure_wrk()?;
+    setup::ensure_apt(&["wrk"])?;
     build::widget()?;
     build::edge()?;
     step(
@@ -146,35 +146,6 @@ fn parse_args(args: &[String]) -> Outcome<Settings> {
         }
     }
     Ok(settings)
-}
-
-fn require_brotli() -> Outcome {
-    if which("brotli").is_some() {
-        return Ok(());
-    }
-    Err("the `brotli` command is missing, and the bench measures transfer sizes with it: \
-         install it with `sudo apt-get install -y brotli` (Debian/Ubuntu) or run `cargo xtask setup`"
-        .into())
-}
-
-/// The load generator comes from Debian, installed the way setup installs Chromium.
-fn ensure_wrk() -> Outcome {
-    if which("wrk").is_some() {
-        println!("    wrk: present");
-        return Ok(());
-    }
-    if output(cmd("id").arg("-u")).as_deref() != Some("0") {
-        return Err("the load generator `wrk` is missing: install it with \
-                    `sudo apt-get install -y wrk` (Debian/Ubuntu) and run again"
-            .into());
-    }
-    step("apt-get update", cmd("apt-get").args(["update", "-qq"]))?;
-    step(
-        "install wrk from apt",
-        cmd("apt-get")
-            .args(["install", "-y", "-qq", "wrk"])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
 }
 
 /// Bytes on the wire for a set of files fetched separately: raw, gzip -9 and brotli -11.

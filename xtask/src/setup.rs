@@ -125,13 +125,18 @@ fn npm_tools() -> Outcome {
 }
 
 fn browser() -> Outcome {
-    let missing: Vec<&str> = APT_PACKAGES
+    ensure_apt(APT_PACKAGES)
+}
+
+/// Installs the Debian packages whose binaries are missing (when root; otherwise says what to run).
+pub fn ensure_apt(packages: &[&str]) -> Outcome {
+    let missing: Vec<&str> = packages
         .iter()
         .copied()
         .filter(|package| which(binary_of(package)).is_none())
         .collect();
     if missing.is_empty() {
-        println!("    chromium, chromedriver, brotli: present");
+        println!("    {}: present", packages.join(", "));
         return Ok(());
     }
     let is_root = output(cmd("id").arg("-u")).as_deref() == Some("0");

@@ -6,15 +6,12 @@
 //! (milliseconds) on stdout, or `note NAME TEXT` when something could not be measured.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use closem_tests::child::ChildGuard;
-use closem_tests::http;
+use closem_tests::webdriver::{Browser, BrowserOptions};
 use closem_tests::workerd::workspace_root;
 use serde_json::{json, Value};
 
@@ -22,17 +19,6 @@ const USAGE: &str = "usage: closem-bench-browser [--loads N]";
 
 /// Page loads per script not counted: the first ones warm up Chromium itself.
 const WARM_UP_LOADS: usize = 2;
-
-/// The Chromium flags toolchain.md lists for headless runs on this machine (no network chatter).
-const CHROMIUM_FLAGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-];
 
 /// The two embeds, each after a mark of the moment the embed starts; the rest of the page is equal.
 const CLOSEM_EMBED: &str = r#"<script>performance.mark("bench:script-start");</script>
@@ -119,30 +105,23 @@ fn main() {
 fn run(loads: usize) -> Result<(), String> {
     let site = Arc::new(site()?);
     let site_port = serve(site)?;
-    let driver = Driver::start()?;
-    let session = driver.new_session()?;
-    let result = measure(&driver, &session, site_port, loads);
-    // Closing the session quits Chromium; the driver's guard then ends chromedriver.
-    let _ = driver.call("DELETE", &format!("/session/{session}"), None);
-    result
+    // Dropping the browser quits Chromium and ends chromedriver.
+    let browser = Browser::try_start(BrowserOptions::default())?;
+    measure(&browser, site_port, loads)
 }
 
-fn measure(driver: &Driver, session: &str, site_port: u16, loads: usize) -> Result<(), String> {
+fn measure(browser: &Browser, site_port: u16, loads: usize) -> Result<(), String> {
     let mut submit_failures: HashMap<&str, String> = HashMap::new();
     for round in 0..WARM_UP_LOADS + loads {
         let counted = round >= WARM_UP_LOADS;
         for script in &SCRIPTS {
             let url = format!("http://127.0.0.1:{site_port}{}?round={round}", script.page);
-            driver.call(
-                "POST",
-                &format!("/session/{session}/url"),
-                Some(json!({ "url": url })),
-            )?;
-            let ready = driver.execute_async(session, WAIT_READY)?;
+            browser.command("POST", "url", json!({ "url": url }))?;
+            let ready = browser.execute_async(WAIT_READY)?;
             if let Some(error) = ready.get("error").and_then(Value::as_str) {
                 return Err(format!("{}: {error}", script.name));
             }
-            let submit = driver.execute_async(session, SUBMIT)?;
+            let submit = browser.execute_async(SUBMIT)?;
             if !counted {
                 continue;
             }
@@ -259,152 +238,4 @@ fn answer(mut stream: TcpStream, site: &Site) {
     );
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(body);
-}
-
-/// chromedriver on a free loopback port; the guard ends it (and the Chromium it started) on drop.
-struct Driver {
-    port: u16,
-    profile: PathBuf,
-    child: Option<ChildGuard>,
-}
-
-impl Driver {
-    fn start() -> Result<Driver, String> {
-        let binary = ["/usr/bin/chromedriver", "/usr/local/bin/chromedriver"]
-            .into_iter()
-            .map(PathBuf::from)
-            .find(|path| path.is_file())
-            .ok_or("chromedriver is missing: run `cargo xtask setup`")?;
-        let port = http::free_port();
-        let child = ChildGuard::spawn(
-            Command::new(binary)
-                .arg(format!("--port={port}"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-        )
-        .map_err(|error| format!("cannot start chromedriver: {error}"))?;
-        let profile = workspace_root()
-            .join("target/closem-bench")
-            .join(format!("chromium-profile-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&profile);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if matches!(exchange(port, "GET", "/status", ""), Ok((200, _))) {
-                return Ok(Driver {
-                    port,
-                    profile,
-                    child: Some(child),
-                });
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Err(format!("chromedriver did not answer on port {port}"))
-    }
-
-    fn new_session(&self) -> Result<String, String> {
-        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|flag| flag.to_string()).collect();
-        args.push(format!("--user-data-dir={}", self.profile.display()));
-        let capabilities = json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "chrome",
-            "pageLoadStrategy": "normal",
-            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args },
-        }}});
-        let answer = self.call("POST", "/session", Some(capabilities))?;
-        let session = answer
-            .get("sessionId")
-            .and_then(Value::as_str)
-            .ok_or_else(|| format!("chromedriver did not open a session: {answer}"))?
-            .to_string();
-        self.call(
-            "POST",
-            &format!("/session/{session}/timeouts"),
-            Some(json!({ "script": 15000, "pageLoad": 30000 })),
-        )?;
-        Ok(session)
-    }
-
-    fn execute_async(&self, session: &str, script: &str) -> Result<Value, String> {
-        self.call(
-            "POST",
-            &format!("/session/{session}/execute/async"),
-            Some(json!({ "script": script, "args": [] })),
-        )
-    }
-
-    /// One W3C WebDriver command; returns its `value`, or the driver's error message.
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
-        let body = body.map(|body| body.to_string()).unwrap_or_default();
-        let (_, payload) = exchange(self.port, method, path, &body)
-            .map_err(|error| format!("{method} {path}: {error}"))?;
-        let payload = String::from_utf8_lossy(&payload);
-        let answer: Value = serde_json::from_str(&payload)
-            .map_err(|error| format!("{method} {path}: {error} in {payload}"))?;
-        let value = answer.get("value").cloned().unwrap_or(Value::Null);
-        if let Some(error) = value.get("error").and_then(Value::as_str) {
-            let message = value.get("message").and_then(Value::as_str).unwrap_or("");
-            return Err(format!("{method} {path}: {error}: {message}"));
-        }
-        Ok(value)
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        drop(self.child.take());
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
-}
-
-/// One HTTP/1.1 request to 127.0.0.1:port; returns the status and the body. chromedriver keeps
-/// connections open despite `Connection: close`, so the body is read by its declared length.
-fn exchange(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, Vec<u8>)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let status = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|status| status.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {line:?}")))?;
-    let mut length = None;
-    let mut chunked = false;
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(value) = lower.strip_prefix("content-length:") {
-            length = value.trim().parse::<usize>().ok();
-        }
-        chunked |= lower.starts_with("transfer-encoding:") && lower.contains("chunked");
-    }
-    let mut payload = Vec::new();
-    if chunked {
-        loop {
-            line.clear();
-            reader.read_line(&mut line)?;
-            let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
-            if size == 0 {
-                break;
-            }
-            let mut chunk = vec![0; size + 2];
-            reader.read_exact(&mut chunk)?;
-            payload.extend_from_slice(&chunk[..size]);
-        }
-    } else if let Some(length) = length {
-        payload.resize(length, 0);
-        reader.read_exact(&mut payload)?;
-    } else {
-        reader.read_to_end(&mut payload)?;
-    }
-    Ok((status, payload))
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use closem_tests::child::ChildGuard;
 use closem_tests::http;
 use closem_tests::sandbox::{self, SandboxHandle};
-use closem_tests::workerd::workspace_root;
+use closem_tests::workerd::{dev_command, workspace_root, wrangler};
 use serde_json::{json, Value};
 
 const USAGE: &str = "usage: closem-bench-edge [--starts N] [--profiles N] [--seconds S] [--rounds N] [--connections C]";
@@ -245,20 +245,8 @@ impl Instance {
         let env_path = dir.join("secrets.env");
         std::fs::write(&env_path, format!("CLOSEM_API_KEY={key}\n"))
             .map_err(|error| format!("cannot write {}: {error}", env_path.display()))?;
-        let mut command = wrangler(root, &dir);
-        command
-            .arg("dev")
-            .arg("--config")
-            .arg(&config)
-            .arg("--env-file")
-            .arg(&env_path)
-            .args(["--ip", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--inspector-port", &http::free_port().to_string()])
-            .arg("--persist-to")
-            .arg(dir.join("state"))
-            .args(["--show-interactive-dev-session", "false"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut command = dev_command(&dir, &config, &env_path, port);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
         let started = Instant::now();
         let mut child = ChildGuard::spawn(&mut command)
             .map_err(|error| format!("cannot start wrangler dev: {error}"))?;
@@ -299,7 +287,7 @@ fn check_startup(
     let config = write_config(&dir, root, target, sandbox)?;
     let profile = dir.join("startup.cpuprofile");
     let _ = std::fs::remove_file(&profile);
-    let output = wrangler(root, &dir)
+    let output = wrangler(&dir)
         .args(["check", "startup", "--config"])
         .arg(&config)
         .arg("--outfile")
@@ -345,24 +333,6 @@ fn write_config(
     std::fs::write(&path, config.to_string())
         .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
     Ok(path)
-}
-
-/// The project's wrangler, with Node 22 first on PATH, quiet and non-interactive.
-fn wrangler(root: &Path, dir: &Path) -> Command {
-    let npm_bin = root.join("node_modules/.bin");
-    let path = format!(
-        "{}:{}",
-        npm_bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let mut command = Command::new(npm_bin.join("wrangler"));
-    command
-        .current_dir(dir)
-        .env("PATH", path)
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("CI", "true")
-        .stdin(Stdio::null());
-    command
 }
 
 /// The last lines a child printed, for error messages (under load wrangler logs every request).
