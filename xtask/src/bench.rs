@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
 
-use crate::process::{cmd, output, root, step, which, Outcome};
+use crate::process::{cmd, output, root, step, Outcome};
 use crate::{build, setup};
 
 const USAGE: &str =
