@@ -6,21 +6,8 @@ use std::time::Duration;
 
 /// `GET path` on 127.0.0.1:port; returns (status, body) or None when nothing answers.
 pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
-    let text = String::from_utf8_lossy(&raw);
-    let status = text.split_whitespace().nth(1)?.parse().ok()?;
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-    Some((status, body.to_string()))
+    let (status, body) = exchange(port, "GET", path, &[], b"").ok()?;
+    Some((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
 /// A port that was free a moment ago on 127.0.0.1.
@@ -31,17 +18,39 @@ pub fn free_port() -> u16 {
         .expect("the loopback interface can bind an ephemeral port")
 }
 
-/// One HTTP/1.1 request with a JSON body to 127.0.0.1:port; returns the status and the body. The
+/// One HTTP/1.1 request with a JSON body to 127.0.0.1:port; returns the status and the body.
+pub fn request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, Vec<u8>)> {
+    exchange(
+        port,
+        method,
+        path,
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
+}
+
+/// One HTTP/1.1 request to 127.0.0.1:port with extra headers; returns the status and the body. The
 /// body is read by its declared length (or chunks), since some servers (chromedriver) keep the
 /// connection open despite `Connection: close`.
-pub fn request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, Vec<u8>)> {
+pub fn exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
-    )?;
+    ));
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line)?;

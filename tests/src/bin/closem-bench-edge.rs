@@ -9,8 +9,7 @@
 //! (wrangler, workerd, wrk) is in a group that is killed when this process ends, however it ends.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -384,22 +383,12 @@ fn drain(child: &mut ChildGuard) -> Log {
 
 /// `POST path` with a urlencoded body asking for JSON; returns (status, body).
 fn post_form(port: u16, path: &str, body: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .ok()?;
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
-    let text = String::from_utf8_lossy(&raw);
-    let status = text.split_whitespace().nth(1)?.parse().ok()?;
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-    Some((status, body.to_string()))
+    let headers = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Accept", "application/json"),
+    ];
+    let (status, body) = http::exchange(port, "POST", path, &headers, body.as_bytes()).ok()?;
+    Some((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
 /// The wrk script: the lead as a urlencoded POST asking for JSON, counting every non-2xx answer.
