@@ -1,5 +1,7 @@
 //! Email addresses: a practical subset of RFC 5321 that real forms produce.
 
+use alloc::string::String;
+
 use crate::issue::IssueKind;
 
 /// A valid email address with a lowercased domain; only parsing makes one.

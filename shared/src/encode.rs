@@ -1,5 +1,7 @@
 //! Submissions back to the canonical form fields CLOSEM receives.
 
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
+
 use crate::field::{Field, Mode};
 use crate::submission::{Name, Submission, Targets};
 use crate::value::{decimal, join, signed_decimal};

@@ -1,5 +1,7 @@
 //! Numeric CLOSEM ids (tags, contact lists, sequences) and comma-separated lists of them.
 
+use alloc::{string::String, vec::Vec};
+
 use core::fmt;
 
 use crate::issue::IssueKind;

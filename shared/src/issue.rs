@@ -1,5 +1,7 @@
 //! Problems found in a submission, and every human message about them.
 
+use alloc::{borrow::ToOwned, string::String};
+
 use core::fmt;
 
 use crate::field::Field;

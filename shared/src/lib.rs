@@ -2,6 +2,13 @@
 //! documented aliases, per-mode rules, normalisation, issues and their messages, and the
 //! server-side form profiles. Pure: no I/O, no clock, no platform; every input ends in a
 //! typed value or a list of issues, never a panic.
+//!
+//! `no_std` (with `alloc`) unless the `std` feature is on, so the widget can ship without std's
+//! panic and formatting machinery; the edge's `config` feature turns `std` on.
+
+#![cfg_attr(not(any(test, feature = "std")), no_std)]
+
+extern crate alloc;
 
 mod context;
 mod email;

@@ -1,5 +1,7 @@
 //! Raw form pairs to a typed [`Submission`] or the complete list of issues, per CLOSEM's rules.
 
+use alloc::{string::String, vec::Vec};
+
 use crate::context::Context;
 use crate::email::Email;
 use crate::field::{Field, Mode};

@@ -1,5 +1,7 @@
 //! North American phone numbers in the shapes CLOSEM documents, normalised to E.164.
 
+use alloc::string::String;
+
 use crate::issue::IssueKind;
 
 /// A valid phone number in E.164 form, `+1##########`; only parsing makes one.

@@ -1,5 +1,7 @@
 //! Server-side form profiles: what a site's form may send, and what the profile adds itself.
 
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
+
 use crate::context::Context;
 use crate::field::{Field, Mode};
 use crate::ids::{Id, IdList};

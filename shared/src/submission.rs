@@ -1,5 +1,7 @@
 //! The typed result of parsing: one submission per CLOSEM mode, valid by construction when parsed.
 
+use alloc::{string::String, vec::Vec};
+
 use crate::email::Email;
 use crate::ids::{Id, IdList};
 use crate::phone::Phone;

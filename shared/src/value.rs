@@ -1,6 +1,8 @@
 //! Checking one field's value at a time: shared by whole-submission parsing and the widget's
 //! as-you-leave-the-field validation, so both give the same answer.
 
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
+
 use crate::context::Context;
 use crate::email::Email;
 use crate::field::{Field, Mode};

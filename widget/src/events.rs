@@ -28,9 +28,5 @@ pub fn error(form: &Form, status: u16, issues: &JsValue) {
 
 /// One issue as the edge writes it: `{field, code, message}`, `field` null for the whole form.
 pub fn issue(field: Option<&str>, code: &str, message: &str) -> JsValue {
-    let issue = dom::object();
-    dom::set(&issue, "field", &field.map_or(JsValue::NULL, JsValue::from));
-    dom::set(&issue, "code", &code.into());
-    dom::set(&issue, "message", &message.into());
-    issue
+    dom::issue(field, code, message)
 }

@@ -1,7 +1,14 @@
 //! The closem-forms widget: turns every `form[data-closem]` on a page into a CLOSEM lead capture
 //! with the shared validation rules, accessible inline errors, and submission by fetch to the edge.
-//! The loader appended to the wasm-bindgen glue calls [`boot`]; until it does, nothing on the page
-//! changes, so forms post natively when WebAssembly cannot start.
+//! The loader bundled with the wasm-bindgen glue into `closem.js` calls [`boot`]; until it does,
+//! nothing on the page changes, so forms post natively when WebAssembly cannot start.
+//!
+//! Without the default `std` feature (the shipped build) the crate is `no_std`: std's panic and
+//! formatting machinery and dlmalloc were most of the download.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
 
 mod dom;
 mod enhance;
@@ -23,3 +30,16 @@ pub fn boot(endpoint: &str) {
 pub fn live_forms() -> usize {
     enhance::live_forms()
 }
+
+/// The shipped build never panics on input; should a bug panic anyway, trap without formatting a
+/// message nobody reads (std's handler drags in `core::fmt` for it).
+#[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+#[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

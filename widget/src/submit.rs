@@ -4,6 +4,8 @@
 use crate::dom::{self, Answer, Control, Event, Form, FormData};
 use crate::validate::{self, When};
 use crate::{enhance, errors, events};
+use alloc::string::String;
+use alloc::vec::Vec;
 use closem_shared::Field;
 
 const CHECK_FIELDS: &str = "check the highlighted fields";
@@ -14,7 +16,7 @@ const FAILED: &str = "the form could not be sent: please try again";
 pub fn on_submit(form: &Form, event: &Event) {
     // Always: a second click while busy must not fall through to a native post either.
     event.prevent_default();
-    if is_busy(form) {
+    if form.is_busy() {
         return;
     }
     let controls = form.controls();
@@ -41,7 +43,7 @@ pub fn on_submit(form: &Form, event: &Event) {
         }
     }
     if let Some(first) = invalid.first() {
-        first.element().focus();
+        first.focus();
         errors::status(form, CHECK_FIELDS);
         events::error(form, 0, &dom::array(issues));
         return;
@@ -49,17 +51,13 @@ pub fn on_submit(form: &Form, event: &Event) {
 
     let data = form.data();
     adjust(&data, &controls);
-    let mut url = enhance::endpoint();
-    url.push_str("/f/");
-    url.push_str(&dom::encode_component(&form.id()));
-    set_busy(form, true);
+    let (endpoint, Some(handler)) = enhance::endpoint() else {
+        return;
+    };
+    form.set_busy(true);
     errors::status(form, SENDING);
     events::submit(form);
-    let form = form.clone();
-    dom::post(&url, &data, move |answer| {
-        set_busy(&form, false);
-        finish(&form, answer);
-    });
+    form.post(&endpoint, &data, &handler);
 }
 
 /// What the widget sends differs from the native post in one way only: `datetime-local` values
@@ -75,40 +73,13 @@ fn adjust(data: &FormData, controls: &[Control]) {
     }
 }
 
-/// The form's `aria-busy` is the one flag that a request is running.
-fn is_busy(form: &Form) -> bool {
-    form.element().attr("aria-busy").as_deref() == Some("true")
-}
-
-const BUSY_CLASS: &str = "is-busy";
-/// Buttons the widget disabled, told apart from ones the site disabled itself.
-const DISABLED_BY_WIDGET: &str = "data-closem-disabled";
-
-fn set_busy(form: &Form, busy: bool) {
-    let root = form.element();
-    if busy {
-        root.set_attr("aria-busy", "true");
-        root.add_class(BUSY_CLASS);
-    } else {
-        root.remove_attr("aria-busy");
-        root.remove_class(BUSY_CLASS);
-    }
-    for button in form.buttons() {
-        if busy && button.attr("disabled").is_none() {
-            button.set_attr("disabled", "");
-            button.set_attr(DISABLED_BY_WIDGET, "");
-        } else if !busy && button.attr(DISABLED_BY_WIDGET).is_some() {
-            button.remove_attr("disabled");
-            button.remove_attr(DISABLED_BY_WIDGET);
-        }
-    }
-}
-
-fn finish(form: &Form, answer: Result<Answer, ()>) {
+/// Shows what the edge answered to the form's request.
+pub fn finish(form: &Form, answer: Result<Answer, ()>) {
+    form.set_busy(false);
     let Ok(answer) = answer else {
         errors::status(form, NETWORK);
         let issue = events::issue(None, "network", NETWORK);
-        events::error(form, 0, &dom::array(vec![issue]));
+        events::error(form, 0, &dom::array(alloc::vec![issue]));
         return;
     };
     let accepted = dom::get(&answer.body, "ok").as_bool() == Some(true);
@@ -147,7 +118,7 @@ fn finish(form: &Form, answer: Result<Answer, ()>) {
     }
     errors::status(form, &form_level);
     if let Some(first) = first {
-        first.element().focus();
+        first.focus();
     }
     let issues = if issues.is_object() {
         issues

@@ -1,6 +1,7 @@
 //! Checking controls with the same shared rules and messages the edge applies, plus the site's
 //! own HTML constraints (`required`, `pattern`, ...) that `novalidate` leaves to the widget.
 
+use alloc::string::String;
 use closem_shared::{check_value, local_as_utc, message, Context, Field, IssueKind, LocalDateTime};
 
 use crate::dom::{self, Control};

@@ -22,7 +22,7 @@ const TIERS: &[Tier] = &[
     },
     Tier {
         name: "unit",
-        what: "closem-shared tables and property tests, edge decisions, natively",
+        what: "closem-shared tables and property tests, edge decisions, widget size, natively",
         commands: unit,
     },
     Tier {
@@ -151,7 +151,10 @@ fn unit() -> Vec<Command> {
     shared.args(["test", "--package", "closem-shared", "--all-features"]);
     let mut edge = cmd("cargo");
     edge.args(["test", "--package", "closem-edge"]);
-    vec![shared, edge]
+    // Natively the widget's crate runs its size check against the built widget/pkg.
+    let mut widget = cmd("cargo");
+    widget.args(["test", "--package", "closem-widget"]);
+    vec![shared, edge, widget]
 }
 
 fn integration() -> Vec<Command> {

@@ -1,0 +1,268 @@
+// The widget's DOM plumbing, bound by dom.rs. Each function here replaces a run of web-sys calls:
+// in WebAssembly every DOM call is an import with glue on both sides, while here it is a few
+// bytes of minified script. Decisions (what to check, what to send, which message) stay in Rust.
+
+const READY = "data-closem-ready";
+const EVENTS = ["submit", "focusout", "input"];
+const BUSY_CLASS = "is-busy";
+// Buttons the widget disabled, told apart from ones the site disabled itself.
+const DISABLED_BY_WIDGET = "data-closem-disabled";
+// Ids of the widget's error elements start with this, which is how a control's own message is
+// found again among the site's `aria-describedby` ids, without any state kept on the side.
+const ERROR_ID = "closem-e";
+const SUCCESS = "[data-closem-success]";
+
+let errors = 0;
+
+/// Marked forms not enhanced yet, in document order.
+export function unenhanced() {
+  return [...document.querySelectorAll("form[data-closem]:not([" + READY + "])")];
+}
+
+/// Every `<input>`, `<select>` and `<textarea>` the form owns, in document order (including ones
+/// outside it that name it with `form=`).
+export function controls(form) {
+  return [...form.elements].filter(isControl);
+}
+
+function isControl(element) {
+  return /^(INPUT|SELECT|TEXTAREA)$/.test(element && element.tagName);
+}
+
+/// The control an event happened on, if it was one.
+export function target(event) {
+  return isControl(event.target) ? event.target : undefined;
+}
+
+export function prevent(event) {
+  event.preventDefault();
+}
+
+export function object() {
+  return {};
+}
+
+export function list(items) {
+  return items;
+}
+
+/// A string property (`name`, `value`, `type`, an event's `type`), "" when absent.
+export function text(object, name) {
+  const value = object[name];
+  return value == null ? "" : String(value);
+}
+
+/// A property as a flag (`disabled`, `required`, `isConnected`).
+export function flag(object, name) {
+  return !!object[name];
+}
+
+export function prop(object, name) {
+  return object != null && typeof object == "object" ? object[name] : undefined;
+}
+
+export function put(object, name, value) {
+  object[name] = value;
+}
+
+export function attr(element, name) {
+  return element.getAttribute(name);
+}
+
+/// The browser's own `required` check, which knows radio groups, checkboxes and selects.
+export function missing(control) {
+  return control.validity.valueMissing;
+}
+
+/// The browser's message for the site's other constraints (`pattern`, `min`, `maxlength`,
+/// `type=url`, ...), which `novalidate` silences but does not switch off.
+export function problem(control) {
+  return control.validity.valid ? undefined : control.validationMessage;
+}
+
+function div(className, text) {
+  const element = document.createElement("div");
+  element.className = className;
+  element.textContent = text;
+  return element;
+}
+
+/// Marks the form, silences the browser's bubbles (the widget shows its own messages), gives it
+/// its live region and the widget's one listener. Not passive: submit must prevent the native post.
+export function enhance(form, handler) {
+  form.setAttribute(READY, "");
+  form.noValidate = true;
+  region(form);
+  for (const kind of EVENTS) form.addEventListener(kind, handler);
+}
+
+/// Undoes `enhance` when the form leaves the page, so a form put back is enhanced anew.
+export function release(form, handler) {
+  for (const kind of EVENTS) form.removeEventListener(kind, handler);
+  form.removeAttribute(READY);
+}
+
+/// Calls `handler(null)` whenever nodes are added or removed anywhere in the document.
+export function observe(handler) {
+  new MutationObserver(() => handler(null)).observe(document.documentElement, {
+    childList: true,
+    subtree: true,
+  });
+}
+
+/// The form's one polite live region: the site's own `.closem-status` if it placed one, else a
+/// new one at the end of the form. It must exist before it speaks, or nothing is announced.
+function region(form) {
+  let region = form.querySelector(".closem-status");
+  if (!region) {
+    region = div("closem-status", "");
+    region.setAttribute("role", "status");
+    region.setAttribute("aria-live", "polite");
+    form.append(region);
+  }
+  return region;
+}
+
+export function status(form, text) {
+  region(form).textContent = text;
+}
+
+function describedBy(control) {
+  return (control.getAttribute("aria-describedby") || "").split(/[\t\n\f\r ]+/).filter(Boolean);
+}
+
+function ownError(control) {
+  const id = describedBy(control).find((id) => id.startsWith(ERROR_ID));
+  return id && document.getElementById(id);
+}
+
+/// True while the control shows one of the widget's messages.
+export function marked(control) {
+  return control.getAttribute("aria-invalid") == "true";
+}
+
+/// Shows `message` right after the control (or after the label wrapping it, so it is not read as
+/// part of the control's name), tied to it with `aria-invalid` and `aria-describedby`; the site's
+/// own hints stay.
+export function show(control, message) {
+  control.setAttribute("aria-invalid", "true");
+  const own = ownError(control);
+  if (own) {
+    own.textContent = message;
+    return;
+  }
+  const error = div("closem-error", message);
+  error.id = ERROR_ID + ++errors;
+  (control.closest("label") || control).after(error);
+  const ids = control.getAttribute("aria-describedby");
+  control.setAttribute("aria-describedby", ids ? ids + " " + error.id : error.id);
+}
+
+export function clear(control) {
+  control.removeAttribute("aria-invalid");
+  const own = ownError(control);
+  if (!own) return;
+  own.remove();
+  const kept = describedBy(control).filter((id) => !id.startsWith(ERROR_ID));
+  if (kept.length) control.setAttribute("aria-describedby", kept.join(" "));
+  else control.removeAttribute("aria-describedby");
+}
+
+/// The form's `aria-busy` is the one flag that a request is running.
+export function busy(form) {
+  return form.getAttribute("aria-busy") == "true";
+}
+
+/// Busy forms cannot be sent twice: their submit buttons are disabled meanwhile.
+export function setBusy(form, busy) {
+  if (busy) form.setAttribute("aria-busy", "true");
+  else form.removeAttribute("aria-busy");
+  form.classList.toggle(BUSY_CLASS, busy);
+  const buttons = "button:not([type=button]):not([type=reset]),input[type=submit],input[type=image]";
+  for (const button of form.querySelectorAll(buttons)) {
+    if (busy && !button.hasAttribute("disabled")) {
+      button.setAttribute("disabled", "");
+      button.setAttribute(DISABLED_BY_WIDGET, "");
+    } else if (!busy && button.hasAttribute(DISABLED_BY_WIDGET)) {
+      button.removeAttribute("disabled");
+      button.removeAttribute(DISABLED_BY_WIDGET);
+    }
+  }
+}
+
+/// Replaces the form with the site's `[data-closem-success]` element (inside the form, or next to
+/// it as Webflow's `.w-form-done` is), shown however it was hidden (attribute, inline style or
+/// stylesheet), or with a default message; focus follows, because the button that had it is gone.
+export function success(form) {
+  const parent = form.parentElement;
+  let message = form.querySelector(SUCCESS) || (parent && parent.querySelector(SUCCESS));
+  if (message) {
+    message.removeAttribute("hidden");
+    message.style.removeProperty("display");
+    if (getComputedStyle(message).display == "none") message.style.display = "block";
+  } else {
+    message = div("", "Thank you! Your message has been sent.");
+  }
+  message.classList.add("closem-success");
+  if (!message.hasAttribute("role")) message.setAttribute("role", "status");
+  message.setAttribute("tabindex", "-1");
+  form.replaceWith(message);
+  message.focus();
+}
+
+export function focus(element) {
+  element.focus();
+}
+
+/// Fires `name` on the form, bubbling so a listener on `document` hears every form.
+export function fire(form, name, detail) {
+  form.dispatchEvent(new CustomEvent(name, { bubbles: true, detail }));
+}
+
+/// One issue as the edge writes it, `field` null for the whole form.
+export function issue(field, code, message) {
+  return { field: field == null ? null : field, code, message };
+}
+
+/// The items of a JS array (nothing when `value` is not one).
+export function items(value) {
+  return Array.isArray(value) ? value : [];
+}
+
+/// The form's fields as the browser would post them (multipart `FormData`).
+export function data(form) {
+  return new FormData(form);
+}
+
+/// Replaces every value of `name` with one value.
+export function set(data, name, value) {
+  data.set(name, value);
+}
+
+/// `POST {endpoint}/f/{form id}` with `data`, asking for JSON. The answer goes to the widget's
+/// handler as an `answer` pseudo-event on the form: the HTTP status and the parsed body (`null`
+/// when there was none), or status 0 when no answer came (network, CORS).
+export function post(endpoint, form, data, handler) {
+  const done = (status, body) => handler({ type: "answer", currentTarget: form, status, body });
+  const url = endpoint + "/f/" + encodeURIComponent(form.getAttribute("data-closem") || "");
+  fetch(url, { method: "POST", body: data, headers: { Accept: "application/json" } }).then(
+    (response) =>
+      response.json().then(
+        (body) => done(response.status, body),
+        () => done(response.status, null),
+      ),
+    () => done(0, null),
+  );
+}
+
+/// Now, in whole UNIX seconds.
+export function now() {
+  return Math.floor(Date.now() / 1000);
+}
+
+/// A `datetime-local` value (`2030-06-01T09:30`) read in the visitor's timezone, as UNIX seconds;
+/// nothing before 1970, which cannot be an appointment (the shared check reports the raw value).
+export function localSeconds(value) {
+  const seconds = Math.floor(new Date(value).getTime() / 1000);
+  return seconds >= 0 ? String(seconds) : undefined;
+}
