@@ -35,7 +35,9 @@ pub fn on_submit(form: &Form, event: &Event) {
             continue;
         }
         if let Some(problem) = validate::refresh(control, When::Submit) {
-            let mut code = name.clone();
+            // Codes name the CLOSEM field, as the edge's do (`email.format` for `your-email`).
+            let mut code = validate::field_of(control)
+                .map_or_else(|| name.clone(), |field| field.canonical().into());
             code.push('.');
             code.push_str(problem.kind.as_str());
             issues.push(events::issue(Some(&name), &code, &problem.message));

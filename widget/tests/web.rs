@@ -376,6 +376,13 @@ async fn contact_form_7_names_are_validated_by_their_hint_and_sent_under_their_o
             .contains("closem-error"),
         "the message follows the label wrapping the field, not inside its accessible name"
     );
+    submit("cf7");
+    settle().await;
+    assert_eq!(
+        js_string("__t.events.filter((e) => e.type === 'closem:error').map((e) => e.detail.issues.map((i) => i.field + '=' + i.code).join(',')).join(';')"),
+        "your-email=email.format",
+        "the issue is placed on the site's input and coded by its CLOSEM field"
+    );
     type_and_leave("cf7-name", "Ada Lovelace");
     type_and_leave("cf7-email", "ada@example.com");
     submit("cf7");
