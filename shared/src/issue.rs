@@ -137,6 +137,20 @@ pub fn message(about: Option<Field>, kind: IssueKind) -> &'static str {
             "shorten this to 2000 characters or fewer"
         }
         (Some(F::Upsert), K::Format) => "use true or false",
+        (
+            Some(
+                F::FullName
+                | F::FirstName
+                | F::LastName
+                | F::Notes
+                | F::Address
+                | F::City
+                | F::State
+                | F::Zip
+                | F::AppointmentNote,
+            ),
+            K::Format,
+        ) => "remove the invisible control characters from this text",
         (Some(F::Mode), K::Required | K::Unknown) => {
             "use mode addcontact, runsequence or scheduleappointment"
         }

@@ -61,14 +61,18 @@ pub fn check_value(field: Field, value: &str, ctx: &Context) -> Result<String, I
 }
 
 /// Trimmed free text within the field's length cap, counted in characters as people see them.
+/// Control characters (NUL, escape, DEL, ...) are refused: no person types them, and CLOSEM and
+/// whatever reads its data next should not have to cope; notes may keep tabs and line breaks.
 pub(crate) fn text(field: Field, value: &str) -> Result<String, IssueKind> {
     let value = value.trim();
-    let limit = match field {
-        Field::Notes | Field::AppointmentNote => MAX_LONG_TEXT,
-        _ => MAX_TEXT,
-    };
+    let multiline = matches!(field, Field::Notes | Field::AppointmentNote);
+    let limit = if multiline { MAX_LONG_TEXT } else { MAX_TEXT };
     if value.chars().nth(limit).is_some() {
         return Err(IssueKind::TooLong);
+    }
+    let allowed = |c: char| multiline && matches!(c, '\t' | '\r' | '\n');
+    if value.chars().any(|c| c.is_control() && !allowed(c)) {
+        return Err(IssueKind::Format);
     }
     Ok(value.to_owned())
 }

@@ -7,6 +7,7 @@ mod edge_cors;
 mod edge_fields;
 mod edge_health;
 mod edge_input;
+mod edge_malformed;
 mod edge_modes;
 mod edge_native;
 mod edge_reference;

@@ -2,6 +2,7 @@
 
 mod bench;
 mod build;
+mod fuzz;
 mod process;
 mod run;
 mod setup;
@@ -18,6 +19,7 @@ verbs:
   build-edge    build the Cloudflare Worker into edge/build
   test [tier]   set up, build, then run every test tier (lint, unit, integration, browser)
   wrangler ...  run the project's wrangler (with Node 22) in edge/, e.g. `wrangler deploy`
+  fuzz          rerun the parsers' fuzz properties for a time budget (--seconds N, default 60)
   bench         measure sizes, start-up and edge throughput next to the alternatives (prints a table)
   run           set up, build, start the CLOSEM sandbox and the worker in workerd; Ctrl-C stops all";
 
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "run" => run::run(rest),
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run(rest),
         "wrangler" => setup::run().and_then(|()| {
             process::step(
                 "wrangler",

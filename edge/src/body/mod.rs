@@ -2,6 +2,8 @@
 //! `multipart/form-data` become `(name, value)` pairs, within size limits. Pure functions over bytes,
 //! so they are tested natively and fuzzed; the Worker only hands them the bytes.
 
+#[cfg(test)]
+mod fuzz;
 mod multipart;
 mod urlencoded;
 

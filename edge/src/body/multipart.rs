@@ -67,8 +67,10 @@ fn disposition(headers: &[u8]) -> Result<Disposition, BodyError> {
 }
 
 /// The value of `key=` or `key="..."` in a header value; `name` does not match inside `filename`.
+/// Parameters are split at `;` outside quotes only: browsers send `<input name="a;b">` as
+/// `name="a;b"`.
 fn parameter(value: &[u8], key: &[u8]) -> Option<Vec<u8>> {
-    for item in value.split(|byte| *byte == b';') {
+    for item in split_parameters(value) {
         let item = item.trim_ascii();
         let Some(equals) = item.iter().position(|byte| *byte == b'=') else {
             continue;
@@ -85,6 +87,25 @@ fn parameter(value: &[u8], key: &[u8]) -> Option<Vec<u8>> {
         return Some(unescape_quotes(unquoted));
     }
     None
+}
+
+/// `a; b="x;y"; c` -> `a`, ` b="x;y"`, ` c`. A backslash is an ordinary character: browsers
+/// (the WHATWG encoding) escape a quote inside a name as `%22`, never with a backslash.
+fn split_parameters(value: &[u8]) -> Vec<&[u8]> {
+    let mut items = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (index, byte) in value.iter().enumerate() {
+        match byte {
+            b'"' => quoted = !quoted,
+            b';' if !quoted => {
+                items.push(&value[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&value[start..]);
+    items
 }
 
 fn unescape_quotes(raw: &[u8]) -> Vec<u8> {

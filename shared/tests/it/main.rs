@@ -1,6 +1,7 @@
 //! The crate's integration tests, one binary with a module per area.
 
 mod fields;
+mod fuzz;
 mod parse;
 #[cfg(feature = "config")]
 mod profile;
