@@ -18,7 +18,7 @@ use crate::edge_support::{assert_fields, unique_email, value_of, Edge, KEY};
 const WAIT: Duration = Duration::from_secs(20);
 
 /// The demo (tests/demo/forms.json, the profiles `cargo xtask run` uses) plus test pages.
-fn demo() -> &'static Edge {
+pub(crate) fn demo() -> &'static Edge {
     static DEMO: OnceLock<Edge> = OnceLock::new();
     DEMO.get_or_init(|| {
         let root = workspace_root();

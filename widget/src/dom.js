@@ -239,13 +239,79 @@ export function set(data, name, value) {
   data.set(name, value);
 }
 
-/// `POST {endpoint}/f/{form id}` with `data`, asking for JSON. The answer goes to the widget's
-/// handler as an `answer` pseudo-event on the form: the HTTP status and the parsed body (`null`
-/// when there was none), or status 0 when no answer came (network, CORS).
+// The outbox: submissions not yet answered for good, kept in localStorage so a lost connection or
+// a closed tab loses no lead. Each is written before it is sent and removed once the edge answers
+// for good, so the next page load of the site can send it again, with the same idempotency key.
+const OUTBOX = "closem:outbox";
+const WEEK = 6048e5;
+// Keys with a request running: an entry is never sent twice at once.
+const flying = {};
+// Key -> the form whose submission it names, on this page: the form reuses its key until the edge
+// has answered for good, and shows what a retry's answer was.
+const owners = {};
+
+/// The entries still worth sending (a week old at most), or none when storage is unavailable or
+/// holds something else.
+function load() {
+  try {
+    return JSON.parse(localStorage.getItem(OUTBOX)).filter((entry) => entry.key && entry.fields.map && entry.time > Date.now() - WEEK);
+  } catch (_) {
+    return [];
+  }
+}
+
+/// Keeps the newest 20 entries, quietly doing nothing where storage is unavailable or full.
+function save(entries) {
+  try {
+    localStorage.setItem(OUTBOX, JSON.stringify(entries.slice(-20)));
+  } catch (_) {}
+}
+
+/// `POST {endpoint}/f/{form id}` with `data`, asking for JSON and naming the submission with its
+/// idempotency key (`Idempotency-Key` header and `_closem_key` field), which the form keeps until
+/// the edge answers for good. The submission goes into the outbox first.
 export function post(endpoint, form, data, handler) {
-  const done = (status, body) => handler({ type: "answer", currentTarget: form, status, body });
-  const url = endpoint + "/f/" + encodeURIComponent(form.getAttribute("data-closem") || "");
-  fetch(url, { method: "POST", body: data, headers: { Accept: "application/json" } }).then(
+  const id = form.getAttribute("data-closem") || "";
+  const key = Object.keys(owners).find((key) => owners[key] == form) || uuid();
+  owners[key] = form;
+  data.set("_closem_key", key);
+  const entry = {
+    key,
+    url: endpoint + "/f/" + encodeURIComponent(id),
+    form: id,
+    fields: [...data].map(([name, value]) => [name, String(value)]),
+    time: Date.now(),
+  };
+  save(load().filter((old) => old.key != key).concat([entry]));
+  send(entry, data, handler);
+}
+
+function uuid() {
+  // randomUUID exists in secure contexts only; over plain http, 128 random bits as four numbers.
+  return crypto.randomUUID ? crypto.randomUUID() : crypto.getRandomValues(new Uint32Array(4)).join("-");
+}
+
+/// The answer goes to the widget's handler as an `answer` pseudo-event: the HTTP status and the
+/// parsed body (`null` when there was none), or status 0 when no answer came (network, CORS); the
+/// key; whether this was a retry; whether the entry is (still) in the outbox; and the form, while
+/// it is on the page.
+function send(entry, body, handler, retry) {
+  const key = entry.key;
+  const done = (status, body) => {
+    delete flying[key];
+    const form = owners[key];
+    handler({
+      type: "answer",
+      currentTarget: form && form.isConnected ? form : null,
+      status,
+      body,
+      key,
+      retry,
+      kept: load().some((entry) => entry.key == key),
+    });
+  };
+  flying[key] = 1;
+  fetch(entry.url, { method: "POST", body, headers: { Accept: "application/json", "Idempotency-Key": key } }).then(
     (response) =>
       response.json().then(
         (body) => done(response.status, body),
@@ -253,6 +319,32 @@ export function post(endpoint, form, data, handler) {
       ),
     () => done(0, null),
   );
+}
+
+/// Removes the submission an answer was for, the edge having answered for good; its form makes a
+/// new key for the next one.
+export function forget({ key }) {
+  delete owners[key];
+  save(load().filter((entry) => entry.key != key));
+}
+
+/// Sends every entry of the outbox that is not on its way already, each with its own key.
+function retry(handler) {
+  for (const entry of load()) {
+    if (flying[entry.key]) continue;
+    const body = new FormData();
+    for (const [name, value] of entry.fields) body.append(name, value);
+    const form = owners[entry.key];
+    if (form && form.isConnected) setBusy(form, true);
+    send(entry, body, handler, true);
+  }
+}
+
+/// Sends what the outbox holds now (left by an earlier page of the site) and whenever the browser
+/// is back online. The listener lasts as long as the page, like the document observer.
+export function outbox(handler) {
+  addEventListener("online", () => retry(handler));
+  retry(handler);
 }
 
 /// Now, in whole UNIX seconds.

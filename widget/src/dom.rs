@@ -49,6 +49,8 @@ extern "C" {
     #[wasm_bindgen(js_name = set)]
     fn set_entry(data: &JsValue, name: &str, value: &str);
     fn post(endpoint: &str, form: &JsValue, data: &JsValue, handler: &JsValue);
+    fn forget(answer: &JsValue);
+    fn outbox(handler: &JsValue);
     fn now() -> f64;
     /// A `datetime-local` value (`2030-06-01T09:30`) read in the visitor's timezone, as UNIX
     /// seconds.
@@ -177,9 +179,11 @@ impl Form {
         FormData(data(&self.0))
     }
 
-    /// `POST {endpoint}/f/{form id}` with `data`, asking for JSON; the answer comes back to
-    /// `handler` as an `answer` event (see [`Event::answer`]). Promise callbacks in `dom.js`
-    /// instead of futures: the executor, and a closure per request, cost more bytes.
+    /// `POST {endpoint}/f/{form id}` with `data`, asking for JSON, under the form's idempotency
+    /// key (made now, or kept from an attempt the edge did not answer for good), after writing
+    /// the submission to the outbox; the answer comes back to `handler` as an `answer` event (see
+    /// [`Event::answer`]). Promise callbacks in `dom.js` instead of futures: the executor, and a
+    /// closure per request, cost more bytes.
     pub fn post(&self, endpoint: &str, data: &FormData, handler: &Handler) {
         post(endpoint, &self.0, &data.0, &handler.0);
     }
@@ -203,14 +207,33 @@ impl Event {
         Form(get(&self.0, "currentTarget"))
     }
 
-    /// What the edge answered, for an `answer` event: `Err` when no answer came.
-    pub fn answer(&self) -> Result<Answer, ()> {
-        match get(&self.0, "status").as_f64() {
-            Some(status) if status > 0.0 => Ok(Answer {
-                status: status as u16,
-                body: get(&self.0, "body"),
-            }),
-            _ => Err(()),
+    /// For an `answer`: the form that sent the submission, while it is on the page (a retry of an
+    /// earlier page's submission has none).
+    pub fn sender(&self) -> Option<Form> {
+        flag(&self.0, "currentTarget").then(|| self.form())
+    }
+
+    /// For an `answer`: it is to a retry from the outbox, not to the visitor's submit.
+    pub fn is_retry(&self) -> bool {
+        flag(&self.0, "retry")
+    }
+
+    /// For an `answer`: the submission is in the outbox, to be sent again.
+    pub fn is_kept(&self) -> bool {
+        flag(&self.0, "kept")
+    }
+
+    /// For an `answer`: removes the submission from the outbox, the edge having answered for
+    /// good; its form will make a new key for its next submission.
+    pub fn forget(&self) {
+        forget(&self.0);
+    }
+
+    /// What the edge answered, for an `answer` event; status 0 when no answer came.
+    pub fn answer(&self) -> Answer {
+        Answer {
+            status: get(&self.0, "status").as_f64().unwrap_or_default() as u16,
+            body: get(&self.0, "body"),
         }
     }
 
@@ -240,6 +263,12 @@ impl Handler {
     pub fn observe_document(&self) {
         observe(&self.0);
     }
+
+    /// Sends what the outbox holds now and whenever the browser is back online, the answers
+    /// coming to this handler; the `online` listener lasts as long as the page.
+    pub fn retry_outbox(&self) {
+        outbox(&self.0);
+    }
 }
 
 /// The body of a submission.
@@ -252,7 +281,8 @@ impl FormData {
     }
 }
 
-/// What the edge answered: the HTTP status and the parsed JSON body (`null` when it had none).
+/// What the edge answered: the HTTP status (0 when no answer came: network, CORS) and the parsed
+/// JSON body (`null` when it had none).
 pub struct Answer {
     pub status: u16,
     pub body: JsValue,

@@ -55,11 +55,13 @@ pub fn boot(endpoint: &str) {
             None => Some(widget.handler.insert(Handler::new(on_event)).clone()),
         }
     };
+    refresh();
     if let Some(handler) = first {
         // For the page's lifetime: single-page apps add and remove forms.
         handler.observe_document();
+        // Submissions an earlier page of the site could not deliver go now.
+        handler.retry_outbox();
     }
-    refresh();
 }
 
 /// Where to post, and the handler the answer goes to.
@@ -97,7 +99,7 @@ fn on_event(event: Option<Event>) {
     let form = event.form();
     match event.kind().as_str() {
         "submit" => submit::on_submit(&form, &event),
-        "answer" => submit::finish(&form, event.answer()),
+        "answer" => submit::finish(&event),
         "focusout" => {
             if let Some(control) = event.control().filter(validate::is_checked) {
                 validate::refresh(&control, When::Leave);

@@ -1,5 +1,6 @@
 //! The closem-forms widget: turns every `form[data-closem]` on a page into a CLOSEM lead capture
-//! with the shared validation rules, accessible inline errors, and submission by fetch to the edge.
+//! with the shared validation rules, accessible inline errors, and submission by fetch to the edge,
+//! kept in a `localStorage` outbox under its idempotency key until the edge answers for good.
 //! The loader bundled with the wasm-bindgen glue into `closem.js` calls [`boot`]; until it does,
 //! nothing on the page changes, so forms post natively when WebAssembly cannot start.
 //!

@@ -1,7 +1,10 @@
 //! A submit, start to finish: check every control, post the form to the edge with fetch, and
-//! show what the edge answered (success, issues on their fields, or a form-level status).
+//! show what the edge answered (success, issues on their fields, or a form-level status). A
+//! submission the edge did not answer for good waits in the outbox (`dom.js`) and is sent again,
+//! under the same idempotency key, when the browser is back online or the site is next loaded;
+//! its answer comes through [`finish`] too.
 
-use crate::dom::{self, Answer, Control, Event, Form, FormData};
+use crate::dom::{self, Control, Event, Form, FormData};
 use crate::validate::{self, When};
 use crate::{enhance, errors, events};
 use alloc::string::String;
@@ -12,6 +15,8 @@ const CHECK_FIELDS: &str = "check the highlighted fields";
 const SENDING: &str = "sending…";
 const NETWORK: &str = "the form could not be sent: check your connection and try again";
 const FAILED: &str = "the form could not be sent: please try again";
+const QUEUED: &str =
+    "the form could not be sent yet: it is saved and will be sent when the connection is back";
 
 pub fn on_submit(form: &Form, event: &Event) {
     // Always: a second click while busy must not fall through to a native post either.
@@ -75,20 +80,38 @@ fn adjust(data: &FormData, controls: &[Control]) {
     }
 }
 
-/// Shows what the edge answered to the form's request.
-pub fn finish(form: &Form, answer: Result<Answer, ()>) {
-    form.set_busy(false);
-    let Ok(answer) = answer else {
-        errors::status(form, NETWORK);
-        let issue = events::issue(None, "network", NETWORK);
-        events::error(form, 0, &dom::array(alloc::vec![issue]));
+/// Settles the outbox entry an `answer` is for, then shows the answer on the form that sent it,
+/// if that is still on the page.
+pub fn finish(event: &Event) {
+    let answer = event.answer();
+    let retryable = is_retryable(answer.status);
+    if !retryable {
+        event.forget();
+    }
+    let Some(form) = event.sender() else {
         return;
     };
+    form.set_busy(false);
+    let kept = event.is_kept();
+    if retryable && (kept || answer.status == 0) {
+        // A retry's form already says what happened the first time.
+        if !event.is_retry() {
+            let (code, text) = if kept {
+                ("network.queued", QUEUED)
+            } else {
+                ("network", NETWORK)
+            };
+            errors::status(&form, text);
+            let issue = events::issue(None, code, text);
+            events::error(&form, answer.status, &dom::array(alloc::vec![issue]));
+        }
+        return;
+    }
     let accepted = dom::get(&answer.body, "ok").as_bool() == Some(true);
     if (200..300).contains(&answer.status) && accepted {
         // Fired before the form leaves the page, while the event can still bubble to document.
-        events::success(form, &dom::get(&answer.body, "id"));
-        errors::success(form);
+        events::success(&form, &dom::get(&answer.body, "id"));
+        errors::success(&form);
         return;
     }
     let issues = dom::get(&answer.body, "issues");
@@ -118,7 +141,7 @@ pub fn finish(form: &Form, answer: Result<Answer, ()>) {
             FAILED
         });
     }
-    errors::status(form, &form_level);
+    errors::status(&form, &form_level);
     if let Some(first) = first {
         first.focus();
     }
@@ -127,7 +150,13 @@ pub fn finish(form: &Form, answer: Result<Answer, ()>) {
     } else {
         dom::array(Vec::new())
     };
-    events::error(form, answer.status, &issues);
+    events::error(&form, answer.status, &issues);
+}
+
+/// No answer, or one saying "later" (429, 5xx): the same submission may go again, and its key makes
+/// sure the edge records it once. Other answers are final: 2xx accepted, 4xx for the visitor to fix.
+fn is_retryable(status: u16) -> bool {
+    status == 0 || status == 429 || status >= 500
 }
 
 /// The control an edge issue is about: the edge names the input as it was sent (the site's own

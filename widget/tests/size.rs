@@ -1,17 +1,18 @@
 //! The download budget (design.md): everything the script tag loads, `closem.js` and
 //! `closem_bg.wasm`, at most 20 KB brotli -11. Brotli is not at hand from Rust without a new
 //! dependency, so this checks raw sizes against ceilings derived from the ratio last measured
-//! (raw / brotli: 2.9 for the minified script, 2.2 for the wasm, 2.34 together; 9,282 + 35,605 raw
-//! bytes were 3,238 + 15,969 brotli). It reads the built `widget/pkg/` (`cargo xtask
-//! build-widget`) and skips, saying so, when there is none. Native only: it reads files.
+//! (raw / brotli: 2.76 for the minified script, 2.23 for the wasm, 2.32 together; 9,330 + 36,262
+//! raw bytes were 3,380 + 16,288 brotli, with the outbox of issue 6). It reads the built
+//! `widget/pkg/` (`cargo xtask build-widget`) and skips, saying so, when there is none. Native
+//! only: it reads files.
 
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::fs;
 use std::path::Path;
 
-/// 20 KB brotli at 2.34 raw bytes per brotli byte is about 47,900 raw bytes; a little under.
-const TOTAL_RAW: u64 = 47_000;
+/// 20 KB brotli at 2.32 raw bytes per brotli byte is about 46,400 raw bytes; a little under.
+const TOTAL_RAW: u64 = 46_300;
 /// Each file's share, with the same margin, so growth in either one is noticed on its own.
 const SCRIPT_RAW: u64 = 11_500;
 const WASM_RAW: u64 = 38_500;

@@ -39,20 +39,28 @@ window.__t = window.__t || (function () {
     document.addEventListener(type, (e) => t.events.push({ type: e.type, detail: e.detail, target: e.target }));
   }
   window.addEventListener("submit", (e) => { t.natives.push(e.defaultPrevented); e.preventDefault(); });
+  // `t.mode` is read on every call, so a test can change the network under a queued submission.
   t.reset = function (mode) {
-    t.calls = []; t.events = []; t.natives = []; t.release = null;
+    t.calls = []; t.events = []; t.natives = []; t.release = null; t.mode = mode;
+    localStorage.removeItem("closem:outbox");
     window.fetch = function (url, init) {
       const entries = {};
       init.body.forEach((value, name) => { entries[name] = String(value); });
-      t.calls.push({ url: String(url), method: init.method, accept: new Headers(init.headers).get("accept"), entries });
-      if (mode === "reject") return Promise.reject(new TypeError("Failed to fetch"));
-      const answer = () => mode === "invalid"
-        ? new Response(JSON.stringify({ ok: false, issues: t.issues }), { status: 422, headers: { "content-type": "application/json" } })
-        : new Response(JSON.stringify({ ok: true, id: "t1", issues: [] }), { status: 200, headers: { "content-type": "application/json" } });
-      if (mode === "hold") return new Promise((resolve) => { t.release = () => resolve(answer()); });
+      const headers = new Headers(init.headers);
+      t.calls.push({ url: String(url), method: init.method, accept: headers.get("accept"), key: headers.get("idempotency-key"), entries });
+      const json = (status, body) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+      if (t.mode === "reject") return Promise.reject(new TypeError("Failed to fetch"));
+      const answer = () => t.mode === "invalid"
+        ? json(422, { ok: false, issues: t.issues })
+        : t.mode === "unavailable"
+        ? json(503, { ok: false, issues: [{ field: null, code: "edge.unavailable", message: "the form could not be sent just now: please try again in a minute" }] })
+        : json(202, { ok: true, id: "t" + t.calls.length, issues: [] });
+      if (t.mode === "hold") return new Promise((resolve) => { t.release = () => resolve(answer()); });
       return Promise.resolve(answer());
     };
   };
+  // The outbox as stored, `[]` when empty or absent.
+  t.outbox = () => JSON.parse(localStorage.getItem("closem:outbox") || "[]");
   return t;
 })();
 "#;
@@ -73,7 +81,9 @@ fn js_number(code: &str) -> f64 {
         .unwrap_or_else(|| panic!("{code} is not a number"))
 }
 
-/// Installs the harness with fetch answering `mode`: ok, invalid (422), reject, hold.
+/// Installs the harness with an empty outbox and fetch answering `mode`: ok (202 with id `t` and
+/// the call's number), invalid (422 with `__t.issues`), unavailable (503), reject (no answer), hold
+/// (ok, once `__t.release()` is called).
 fn harness(mode: &str) {
     js(HARNESS);
     js(&format!("__t.reset({mode:?})"));
@@ -503,13 +513,22 @@ async fn valid_submit_posts_the_fields_to_the_endpoint_asking_for_json() {
     );
     assert_eq!(js_string("__t.calls[0].method"), "POST");
     assert_eq!(js_string("__t.calls[0].accept"), "application/json");
+    let key = js_string("__t.calls[0].key");
+    assert_eq!(
+        key.len(),
+        36,
+        "an Idempotency-Key from crypto.randomUUID: {key}"
+    );
     assert_eq!(
         js_string("JSON.stringify(__t.calls[0].entries)"),
-        r#"{"fullname":"Ada Lovelace","email":"ada@example.com","phone":"+1 (555) 444-3333","tags":"not a number"}"#,
-        "the form's fields as they are; control fields are the edge's to ignore"
+        format!(
+            r#"{{"fullname":"Ada Lovelace","email":"ada@example.com","phone":"+1 (555) 444-3333","tags":"not a number","_closem_key":"{key}"}}"#
+        ),
+        "the form's fields as they are (control fields are the edge's to ignore), and the key"
     );
     assert_eq!(event_types(), "closem:submit,closem:success");
     assert_eq!(js_string("__t.events[1].detail.id"), "t1");
+    assert_eq!(outbox_len(), 0.0, "accepted: nothing left in the outbox");
     assert!(document().get_element_by_id("plain-form").is_none());
     let success = container
         .query_selector(".closem-success")
@@ -568,15 +587,54 @@ async fn edge_issues_are_placed_on_their_fields_and_the_rest_in_the_status() {
     container.remove();
 }
 
-#[wasm_bindgen_test]
-async fn network_failure_keeps_what_was_typed_and_says_so() {
-    harness("reject");
-    let container = mount(PLAIN).await;
+/// Fills PLAIN's name and email.
+fn fill_plain() {
     type_and_leave("plain-name", "Ada Lovelace");
     type_and_leave("plain-email", "ada@example.com");
+}
+
+/// Fires `online` on window, as the browser does when the connection comes back, and lets the
+/// retries run.
+async fn back_online() {
+    js("window.dispatchEvent(new Event('online'))");
+    settle().await;
+}
+
+fn outbox_len() -> f64 {
+    js_number("__t.outbox().length")
+}
+
+// Issue 6, the visitor's side: what could not be sent is kept with its key and sent once.
+#[wasm_bindgen_test]
+async fn network_failure_keeps_the_submission_with_its_key_and_says_it_will_be_sent() {
+    harness("reject");
+    let container = mount(PLAIN).await;
+    fill_plain();
     submit("plain-form");
     settle().await;
     assert_eq!(js_number("__t.calls.length"), 1.0);
+    let key = js_string("__t.calls[0].key");
+    assert_eq!(key.len(), 36, "a UUID from crypto.randomUUID: {key}");
+    assert_eq!(
+        js_string("__t.calls[0].entries._closem_key"),
+        key,
+        "the key travels as a field too"
+    );
+    assert_eq!(outbox_len(), 1.0);
+    assert_eq!(js_string("__t.outbox()[0].key"), key);
+    assert_eq!(
+        js_string("__t.outbox()[0].url"),
+        "https://forms.test/f/contact"
+    );
+    assert_eq!(js_string("__t.outbox()[0].form"), "contact");
+    assert_eq!(
+        js_string("JSON.stringify(__t.outbox()[0].fields)"),
+        format!(
+            r#"[["fullname","Ada Lovelace"],["email","ada@example.com"],["phone",""],["tags","not a number"],["_closem_key","{key}"]]"#
+        ),
+        "what was sent, as name-value pairs"
+    );
+    assert!(js_number("Date.now() - __t.outbox()[0].time") < 60_000.0);
     assert_eq!(
         by_id::<HtmlInputElement>("plain-name").value(),
         "Ada Lovelace"
@@ -585,12 +643,222 @@ async fn network_failure_keeps_what_was_typed_and_says_so() {
         by_id::<HtmlInputElement>("plain-email").value(),
         "ada@example.com"
     );
-    assert!(status_text("plain-form").contains("connection"));
+    assert!(
+        status_text("plain-form").contains("will be sent when the connection is back"),
+        "{}",
+        status_text("plain-form")
+    );
     assert_eq!(event_types(), "closem:submit,closem:error");
     assert_eq!(js_number("__t.events[1].detail.status"), 0.0);
-    assert_eq!(js_string("__t.events[1].detail.issues[0].code"), "network");
+    assert_eq!(
+        js_string("__t.events[1].detail.issues[0].code"),
+        "network.queued"
+    );
     assert!(!by_id::<Element>("plain-send").has_attribute("disabled"));
     assert!(!by_id::<Element>("plain-form").has_attribute("aria-busy"));
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn back_online_the_queued_submission_is_sent_once_with_the_same_key() {
+    harness("reject");
+    let container = mount(PLAIN).await;
+    fill_plain();
+    submit("plain-form");
+    settle().await;
+    assert_eq!(outbox_len(), 1.0);
+    js("__t.mode = 'ok'");
+    back_online().await;
+    assert_eq!(js_number("__t.calls.length"), 2.0, "one retry");
+    assert_eq!(
+        js_string("__t.calls[1].key"),
+        js_string("__t.calls[0].key"),
+        "the same Idempotency-Key"
+    );
+    assert_eq!(
+        js_string("__t.calls[1].entries._closem_key"),
+        js_string("__t.calls[0].key"),
+        "the same _closem_key"
+    );
+    assert_eq!(
+        js_string("JSON.stringify(__t.calls[1].entries)"),
+        js_string("JSON.stringify(__t.calls[0].entries)")
+    );
+    assert_eq!(
+        js_string("__t.calls[1].url"),
+        "https://forms.test/f/contact"
+    );
+    assert_eq!(outbox_len(), 0.0, "sent, so removed");
+    assert!(
+        document().get_element_by_id("plain-form").is_none(),
+        "the form shows its success state"
+    );
+    assert!(container
+        .query_selector(".closem-success")
+        .unwrap()
+        .is_some());
+    assert_eq!(event_types(), "closem:submit,closem:error,closem:success");
+    assert_eq!(js_string("__t.events[2].detail.id"), "t2");
+    back_online().await;
+    assert_eq!(js_number("__t.calls.length"), 2.0, "nothing left to send");
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn sending_again_while_queued_reuses_the_key_and_a_new_submission_gets_a_new_one() {
+    harness("reject");
+    let container = mount(PLAIN).await;
+    fill_plain();
+    submit("plain-form");
+    settle().await;
+    submit("plain-form");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 2.0);
+    let key = js_string("__t.calls[0].key");
+    assert_eq!(js_string("__t.calls[1].key"), key, "the same submission");
+    assert_eq!(outbox_len(), 1.0, "kept once");
+    js("__t.mode = 'ok'");
+    js("window.__form = document.getElementById('plain-form')");
+    submit("plain-form");
+    settle().await;
+    assert_eq!(js_string("__t.calls[2].key"), key);
+    assert_eq!(outbox_len(), 0.0);
+    // The site puts the same form back for another lead: that is a new submission.
+    js("document.querySelector('.closem-success').replaceWith(__form)");
+    settle().await;
+    assert!(by_id::<Element>("plain-form").has_attribute("data-closem-ready"));
+    submit("plain-form");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 4.0);
+    assert_ne!(js_string("__t.calls[3].key"), key, "a new key");
+    back_online().await;
+    assert_eq!(
+        js_number("__t.calls.length"),
+        4.0,
+        "nothing was left queued"
+    );
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_unavailable_edge_keeps_the_submission_and_a_refusal_removes_it() {
+    harness("unavailable");
+    js(
+        r#"__t.issues = [{ field: "email", code: "email.format", message: "enter an email address like name@example.com" }]"#,
+    );
+    let container = mount(PLAIN).await;
+    fill_plain();
+    submit("plain-form");
+    settle().await;
+    assert_eq!(outbox_len(), 1.0, "a 503 is for later");
+    assert!(status_text("plain-form").contains("will be sent"));
+    assert_eq!(event_types(), "closem:submit,closem:error");
+    assert_eq!(js_number("__t.events[1].detail.status"), 503.0);
+    assert_eq!(
+        js_string("__t.events[1].detail.issues[0].code"),
+        "network.queued"
+    );
+    back_online().await;
+    assert_eq!(js_number("__t.calls.length"), 2.0);
+    assert_eq!(outbox_len(), 1.0, "still unavailable: still kept");
+    assert_eq!(
+        event_types(),
+        "closem:submit,closem:error",
+        "a retry that fails again says nothing new"
+    );
+    assert!(!by_id::<Element>("plain-form").has_attribute("aria-busy"));
+    js("__t.mode = 'invalid'");
+    back_online().await;
+    assert_eq!(js_number("__t.calls.length"), 3.0);
+    assert_eq!(js_string("__t.calls[2].key"), js_string("__t.calls[0].key"));
+    assert_eq!(outbox_len(), 0.0, "a 422 is the visitor's to fix: removed");
+    assert_eq!(
+        error_text("plain-email").as_deref(),
+        Some("enter an email address like name@example.com"),
+        "the issues are shown on the form"
+    );
+    assert_eq!(event_types(), "closem:submit,closem:error,closem:error");
+    assert_eq!(js_number("__t.events[2].detail.status"), 422.0);
+    back_online().await;
+    assert_eq!(js_number("__t.calls.length"), 3.0);
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn retries_of_one_submission_never_overlap() {
+    harness("reject");
+    let container = mount(PLAIN).await;
+    fill_plain();
+    submit("plain-form");
+    settle().await;
+    js("__t.mode = 'hold'");
+    back_online().await;
+    assert_eq!(js_number("__t.calls.length"), 2.0);
+    let form: Element = by_id("plain-form");
+    assert_eq!(
+        form.get_attribute("aria-busy").as_deref(),
+        Some("true"),
+        "the form is busy while its retry runs"
+    );
+    back_online().await;
+    submit("plain-form");
+    back_online().await;
+    assert_eq!(
+        js_number("__t.calls.length"),
+        2.0,
+        "neither `online` nor a submit sends it again while it is on its way"
+    );
+    js("__t.release()");
+    settle().await;
+    assert_eq!(outbox_len(), 0.0);
+    assert!(document().get_element_by_id("plain-form").is_none());
+    assert_eq!(event_types(), "closem:submit,closem:error,closem:success");
+    back_online().await;
+    assert_eq!(js_number("__t.calls.length"), 2.0);
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_queued_submission_whose_form_left_the_page_is_still_sent_and_removed() {
+    harness("reject");
+    let container = mount(PLAIN).await;
+    fill_plain();
+    submit("plain-form");
+    settle().await;
+    container.remove();
+    settle().await;
+    js("__t.mode = 'ok'");
+    back_online().await;
+    assert_eq!(js_number("__t.calls.length"), 2.0);
+    assert_eq!(outbox_len(), 0.0);
+    assert_eq!(
+        event_types(),
+        "closem:submit,closem:error",
+        "no form to show it on, no event"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_outbox_keeps_the_newest_twenty_entries_of_the_last_week() {
+    harness("reject");
+    js(r#"localStorage.setItem("closem:outbox", JSON.stringify(
+        [{ key: "old", url: "https://forms.test/f/contact", form: "contact", fields: [], time: Date.now() - 8 * 864e5 }].concat(
+        Array.from({ length: 24 }, (_, i) => ({ key: "k" + i, url: "https://forms.test/f/contact", form: "contact", fields: [["email", "k" + i + "@example.com"]], time: Date.now() - 1000 })))))"#);
+    let container = mount(PLAIN).await;
+    fill_plain();
+    submit("plain-form");
+    settle().await;
+    assert_eq!(outbox_len(), 20.0);
+    assert_eq!(
+        js_string("__t.outbox().map((e) => e.key).slice(0, 2).join()"),
+        "k5,k6",
+        "the oldest went first, the expired one before them"
+    );
+    assert_eq!(
+        js_string("__t.outbox()[19].key"),
+        js_string("__t.calls[__t.calls.length - 1].key"),
+        "the newest is the form's"
+    );
     container.remove();
 }
 

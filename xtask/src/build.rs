@@ -22,10 +22,13 @@ const WASM_FEATURES: &[&str] = &[
 /// this script: `data-endpoint` on the tag, else the origin the script came from; the wasm sits
 /// next to the script. Then it starts the widget; on any failure (no WebAssembly, a CSP without
 /// 'wasm-unsafe-eval', a network error) it only warns, and every form keeps its native post.
-const LOADER: &str = r#"import init, { boot } from "./closem.js";
+/// It fetches and compiles the wasm itself and hands the module to `initSync`, so the glue's async
+/// loader (MIME sniffing, fallbacks and their long warnings, about 500 brotli bytes) is left out
+/// of the bundle; compiling from bytes also works where the server's wasm MIME type is wrong.
+const LOADER: &str = r#"import { initSync, boot } from "./closem.js";
 var s = document.currentScript, e = s && (s.getAttribute("data-endpoint") || new URL(s.src, location.href).origin);
 function w(x) { console.warn("closem: widget unavailable, forms post natively", x); }
-try { init({ module_or_path: s.src.replace(/\.js$/, "_bg.wasm") }).then(function () { boot(e || location.origin); }).catch(w); } catch (x) { w(x); }
+try { fetch(s.src.replace(/\.js$/, "_bg.wasm")).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return WebAssembly.compile(b); }).then(function (m) { initSync({ module: m }); boot(e || location.origin); }).catch(w); } catch (x) { w(x); }
 "#;
 
 /// Sources of each artefact: when none is newer than the output, the build is skipped, so a second
