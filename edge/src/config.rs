@@ -9,6 +9,8 @@ use crate::timezone::Zone;
 
 pub const DEFAULT_BASE_URL: &str = "https://app.closem.ai/";
 pub const DEFAULT_TIMEZONE: &str = "UTC";
+/// Longest wait between two delivery attempts, in seconds, unless `DELIVERY_MAX_DELAY` says.
+pub const DEFAULT_MAX_DELAY: u32 = 60;
 
 pub struct Config {
     pub api_key: ApiKey,
@@ -17,6 +19,26 @@ pub struct Config {
     pub timezone: String,
     pub zone: Zone,
     pub forms: Forms,
+    /// The operators' bearer token; without it the admin routes do not exist.
+    pub admin_token: Option<AdminToken>,
+    /// Cap of the exponential delay between delivery attempts, in seconds.
+    pub max_delay: u32,
+}
+
+/// The `ADMIN_TOKEN` secret. No Debug or Display, like [`ApiKey`].
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// Compares a presented token without stopping at the first differing byte.
+    pub fn matches(&self, presented: &str) -> bool {
+        let (given, expected) = (presented.as_bytes(), self.0.as_bytes());
+        given.len() == expected.len()
+            && given
+                .iter()
+                .zip(expected)
+                .fold(0u8, |difference, (left, right)| difference | (left ^ right))
+                == 0
+    }
 }
 
 /// The CLOSEM API key. No Debug or Display: it cannot end up in a log line by accident.
@@ -100,14 +122,68 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
             },
         };
 
-    match (api_key, base_url, zone, forms) {
-        (Some(api_key), Some(base_url), Some(zone), Some(forms)) if problems.is_empty() => {
+    // Durable delivery needs both; without them no submission could be accepted.
+    for (name, kind) in [
+        (crate::queue::BINDING, "a queue producer"),
+        (
+            crate::ledger::BINDING,
+            "a Durable Object namespace of class Ledger",
+        ),
+    ] {
+        if binding(env, name).is_none() {
+            problems.push(Problem::new(
+                name,
+                format!(
+                    "the binding is missing: declare {kind} named {name} (see edge/wrangler.toml)"
+                ),
+            ));
+        }
+    }
+
+    let admin_token = match env.secret("ADMIN_TOKEN") {
+        Ok(secret) => {
+            let token = secret.to_string().trim().to_string();
+            if token.is_empty() {
+                None
+            } else if token.len() < 16 {
+                problems.push(Problem::new(
+                    "ADMIN_TOKEN",
+                    "the secret is shorter than 16 characters: use a long random value",
+                ));
+                None
+            } else {
+                Some(AdminToken(token))
+            }
+        }
+        Err(_) => None,
+    };
+
+    let max_delay = match string_var(env, "DELIVERY_MAX_DELAY") {
+        None => Some(DEFAULT_MAX_DELAY),
+        Some(text) => match text.trim().parse::<u32>() {
+            Ok(seconds) if (1..=43_200).contains(&seconds) => Some(seconds),
+            _ => {
+                problems.push(Problem::new(
+                    "DELIVERY_MAX_DELAY",
+                    "must be a whole number of seconds from 1 to 43200 (the queue's longest delay)",
+                ));
+                None
+            }
+        },
+    };
+
+    match (api_key, base_url, zone, forms, max_delay) {
+        (Some(api_key), Some(base_url), Some(zone), Some(forms), Some(max_delay))
+            if problems.is_empty() =>
+        {
             Ok(Config {
                 api_key,
                 base_url,
                 timezone: timezone.trim().to_string(),
                 zone,
                 forms,
+                admin_token,
+                max_delay,
             })
         }
         _ => Err(problems),
@@ -161,7 +237,17 @@ pub fn base_url(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::base_url;
+    use super::{base_url, AdminToken};
+
+    #[test]
+    fn admin_tokens_match_exactly() {
+        let token = AdminToken("0123456789abcdef".to_string());
+        assert!(token.matches("0123456789abcdef"));
+        assert!(!token.matches("0123456789abcdeF"));
+        assert!(!token.matches("0123456789abcde"));
+        assert!(!token.matches("0123456789abcdef0"));
+        assert!(!token.matches(""));
+    }
 
     #[test]
     fn base_urls_are_checked_and_cleaned() {

@@ -1,12 +1,16 @@
 //! The only module that talks to CLOSEM: `POST {CLOSEM_BASE_URL}?m=api&auth={key}` with the
-//! canonical fields as multipart form data, like the reference's curl examples.
+//! canonical fields as multipart form data, like the reference's curl examples, and the
+//! submission's `Idempotency-Key` header (the same on every attempt).
 //!
 //! Errors from the runtime's fetch can quote the request URL, which holds the key; they are never
 //! passed on or logged, only classified.
 
-use worker::{AbortSignal, Fetch, FormData, Method, Request, RequestInit};
+use worker::{AbortSignal, Fetch, FormData, Headers, Method, Request, RequestInit};
 
 use crate::config::Config;
+
+/// Sent with every attempt so CLOSEM (or anything between) can recognise a repeat.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
 /// How long CLOSEM gets to answer before the submission counts as not delivered.
 pub const UPSTREAM_TIMEOUT_MS: u32 = 10_000;
@@ -27,6 +31,29 @@ pub enum Unavailable {
     Status(u16),
     Timeout,
     Network,
+}
+
+impl Delivery {
+    /// CLOSEM's status, when it answered.
+    pub fn status(self) -> Option<u16> {
+        match self {
+            Delivery::Delivered { status }
+            | Delivery::Refused { status }
+            | Delivery::Unavailable {
+                cause: Unavailable::Status(status),
+            } => Some(status),
+            Delivery::Unavailable { .. } => None,
+        }
+    }
+
+    /// A name for logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Delivery::Delivered { .. } => "delivered",
+            Delivery::Refused { .. } => "refused",
+            Delivery::Unavailable { cause } => cause.as_str(),
+        }
+    }
 }
 
 impl Unavailable {
@@ -71,7 +98,8 @@ pub fn classify(status: u16) -> Delivery {
     }
 }
 
-pub async fn forward(config: &Config, fields: &[(&'static str, String)]) -> Delivery {
+/// One attempt: `fields` as recorded in the ledger, `key` the submission's idempotency key.
+pub async fn forward(config: &Config, fields: &[(String, String)], key: &str) -> Delivery {
     let form = FormData::new();
     for (name, value) in fields {
         if form.append(name, value).is_err() {
@@ -80,13 +108,22 @@ pub async fn forward(config: &Config, fields: &[(&'static str, String)]) -> Deli
             };
         }
     }
+    let headers = Headers::new();
+    if headers.set(IDEMPOTENCY_HEADER, key).is_err() {
+        return Delivery::Unavailable {
+            cause: Unavailable::Network,
+        };
+    }
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(form.into()));
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(form.into()));
     let Ok(request) = Request::new_with_init(&api_url(config), &init) else {
         return Delivery::Unavailable {
             cause: Unavailable::Network,
         };
     };
+
     let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(UPSTREAM_TIMEOUT_MS));
     match Fetch::Request(request).send_with_signal(&signal).await {
         Ok(mut response) => {

@@ -1,4 +1,5 @@
-//! `GET /health`: version and configuration status. It names what is wrong, never a secret's value.
+//! `GET /health`: version, configuration status and the delivery bindings. It names what is wrong,
+//! never a secret's value, and never how many leads there are (that is for `/admin/submissions`).
 
 use worker::{Response, Result};
 
@@ -15,6 +16,12 @@ pub fn handle_health(config: &std::result::Result<Config, Vec<Problem>>) -> Resu
             "forms": config.forms.iter().map(|(id, profile)| serde_json::json!({
                 "id": id, "mode": profile.mode().as_str(),
             })).collect::<Vec<_>>(),
+            "deliveries": {
+                "queue": crate::queue::BINDING,
+                "ledger": crate::ledger::BINDING,
+                "max_delay_seconds": config.max_delay,
+            },
+            "admin": if config.admin_token.is_some() { "enabled" } else { "disabled" },
             "problems": [],
         }),
         Err(problems) => serde_json::json!({

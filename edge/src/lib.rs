@@ -1,21 +1,28 @@
 //! The closem-forms edge: a Cloudflare Worker that keeps the CLOSEM API key secret, owns each form's
-//! profile and forwards validated submissions. This file only wires: read config, route, map errors.
+//! profile, records validated submissions in a ledger and delivers them to CLOSEM through a queue.
+//! This file only wires: read config, route, map errors; and hand queue batches to queue.rs.
 
+mod admin;
 mod body;
 mod config;
 mod cors;
 mod forward;
 mod health;
+mod idempotency;
+mod ledger;
 mod log;
 mod pages;
+mod queue;
 mod respond;
 mod submit;
 mod timezone;
 
+pub use ledger::Ledger;
+
 use std::cell::OnceCell;
 use std::rc::Rc;
 
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
 
 use crate::config::{Config, Problem};
 use crate::respond::{respond, Answer, Reply};
@@ -50,6 +57,21 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if path == "/health" {
         return health::handle_health(&config);
     }
+    if admin::is_admin_path(&path) {
+        if let Ok(config) = config.as_ref() {
+            if let Some(response) = admin::handle_admin(&req, &env, config).await {
+                return response;
+            }
+        }
+        return respond(
+            Answer::NotFound,
+            &Reply {
+                wants_json: true,
+                cors_origin: None,
+                back: None,
+            },
+        );
+    }
     if path == "/thanks" {
         let response = Response::from_html(pages::thanks())?;
         response
@@ -79,6 +101,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             referer.len() <= 2048
                 && (referer.starts_with("https://") || referer.starts_with("http://"))
         }),
+        idempotency_key: header(&req, idempotency::KEY_HEADER),
     };
     let Ok(config) = config.as_ref() else {
         return respond(
@@ -91,7 +114,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         );
     };
     match method {
-        Method::Post => submit::handle_submit(req, config, &incoming).await,
+        Method::Post => submit::handle_submit(req, &env, config, &incoming).await,
         Method::Options => submit::handle_preflight(config, &incoming),
         _ => {
             let allowed = config
@@ -111,6 +134,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             respond(answer, &reply)
         }
     }
+}
+
+/// Deliveries and dead letters. Never returns an error: that would fail (and retry) the whole
+/// batch, and the runtime's glue panics on it; each message is acked or retried on its own.
+#[event(queue)]
+async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> Result<()> {
+    let config = config(&env);
+    queue::consume(batch, &env, config.as_ref().as_ref().ok()).await;
+    Ok(())
 }
 
 /// `scheme://host[:port]` of an absolute URL (the request's own origin, for same-origin posts).

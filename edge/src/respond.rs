@@ -27,7 +27,8 @@ impl Problem {
 /// Every way a request to the edge can end.
 #[derive(Debug)]
 pub enum Answer {
-    /// Accepted and delivered; `redirect` is the profile's allow-listed thank-you URL.
+    /// Accepted: recorded in the ledger and queued for delivery (or a resubmission of one that
+    /// was). `id` is the submission's id; `redirect` the profile's allow-listed thank-you URL.
     Accepted {
         id: String,
         redirect: Option<String>,
@@ -37,9 +38,7 @@ pub enum Answer {
         status: u16,
         problems: Vec<Problem>,
     },
-    /// CLOSEM answered 4xx to fields we had accepted: not retryable.
-    Refused,
-    /// CLOSEM is down, slow or unreachable: retry later.
+    /// The submission could not be recorded or queued, so it was not accepted: retry later.
     Unavailable,
     NotFound,
     MethodNotAllowed,
@@ -62,20 +61,13 @@ const RETRY_AFTER_SECONDS: &str = "30";
 
 pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
     let (status, problems) = match &answer {
-        Answer::Accepted { .. } => (200, Vec::new()),
+        Answer::Accepted { .. } => (202, Vec::new()),
         Answer::Invalid { status, problems } => (*status, problems.clone()),
-        Answer::Refused => (
-            502,
-            vec![Problem::form(
-                "closem.refused",
-                "the CRM refused this submission: please contact the site owner",
-            )],
-        ),
         Answer::Unavailable => (
             503,
             vec![Problem::form(
-                "closem.unavailable",
-                "the CRM could not be reached: please try again in a minute",
+                "edge.unavailable",
+                "the form could not be sent just now: please try again in a minute",
             )],
         ),
         Answer::NotFound => (

@@ -1,14 +1,18 @@
 //! `POST /f/{form id}` and `OPTIONS /f/{form id}`: read the body, let the form's profile turn it
-//! into a CLOSEM submission (or every problem with it), forward, and answer.
+//! into a CLOSEM submission (or every problem with it), record it in the ledger under its
+//! idempotency key, queue it for delivery, and answer. Success means "recorded and queued":
+//! CLOSEM is called by the queue's consumer (queue.rs), never while the visitor waits.
 
 use closem_shared::{Context, Issue, Profile, Submission};
-use worker::{Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::body::{self, BodyError, LIMITS};
 use crate::config::Config;
 use crate::cors;
-use crate::forward::{self, Delivery};
+use crate::idempotency::{self, Source};
+use crate::ledger::{LedgerClient, NewSubmission, Recorded};
 use crate::log;
+use crate::queue;
 use crate::respond::{respond, Answer, Problem, Reply};
 
 /// What the router learnt about the request before the body is read.
@@ -18,10 +22,13 @@ pub struct Incoming<'a> {
     pub own_origin: String,
     pub wants_json: bool,
     pub back: Option<String>,
+    /// The `Idempotency-Key` header, if the client sent one.
+    pub idempotency_key: Option<String>,
 }
 
 pub async fn handle_submit(
     mut req: Request,
+    env: &Env,
     config: &Config,
     incoming: &Incoming<'_>,
 ) -> worker::Result<Response> {
@@ -43,7 +50,7 @@ pub async fn handle_submit(
     }
 
     let started = js_sys::Date::now();
-    let pairs = match read_fields(&mut req).await {
+    let mut pairs = match read_fields(&mut req).await {
         Ok(pairs) => pairs,
         Err(error) => {
             log::event(
@@ -63,9 +70,12 @@ pub async fn handle_submit(
         }
     };
 
-    let id = submission_id();
+    // The client's key travels as a field too (a native post cannot set headers); it is never
+    // forwarded, so it is taken out before the profile sees the fields.
+    let key_field = take_field(&mut pairs, idempotency::KEY_FIELD);
     if is_honeypot_filled(profile, &pairs) {
-        // Bots get an ordinary success so they learn nothing; the lead is not forwarded.
+        // Bots get an ordinary success so they learn nothing; the lead is not recorded.
+        let id = random_id();
         log::event(
             serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "spam", "id": id}),
         );
@@ -100,30 +110,104 @@ pub async fn handle_submit(
         }
     };
 
-    let fields = accepted.submission.encode();
-    let delivery = forward::forward(config, &fields).await;
+    let fields: Vec<(String, String)> = accepted
+        .submission
+        .encode()
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
+    let Ok(source) = idempotency::source(
+        incoming.form_id,
+        incoming.idempotency_key.as_deref(),
+        key_field.as_deref(),
+        &fields,
+        context.now,
+    ) else {
+        log::event(
+            serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "bad_key"}),
+        );
+        return respond(
+            Answer::Invalid {
+                status: 400,
+                problems: vec![Problem {
+                    field: Some(idempotency::KEY_FIELD.to_string()),
+                    code: "idempotency_key.invalid".to_string(),
+                    message: format!(
+                        "the idempotency key must be 1 to {} visible ASCII characters",
+                        idempotency::MAX_CLIENT_KEY
+                    ),
+                }],
+            },
+            &reply,
+        );
+    };
+    let mode = accepted.submission.mode().as_str();
+    let outcome = record_and_queue(env, incoming.form_id, mode, fields, source).await;
     let (email, phone) = contact_of(&accepted.submission);
     log::event(serde_json::json!({
         "event": "submit",
         "form": incoming.form_id,
-        "id": id,
-        "mode": accepted.submission.mode().as_str(),
-        "outcome": delivery_name(delivery),
-        "upstream_status": upstream_status(delivery),
+        "id": outcome.as_ref().ok().map(|recorded| recorded.id.as_str()),
+        "mode": mode,
+        "outcome": match &outcome {
+            Ok(recorded) if recorded.fresh => "queued",
+            Ok(recorded) if recorded.needs_queue => "requeued",
+            Ok(_) => "resubmitted",
+            Err(step) => step,
+        },
         "email": email.map(log::fingerprint),
         "phone": phone.map(log::fingerprint),
         "ignored": accepted.ignored.len(),
         "ms": (js_sys::Date::now() - started).round(),
     }));
-    let answer = match delivery {
-        Delivery::Delivered { .. } => Answer::Accepted {
-            id,
+    let answer = match outcome {
+        Ok(recorded) => Answer::Accepted {
+            id: recorded.id,
             redirect: profile.redirect().map(str::to_string),
         },
-        Delivery::Refused { .. } => Answer::Refused,
-        Delivery::Unavailable { .. } => Answer::Unavailable,
+        Err(_) => Answer::Unavailable,
     };
     respond(answer, &reply)
+}
+
+/// Records the submission (or finds it, for a resubmission) and sends its queue message when it
+/// has none yet. Success only once both hold; the error names the step that failed, for the log.
+async fn record_and_queue(
+    env: &Env,
+    form_id: &str,
+    mode: &str,
+    fields: Vec<(String, String)>,
+    source: Source,
+) -> Result<Recorded, &'static str> {
+    let (key, also) = match source {
+        Source::Client(preimage) => (idempotency::key(&preimage).await, Vec::new()),
+        Source::Derived { current, previous } => (
+            idempotency::key(&current).await,
+            idempotency::key(&previous).await.into_iter().collect(),
+        ),
+    };
+    let key = key.ok_or("digest_failed")?;
+    let ledger = LedgerClient::open(env).map_err(|_| "ledger_unbound")?;
+    let submission = NewSubmission {
+        key,
+        also,
+        form: form_id.to_string(),
+        mode: mode.to_string(),
+        fields,
+    };
+    let recorded = ledger
+        .record(&submission)
+        .await
+        .map_err(|_| "ledger_error")?;
+    if recorded.needs_queue {
+        queue::enqueue(env, &recorded.id)
+            .await
+            .map_err(|_| "queue_error")?;
+        // If this note is lost, a resubmission queues a second message, which the ledger makes
+        // harmless: the submission is still delivered once.
+        let _ = ledger.queued(&recorded.id).await;
+    }
+    Ok(recorded)
 }
 
 pub fn handle_preflight(config: &Config, incoming: &Incoming<'_>) -> worker::Result<Response> {
@@ -208,32 +292,31 @@ fn contact_of(submission: &Submission) -> (Option<&str>, Option<&str>) {
     }
 }
 
-fn delivery_name(delivery: Delivery) -> &'static str {
-    match delivery {
-        Delivery::Delivered { .. } => "delivered",
-        Delivery::Refused { .. } => "refused",
-        Delivery::Unavailable { cause } => cause.as_str(),
-    }
+/// Removes every `name` field and returns the first one's value.
+fn take_field(pairs: &mut Vec<(String, String)>, name: &str) -> Option<String> {
+    let first = pairs
+        .iter()
+        .find(|(field, _)| field == name)
+        .map(|(_, value)| value.clone());
+    pairs.retain(|(field, _)| field != name);
+    first
 }
 
-fn upstream_status(delivery: Delivery) -> Option<u16> {
-    match delivery {
-        Delivery::Delivered { status } | Delivery::Refused { status } => Some(status),
-        Delivery::Unavailable {
-            cause: forward::Unavailable::Status(status),
-        } => Some(status),
-        Delivery::Unavailable { .. } => None,
-    }
-}
-
-/// A random id the visitor and the logs share: `crypto.randomUUID()`, which both runtimes have.
-fn submission_id() -> String {
+/// An id for answers that record nothing (spam), shaped like a real one so a bot cannot tell:
+/// `k` and 32 hex digits of `crypto.randomUUID()`, which the runtime has.
+fn random_id() -> String {
     let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok();
-    crypto
+    let uuid = crypto
         .and_then(|crypto| {
             let function = js_sys::Reflect::get(&crypto, &"randomUUID".into()).ok()?;
             let function: &js_sys::Function = wasm_bindgen::JsCast::dyn_ref(&function)?;
             function.call0(&crypto).ok()?.as_string()
         })
-        .unwrap_or_else(|| format!("s{}", js_sys::Date::now() as u64))
+        .unwrap_or_else(|| format!("{:032x}", js_sys::Date::now() as u64));
+    let hex: String = uuid
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(32)
+        .collect();
+    format!("k{hex:0>32}")
 }

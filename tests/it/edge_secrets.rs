@@ -119,11 +119,19 @@ fn a_key_with_reserved_characters_reaches_closem_intact() {
     let headers = format!("{:?}", response.headers());
     let body = response.text().expect("a body");
     assert!(body.contains("\"ok\":true"), "{body}");
-    let records: Vec<Value> = client()
-        .get(format!("{}/_sandbox/requests", sandbox.url()))
-        .send()
-        .and_then(|response| response.json())
-        .expect("the sandbox lists its requests");
+    // Delivery is queued (issue 6): wait for the one request to arrive.
+    let list = || -> Vec<Value> {
+        client()
+            .get(format!("{}/_sandbox/requests", sandbox.url()))
+            .send()
+            .and_then(|response| response.json())
+            .expect("the sandbox lists its requests")
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while list().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let records = list();
     assert_eq!(records.len(), 1, "{records:#?}");
     assert_eq!(records[0]["auth_matched"], true, "{}", records[0]);
     assert_eq!(records[0]["accepted"], true, "{}", records[0]);

@@ -3,18 +3,26 @@
 //! fault orders (serialised by a lock), and helpers that send forms and read what CLOSEM received.
 //!
 //! Every answer read through [`Edge::send`] is checked for the API key in its headers and body.
+//!
+//! Delivery is asynchronous (the edge answers once a submission is recorded and queued; the queue's
+//! consumer calls CLOSEM), so the helpers that read what CLOSEM received wait for it, within bounds.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use closem_tests::sandbox::{spawn, SandboxHandle};
-use closem_tests::workerd::{workspace_root, Workerd, WorkerdOptions};
+use closem_tests::workerd::{workspace_root, Launch, Workerd, WorkerdOptions};
 use reqwest::blocking::{multipart, Client, RequestBuilder};
 use serde_json::{json, Value};
 
 /// The API key every sandbox answers to; distinctive so that a leak is unmistakable.
 pub const KEY: &str = "edge-it-key-3c9f61d2a7";
+/// The `ADMIN_TOKEN` of the workers [`Edge::start`] starts.
+pub const ADMIN: &str = "edge-it-admin-token-5b1e0c94";
+/// How long a helper waits for the queue to deliver what a test expects.
+pub const DELIVERY_WAIT: Duration = Duration::from_secs(40);
+
 /// The company timezone of the shared worker: strings like `12/01/2030 09:00 AM` are read in it.
 pub const TIMEZONE: &str = "America/New_York";
 
@@ -103,16 +111,17 @@ impl Reply {
             .collect()
     }
 
-    /// Asserts a JSON success: 200, `ok`, an id and no issues.
-    pub fn assert_delivered(&self) {
-        assert_eq!(self.status, 200, "{}", self.body);
+    /// Asserts a JSON success: 202 (recorded and queued for delivery), `ok`, an id and no
+    /// issues. (The name predates durable delivery: CLOSEM gets it shortly after; `forwarded`
+    /// waits for that.) Returns the submission's id.
+    pub fn assert_delivered(&self) -> String {
+        assert_eq!(self.status, 202, "{}", self.body);
         let body = self.json();
         assert_eq!(body["ok"], true, "{body}");
-        assert!(
-            body["id"].as_str().is_some_and(|id| !id.is_empty()),
-            "{body}"
-        );
+        let id = body["id"].as_str().unwrap_or_default().to_string();
+        assert!(!id.is_empty(), "{body}");
         assert_eq!(body["issues"], json!([]), "{body}");
+        id
     }
 
     /// Asserts a JSON refusal with this status and exactly these issue codes, each with a message.
@@ -140,13 +149,24 @@ impl Edge {
 
     /// Like [`Edge::start`], with another company timezone.
     pub fn start_in(forms: Value, timezone: &str) -> Edge {
+        Edge::start_with(forms, timezone, Launch::default())
+    }
+
+    /// Like [`Edge::start_in`] with launch settings; the admin token is always [`ADMIN`].
+    pub fn start_with(forms: Value, timezone: &str, launch: Launch) -> Edge {
         let sandbox = spawn(KEY);
-        let worker = Workerd::start(WorkerdOptions {
-            api_key: Some(KEY.to_string()),
-            base_url: format!("{}/", sandbox.url()),
-            timezone: timezone.to_string(),
-            forms,
-        });
+        let worker = Workerd::start_with(
+            WorkerdOptions {
+                api_key: Some(KEY.to_string()),
+                base_url: format!("{}/", sandbox.url()),
+                timezone: timezone.to_string(),
+                forms,
+            },
+            Launch {
+                admin_token: Some(ADMIN.to_string()),
+                ..launch
+            },
+        );
         Edge { sandbox, worker }
     }
 
@@ -179,15 +199,23 @@ impl Edge {
         self.send(encode(request, fields, Encoding::UrlEncoded))
     }
 
-    /// Every request the sandbox recorded with `marker` in any field value.
+    /// The requests CLOSEM received with `marker` in any field value, once at least one has
+    /// arrived (or, after [`DELIVERY_WAIT`], none).
     pub fn records_with(&self, marker: &str) -> Vec<Value> {
-        let all: Vec<Value> = client()
-            .get(format!("{}/_sandbox/requests", self.sandbox.url()))
-            .send()
-            .and_then(|response| response.error_for_status())
-            .and_then(|response| response.json())
-            .expect("the sandbox lists its requests");
-        all.into_iter()
+        let deadline = Instant::now() + DELIVERY_WAIT;
+        loop {
+            let records = self.records_now(marker);
+            if !records.is_empty() || Instant::now() >= deadline {
+                return records;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The requests recorded so far with `marker` in any field value.
+    pub fn records_now(&self, marker: &str) -> Vec<Value> {
+        self.all_records()
+            .into_iter()
             .filter(|record| {
                 fields_of(record)
                     .iter()
@@ -196,10 +224,37 @@ impl Edge {
             .collect()
     }
 
-    /// The fields of the one request CLOSEM received carrying `marker`, which it must have
-    /// accepted with the right key and without undocumented fields.
+    /// Every request the sandbox has recorded.
+    pub fn all_records(&self) -> Vec<Value> {
+        client()
+            .get(format!("{}/_sandbox/requests", self.sandbox.url()))
+            .send()
+            .and_then(|response| response.error_for_status())
+            .and_then(|response| response.json())
+            .expect("the sandbox lists its requests")
+    }
+
+    /// Waits (up to [`DELIVERY_WAIT`]) until `done` holds for the records carrying `marker`, and
+    /// returns them; panics with what arrived if it never does.
+    pub fn wait_records(&self, marker: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + DELIVERY_WAIT;
+        loop {
+            let records = self.records_now(marker);
+            if done(&records) {
+                return records;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "CLOSEM never got what was expected for {marker}: {records:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The fields of the one request CLOSEM received carrying `marker` (waiting for the queue to
+    /// deliver it), which it must have accepted with the right key and without undocumented fields.
     pub fn forwarded(&self, marker: &str) -> Vec<(String, String)> {
-        let records = self.records_with(marker);
+        let records = self.wait_records(marker, |records| !records.is_empty());
         assert_eq!(records.len(), 1, "one request with {marker}: {records:#?}");
         let record = &records[0];
         assert_eq!(record["auth_matched"], true, "{record}");
@@ -208,10 +263,71 @@ impl Edge {
         fields_of(record)
     }
 
-    /// Asserts that nothing carrying `marker` reached CLOSEM.
+    /// Asserts that nothing carrying `marker` reached CLOSEM, once the queue has settled.
     pub fn assert_not_forwarded(&self, marker: &str) {
-        let records = self.records_with(marker);
+        self.settle();
+        let records = self.records_now(marker);
         assert!(records.is_empty(), "{marker} reached CLOSEM: {records:#?}");
+    }
+
+    /// Waits until the ledger has no pending submission, so everything accepted so far has been
+    /// delivered, refused or dead-lettered. Without an admin token (a worker another module
+    /// started) it waits a few batch timeouts instead.
+    pub fn settle(&self) {
+        let Some(token) = self.worker.admin_token() else {
+            let batch = self.worker.deliveries().max_batch_timeout;
+            std::thread::sleep(Duration::from_secs(u64::from(batch) * 3 + 1));
+            return;
+        };
+        let deadline = Instant::now() + DELIVERY_WAIT;
+        loop {
+            let listing = self.admin_list(token, "pending");
+            if listing["counts"]["pending"] == 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "submissions still pending: {listing}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// `GET /admin/submissions?state=` with `token`; the answer must be 200 JSON.
+    pub fn admin_list(&self, token: &str, state: &str) -> Value {
+        let reply = self.send(
+            client()
+                .get(self.url(&format!("/admin/submissions?state={state}&limit=1000")))
+                .bearer_auth(token),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    }
+
+    /// The ledger's entry for submission `id`, if listed (newest 1000 of any state).
+    pub fn ledger_entry(&self, id: &str) -> Option<Value> {
+        let listing = self.admin_list(ADMIN, "");
+        listing["submissions"]
+            .as_array()?
+            .iter()
+            .find(|entry| entry["key"] == id)
+            .cloned()
+    }
+
+    /// Waits until submission `id` is in `state` in the ledger, and returns its entry.
+    pub fn wait_state(&self, id: &str, state: &str) -> Value {
+        let deadline = Instant::now() + DELIVERY_WAIT + DELIVERY_WAIT;
+        loop {
+            let entry = self.ledger_entry(id);
+            if let Some(entry) = entry.as_ref().filter(|entry| entry["state"] == state) {
+                return entry.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{id} never became {state}: {entry:?}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     pub fn order_faults(&self, order: Value) {

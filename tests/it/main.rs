@@ -1,9 +1,11 @@
 //! Integration tests: one binary, a module per area.
 
 mod e2e;
+mod e2e_outbox;
 mod edge_config;
 mod edge_control;
 mod edge_cors;
+mod edge_durable;
 mod edge_fields;
 mod edge_health;
 mod edge_input;

@@ -27,10 +27,90 @@ pub struct Launch {
     pub echo: bool,
     /// More static files served beside www/ (test pages), copied over it.
     pub extra_site: Option<PathBuf>,
+    /// The `ADMIN_TOKEN` secret; without it the worker's admin routes answer 404.
+    pub admin_token: Option<String>,
+    /// The delivery queue's settings; [`Deliveries::TEST`] when not given.
+    pub deliveries: Option<Deliveries>,
+}
+
+/// The settings of the delivery queue, its consumer and the retry delays. edge/wrangler.toml holds
+/// [`Deliveries::PRODUCTION`]; test instances run with [`Deliveries::TEST`], whose delays are short.
+/// Both go through [`bindings`], so a test instance has exactly the production bindings; a test in
+/// tests/it/edge_durable.rs checks that wrangler.toml names the same ones with these numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deliveries {
+    pub max_batch_size: u32,
+    /// Seconds the consumer waits to fill a batch.
+    pub max_batch_timeout: u32,
+    /// Deliveries of a message after the first before it goes to the dead-letter queue.
+    pub max_retries: u32,
+    /// The queue's default retry delay, in seconds (the worker passes its own backoff).
+    pub retry_delay: u32,
+    /// `DELIVERY_MAX_DELAY`: the cap of the worker's exponential backoff, in seconds.
+    pub max_delay: u32,
+}
+
+impl Deliveries {
+    pub const PRODUCTION: Deliveries = Deliveries {
+        max_batch_size: 10,
+        max_batch_timeout: 5,
+        max_retries: 12,
+        retry_delay: 30,
+        max_delay: 600,
+    };
+    pub const TEST: Deliveries = Deliveries {
+        max_batch_size: 10,
+        max_batch_timeout: 1,
+        max_retries: 3,
+        retry_delay: 1,
+        max_delay: 2,
+    };
+}
+
+/// Binding and queue names (edge/wrangler.toml and edge/src use the same).
+pub const QUEUE_BINDING: &str = "DELIVERIES";
+pub const QUEUE: &str = "closem-deliveries";
+pub const DEAD_LETTER_QUEUE: &str = "closem-deliveries-dlq";
+pub const LEDGER_BINDING: &str = "LEDGER";
+pub const LEDGER_CLASS: &str = "Ledger";
+/// Retries of the dead-letter consumer (marking a submission dead only fails if the ledger does).
+pub const DEAD_LETTER_RETRIES: u32 = 10;
+
+/// The durable-delivery part of a wrangler configuration (as JSON): the queue producer, the two
+/// consumers (deliveries, dead letters), the ledger's Durable Object binding and its migration.
+pub fn bindings(deliveries: &Deliveries) -> serde_json::Value {
+    serde_json::json!({
+        "queues": {
+            "producers": [{ "binding": QUEUE_BINDING, "queue": QUEUE }],
+            "consumers": [
+                {
+                    "queue": QUEUE,
+                    "max_batch_size": deliveries.max_batch_size,
+                    "max_batch_timeout": deliveries.max_batch_timeout,
+                    "max_retries": deliveries.max_retries,
+                    "retry_delay": deliveries.retry_delay,
+                    "dead_letter_queue": DEAD_LETTER_QUEUE,
+                },
+                {
+                    "queue": DEAD_LETTER_QUEUE,
+                    "max_batch_size": deliveries.max_batch_size,
+                    "max_batch_timeout": deliveries.max_batch_timeout,
+                    "max_retries": DEAD_LETTER_RETRIES,
+                    "retry_delay": deliveries.retry_delay,
+                },
+            ],
+        },
+        "durable_objects": {
+            "bindings": [{ "name": LEDGER_BINDING, "class_name": LEDGER_CLASS }],
+        },
+        "migrations": [{ "tag": "v1", "new_sqlite_classes": [LEDGER_CLASS] }],
+    })
 }
 
 pub struct Workerd {
     port: u16,
+    admin_token: Option<String>,
+    deliveries: Deliveries,
     log: Arc<Mutex<String>>,
     _child: ChildGuard,
 }
@@ -50,6 +130,25 @@ impl Workerd {
     }
 
     pub fn start_with(options: WorkerdOptions, launch: Launch) -> Workerd {
+        // A free port can be taken by another process between choosing and binding it (tests
+        // start many workers at once): then choose again.
+        let mut attempt = 1;
+        loop {
+            match Workerd::try_start(&options, &launch) {
+                Ok(worker) => return worker,
+                Err(log)
+                    if attempt < 3
+                        && launch.port.is_none()
+                        && log.contains("Address already in use") =>
+                {
+                    attempt += 1;
+                }
+                Err(log) => panic!("{log}"),
+            }
+        }
+    }
+
+    fn try_start(options: &WorkerdOptions, launch: &Launch) -> Result<Workerd, String> {
         let root = workspace_root();
         let shim = root.join("edge/build/worker/shim.mjs");
         assert!(
@@ -63,7 +162,8 @@ impl Workerd {
             .join(format!("workerd-{port}"));
         std::fs::create_dir_all(&dir).expect("create the instance directory");
 
-        let config = serde_json::json!({
+        let deliveries = launch.deliveries.unwrap_or(Deliveries::TEST);
+        let mut config = serde_json::json!({
             "name": "closem-forms-test",
             "main": shim,
             "compatibility_date": "2026-11-01",
@@ -71,18 +171,28 @@ impl Workerd {
                 "CLOSEM_BASE_URL": options.base_url,
                 "CLOSEM_TIMEZONE": options.timezone,
                 "FORMS": options.forms,
+                "DELIVERY_MAX_DELAY": deliveries.max_delay.to_string(),
             },
             "assets": { "directory": assemble_site(&root, &dir, launch.extra_site.as_deref()), "binding": "ASSETS" },
         });
+        if let (Some(config), serde_json::Value::Object(bindings)) =
+            (config.as_object_mut(), bindings(&deliveries))
+        {
+            config.extend(bindings);
+        }
         let config_path = dir.join("wrangler.json");
         std::fs::write(&config_path, config.to_string()).expect("write wrangler.json");
-        // The key travels as a secret in an env file, as `.dev.vars` does, never on a command line.
+        // A fresh instance starts with an empty ledger and empty queues.
+        let _ = std::fs::remove_dir_all(dir.join("state"));
+        // Secrets travel in an env file, as `.dev.vars` does, never on a command line.
         let env_path = dir.join("secrets.env");
-        let secrets = options
-            .api_key
-            .as_ref()
-            .map(|key| format!("CLOSEM_API_KEY={key}\n"))
-            .unwrap_or_default();
+        let mut secrets = String::new();
+        if let Some(key) = &options.api_key {
+            secrets.push_str(&format!("CLOSEM_API_KEY={key}\n"));
+        }
+        if let Some(token) = &launch.admin_token {
+            secrets.push_str(&format!("ADMIN_TOKEN={token}\n"));
+        }
         std::fs::write(&env_path, secrets).expect("write secrets.env");
 
         let mut command = dev_command(&dir, &config_path, &env_path, port);
@@ -99,21 +209,23 @@ impl Workerd {
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
             if http::get(port, "/health").is_some() {
-                return Workerd {
+                return Ok(Workerd {
                     port,
+                    admin_token: launch.admin_token.clone(),
+                    deliveries,
                     log,
                     _child: child,
-                };
+                });
             }
             if !child.is_running() {
                 break;
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        panic!(
+        Err(format!(
             "workerd did not answer on port {port}; wrangler log:\n{}",
             log.lock().map(|text| text.clone()).unwrap_or_default()
-        );
+        ))
     }
 
     pub fn url(&self) -> String {
@@ -122,6 +234,16 @@ impl Workerd {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The `ADMIN_TOKEN` it was started with, if any.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.admin_token.as_deref()
+    }
+
+    /// The delivery settings it was started with.
+    pub fn deliveries(&self) -> Deliveries {
+        self.deliveries
     }
 
     /// Everything wrangler and the worker have printed so far.

@@ -6,6 +6,7 @@ mod fuzz;
 mod process;
 mod run;
 mod setup;
+mod soak;
 mod test;
 
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ verbs:
   test [tier]   set up, build, then run every test tier (lint, unit, integration, browser)
   wrangler ...  run the project's wrangler (with Node 22) in edge/, e.g. `wrangler deploy`
   fuzz          rerun the parsers' fuzz properties for a time budget (--seconds N, default 60)
+  soak [N [S]]  fault injection: N submissions (1000) over S seconds (60) through a failing CLOSEM
   bench         measure sizes, start-up and edge throughput next to the alternatives (prints a table)
   run           set up, build, start the CLOSEM sandbox and the worker in workerd; Ctrl-C stops all";
 
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "run" => run::run(rest),
         "bench" => bench::run(rest),
+        "soak" => soak::run(rest),
         "fuzz" => fuzz::run(rest),
         "wrangler" => setup::run().and_then(|()| {
             process::step(

@@ -101,6 +101,7 @@ pub fn run(args: &[String]) -> Outcome {
 
 /// Runs a command, echoing its stdout, adding up every `test result:` line; true when it exits 0.
 fn run_counting(command: &mut Command, counts: &mut Counts) -> Outcome<bool> {
+    let failed_before = counts.failed;
     let mut child = command
         .stdout(Stdio::piped())
         .spawn()
@@ -116,6 +117,15 @@ fn run_counting(command: &mut Command, counts: &mut Counts) -> Outcome<bool> {
         }
     }
     let status = child.wait().map_err(|error| error.to_string())?;
+    if !status.success() && counts.failed == failed_before {
+        // A build or lint failure has no `test result:` line: count it, so the closing line
+        // never says "0 failed" for a red run.
+        counts.failed += 1;
+        println!(
+            "xtask: {:?} failed ({status}) without a failing test to count",
+            command.get_program()
+        );
+    }
     Ok(status.success())
 }
 

@@ -1,0 +1,239 @@
+//! Operators' routes, behind the `ADMIN_TOKEN` bearer token (without the secret they do not exist:
+//! 404, like any unknown path; a wrong or missing token is 401):
+//!
+//! - `GET /admin/submissions[?state=pending|delivered|refused|dead][&limit=N]`: counts per state
+//!   and the newest submissions (with the fields CLOSEM receives, so an operator can act on them).
+//! - `POST /admin/replay[?key=K][&limit=N]`: every dead submission (up to 1000 a call, the oldest
+//!   first; or the one `K`, if dead or pending) back to pending and onto the queue. The answer
+//!   lists the keys queued; call again while it is not empty.
+//!
+//! Answers are JSON for operators, not visitors' outcomes, so they are built here rather than in
+//! respond.rs. Nothing here is logged beyond counts.
+
+use worker::{Env, Method, Request, Response, Result};
+
+use crate::config::Config;
+use crate::idempotency;
+use crate::ledger::{LedgerClient, State};
+use crate::log;
+use crate::queue;
+
+/// Rows listed unless `limit` says; a replay takes up to [`MAX_LIMIT`].
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1000;
+
+/// Whether `path` is one of the admin routes (so the router sends it here).
+pub fn is_admin_path(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/")
+}
+
+/// `None` when the admin routes are off (no secret): the router answers its ordinary 404.
+pub async fn handle_admin(req: &Request, env: &Env, config: &Config) -> Option<Result<Response>> {
+    let token = config.admin_token.as_ref()?;
+    let presented = req
+        .headers()
+        .get("Authorization")
+        .ok()
+        .flatten()
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .map(|token| token.trim().to_string())
+        });
+    if !presented.is_some_and(|presented| token.matches(&presented)) {
+        return Some(unauthorized());
+    }
+    let query = query_pairs(req);
+    let path = req.path();
+    Some(match (req.method(), path.as_str()) {
+        (Method::Get, "/admin/submissions") => list(env, &query).await,
+        (Method::Post, "/admin/replay") => replay(env, &query).await,
+        (_, "/admin/submissions" | "/admin/replay") => problem(
+            405,
+            "method.not_allowed",
+            "use GET /admin/submissions or POST /admin/replay",
+        ),
+        _ => problem(
+            404,
+            "admin.unknown",
+            "the admin routes are GET /admin/submissions and POST /admin/replay",
+        ),
+    })
+}
+
+async fn list(env: &Env, query: &[(String, String)]) -> Result<Response> {
+    let state = match value(query, "state") {
+        None | Some("" | "all") => None,
+        Some(text) => match State::parse(text) {
+            Some(state) => Some(state),
+            None => {
+                return problem(
+                    400,
+                    "admin.state",
+                    "state must be pending, delivered, refused or dead",
+                )
+            }
+        },
+    };
+    let Some(limit) = limit(query, DEFAULT_LIMIT) else {
+        return problem(
+            400,
+            "admin.limit",
+            "limit must be a whole number from 1 to 1000",
+        );
+    };
+    let Ok(ledger) = LedgerClient::open(env) else {
+        return unavailable();
+    };
+    match ledger.list(state, limit).await {
+        Ok(listing) => json(&listing, 200),
+        Err(_) => unavailable(),
+    }
+}
+
+async fn replay(env: &Env, query: &[(String, String)]) -> Result<Response> {
+    let key = value(query, "key");
+    if key.is_some_and(|key| !idempotency::is_key(key)) {
+        return problem(
+            400,
+            "admin.key",
+            "key must be a submission id as listed by /admin/submissions",
+        );
+    }
+    let Some(limit) = limit(query, MAX_LIMIT) else {
+        return problem(
+            400,
+            "admin.limit",
+            "limit must be a whole number from 1 to 1000",
+        );
+    };
+    let Ok(ledger) = LedgerClient::open(env) else {
+        return unavailable();
+    };
+    let Ok(replayed) = ledger.replay(key, limit).await else {
+        return unavailable();
+    };
+    let mut queued = Vec::new();
+    let mut failed = Vec::new();
+    for key in replayed.keys {
+        if queue::enqueue(env, &key).await.is_ok() {
+            let _ = ledger.queued(&key).await;
+            queued.push(key);
+        } else {
+            // Back to dead so a later replay picks it up again.
+            let _ = ledger.dead(&key).await;
+            failed.push(key);
+        }
+    }
+    log::event(
+        serde_json::json!({"event": "replay", "queued": queued.len(), "failed": failed.len()}),
+    );
+    let status = if failed.is_empty() { 200 } else { 503 };
+    json(
+        &serde_json::json!({"ok": failed.is_empty(), "queued": queued, "failed": failed}),
+        status,
+    )
+}
+
+fn limit(query: &[(String, String)], default: u32) -> Option<u32> {
+    match value(query, "limit") {
+        None => Some(default),
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|limit| (1..=MAX_LIMIT).contains(limit)),
+    }
+}
+
+fn value<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// The query's pairs, percent-decoded (without the `url` crate, whose tables would swell the worker).
+fn query_pairs(req: &Request) -> Vec<(String, String)> {
+    let url = req.inner().url();
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let query = query.split('#').next().unwrap_or_default();
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(name), decode(value))
+        })
+        .collect()
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let hex = |byte: u8| char::from(byte).to_digit(16);
+        match bytes[at] {
+            b'+' => out.push(b' '),
+            b'%' if at + 2 < bytes.len() => match (hex(bytes[at + 1]), hex(bytes[at + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push((high * 16 + low) as u8);
+                    at += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            byte => out.push(byte),
+        }
+        at += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn json<T: serde::Serialize>(body: &T, status: u16) -> Result<Response> {
+    let response = Response::from_json(body)?.with_status(status);
+    response.headers().set("Cache-Control", "no-store")?;
+    Ok(response)
+}
+
+fn problem(status: u16, code: &str, message: &str) -> Result<Response> {
+    json(
+        &serde_json::json!({"ok": false, "issues": [{"field": null, "code": code, "message": message}]}),
+        status,
+    )
+}
+
+fn unauthorized() -> Result<Response> {
+    let response = problem(
+        401,
+        "admin.unauthorized",
+        "send Authorization: Bearer <ADMIN_TOKEN>",
+    )?;
+    response.headers().set("WWW-Authenticate", "Bearer")?;
+    Ok(response)
+}
+
+fn unavailable() -> Result<Response> {
+    problem(
+        503,
+        "admin.ledger_unavailable",
+        "the ledger could not be reached: try again",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode;
+
+    #[test]
+    fn query_values_are_percent_decoded() {
+        let check = |input: &str, expected: &str| assert_eq!(decode(input), expected, "{input}");
+        check("dead", "dead");
+        check("a+b", "a b");
+        check("%6Babc", "kabc");
+        check("%zz", "%zz");
+        check("50%", "50%");
+        check("%4", "%4");
+        check("%C3%A9", "é");
+        check("%FF", "\u{fffd}");
+    }
+}
