@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use closem_tests::child::ChildGuard;
 use closem_tests::http;
 use closem_tests::sandbox::{self, SandboxHandle};
-use closem_tests::workerd::{dev_command, workspace_root, wrangler};
+use closem_tests::workerd::{bindings, dev_command, workspace_root, wrangler, Deliveries};
 use serde_json::{json, Value};
 
 const USAGE: &str = "usage: closem-bench-edge [--starts N] [--profiles N] [--seconds S] [--rounds N] [--connections C]";
@@ -322,12 +322,18 @@ fn write_config(
 ) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir)
         .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
-    let config = json!({
+    let mut config = json!({
         "name": format!("closem-bench-{}", target.name()),
         "main": target.main_module(root),
         "compatibility_date": COMPATIBILITY_DATE,
         "vars": target.vars(sandbox),
     });
+    // Ours records each submission in its ledger and queues it: the same bindings as the tests.
+    if let (Target::Ours, Some(object), Value::Object(extra)) =
+        (target, config.as_object_mut(), bindings(&Deliveries::TEST))
+    {
+        object.extend(extra);
+    }
     let path = dir.join("wrangler.json");
     std::fs::write(&path, config.to_string())
         .map_err(|error| format!("cannot write {}: {error}", path.display()))?;

@@ -6,6 +6,9 @@ use closem_tests::workerd::{workspace_root, Launch, Workerd, WorkerdOptions};
 
 const USAGE: &str = "usage: closem-demo [--port N] [--sandbox-port N] [--timezone IANA-NAME]";
 
+/// The operators' bearer token in the demo (a real deployment sets its own secret).
+const ADMIN_TOKEN: &str = "demo-admin-token-0123456789";
+
 /// The demo page shows the sandbox inbox beside the forms at this port (www/index.html knows it).
 const SANDBOX_PORT: u16 = 8790;
 
@@ -53,6 +56,7 @@ fn main() {
         Launch {
             port: Some(port),
             echo: true,
+            admin_token: Some(ADMIN_TOKEN.to_string()),
             ..Launch::default()
         },
     );
@@ -64,6 +68,10 @@ fn main() {
         sandbox.url()
     );
     println!("  health: {}/health", worker.url());
+    println!(
+        "  deliveries: curl -H 'Authorization: Bearer {ADMIN_TOKEN}' {}/admin/submissions",
+        worker.url()
+    );
     println!("  press Ctrl-C to stop");
     println!();
 
