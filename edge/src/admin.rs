@@ -2,7 +2,8 @@
 //! 404, like any unknown path; a wrong or missing token is 401):
 //!
 //! - `GET /admin/submissions[?state=pending|delivered|refused|dead][&limit=N]`: counts per state
-//!   and the newest submissions (with the fields CLOSEM receives, so an operator can act on them).
+//!   and the newest submissions (with the fields CLOSEM receives, so an operator can act on them),
+//!   and per form the bots turned away (`spam`: honeypot, fill_time, turnstile).
 //! - `POST /admin/replay[?key=K][&limit=N]`: every dead submission (up to 1000 a call, the oldest
 //!   first; or the one `K`, if dead or pending) back to pending and onto the queue. The answer
 //!   lists the keys queued; call again while it is not empty.

@@ -11,6 +11,9 @@ pub const DEFAULT_BASE_URL: &str = "https://app.closem.ai/";
 pub const DEFAULT_TIMEZONE: &str = "UTC";
 /// Longest wait between two delivery attempts, in seconds, unless `DELIVERY_MAX_DELAY` says.
 pub const DEFAULT_MAX_DELAY: u32 = 60;
+/// The rate limiter's period, in seconds, unless `RATE_LIMIT_PERIOD` says (production's).
+pub const DEFAULT_RATE_LIMIT_PERIOD: u32 = 60;
+const TURNSTILE_SECRET: &str = "TURNSTILE_SECRET";
 
 pub struct Config {
     pub api_key: ApiKey,
@@ -23,6 +26,24 @@ pub struct Config {
     pub admin_token: Option<AdminToken>,
     /// Cap of the exponential delay between delivery attempts, in seconds.
     pub max_delay: u32,
+    /// The `TURNSTILE_SECRET` secret; required when a profile has a Turnstile site key.
+    pub turnstile_secret: Option<TurnstileSecret>,
+    /// Where Turnstile tokens are verified (`TURNSTILE_VERIFY_URL`; Cloudflare's siteverify).
+    pub turnstile_verify_url: String,
+    /// Whether the `RATE_LIMITER` binding exists; without it submissions are not rate limited.
+    pub rate_limiter: bool,
+    /// `RATE_LIMIT_PERIOD`: the limiter's period in seconds (10 or 60, as in wrangler.toml),
+    /// sent as `Retry-After` with a 429.
+    pub rate_limit_period: u32,
+}
+
+/// The `TURNSTILE_SECRET` secret. No Debug or Display, like [`ApiKey`].
+pub struct TurnstileSecret(String);
+
+impl TurnstileSecret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
 }
 
 /// The `ADMIN_TOKEN` secret. No Debug or Display, like [`ApiKey`].
@@ -172,20 +193,88 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
         },
     };
 
-    match (api_key, base_url, zone, forms, max_delay) {
-        (Some(api_key), Some(base_url), Some(zone), Some(forms), Some(max_delay))
-            if problems.is_empty() =>
-        {
-            Ok(Config {
-                api_key,
-                base_url,
-                timezone: timezone.trim().to_string(),
-                zone,
-                forms,
-                admin_token,
-                max_delay,
-            })
+    let turnstile_secret = env
+        .secret(TURNSTILE_SECRET)
+        .ok()
+        .map(|secret| secret.to_string().trim().to_string())
+        .filter(|secret| !secret.is_empty())
+        .map(TurnstileSecret);
+    if let Some(forms) = &forms {
+        let needing: Vec<&str> = forms
+            .iter()
+            .filter(|(_, profile)| profile.spam().turnstile_site_key.is_some())
+            .map(|(id, _)| id)
+            .collect();
+        if !needing.is_empty() && turnstile_secret.is_none() {
+            problems.push(Problem::new(
+                TURNSTILE_SECRET,
+                format!(
+                    "the secret is not set but {} {} a turnstile_site_key: run `wrangler secret put {TURNSTILE_SECRET}` with the site's Turnstile secret key",
+                    needing.join(", "),
+                    if needing.len() == 1 { "has" } else { "have" },
+                ),
+            ));
         }
+    }
+    let verify_text = string_var(env, "TURNSTILE_VERIFY_URL")
+        .unwrap_or_else(|| crate::turnstile::DEFAULT_VERIFY_URL.to_string());
+    let turnstile_verify_url = self::base_url(&verify_text);
+    if turnstile_verify_url.is_none() {
+        problems.push(Problem::new(
+            "TURNSTILE_VERIFY_URL",
+            format!(
+                "must be an http(s) URL like {}",
+                crate::turnstile::DEFAULT_VERIFY_URL
+            ),
+        ));
+    }
+
+    let rate_limit_period = match string_var(env, "RATE_LIMIT_PERIOD") {
+        None => Some(DEFAULT_RATE_LIMIT_PERIOD),
+        Some(text) => match text.trim() {
+            "10" => Some(10),
+            "60" => Some(60),
+            _ => {
+                problems.push(Problem::new(
+                    "RATE_LIMIT_PERIOD",
+                    "must be 10 or 60, the period of the RATE_LIMITER binding in seconds",
+                ));
+                None
+            }
+        },
+    };
+    let rate_limiter = binding(env, crate::ratelimit::BINDING).is_some();
+
+    match (
+        api_key,
+        base_url,
+        zone,
+        forms,
+        max_delay,
+        turnstile_verify_url,
+        rate_limit_period,
+    ) {
+        (
+            Some(api_key),
+            Some(base_url),
+            Some(zone),
+            Some(forms),
+            Some(max_delay),
+            Some(turnstile_verify_url),
+            Some(rate_limit_period),
+        ) if problems.is_empty() => Ok(Config {
+            api_key,
+            base_url,
+            timezone: timezone.trim().to_string(),
+            zone,
+            forms,
+            admin_token,
+            max_delay,
+            turnstile_secret,
+            turnstile_verify_url,
+            rate_limiter,
+            rate_limit_period,
+        }),
         _ => Err(problems),
     }
 }

@@ -1,4 +1,5 @@
-//! `GET /health`: version, configuration status and the delivery bindings. It names what is wrong,
+//! `GET /health`: version, configuration status, the delivery bindings and the abuse defences
+//! (whether the rate limiter is on, whether the Turnstile secret is set). It names what is wrong,
 //! never a secret's value, and never how many leads there are (that is for `/admin/submissions`).
 
 use worker::{Response, Result};
@@ -15,7 +16,17 @@ pub fn handle_health(config: &std::result::Result<Config, Vec<Problem>>) -> Resu
             "timezone": config.timezone,
             "forms": config.forms.iter().map(|(id, profile)| serde_json::json!({
                 "id": id, "mode": profile.mode().as_str(),
+                "turnstile": profile.spam().turnstile_site_key.is_some(),
             })).collect::<Vec<_>>(),
+            "rate_limit": {
+                "binding": crate::ratelimit::BINDING,
+                "state": if config.rate_limiter { "on" } else { "off" },
+                "period_seconds": config.rate_limit_period,
+            },
+            "turnstile": {
+                "secret": if config.turnstile_secret.is_some() { "set" } else { "missing" },
+                "verify_url": if config.turnstile_verify_url == crate::turnstile::DEFAULT_VERIFY_URL { "cloudflare" } else { "custom" },
+            },
             "deliveries": {
                 "queue": crate::queue::BINDING,
                 "ledger": crate::ledger::BINDING,

@@ -13,9 +13,12 @@ mod ledger;
 mod log;
 mod pages;
 mod queue;
+mod ratelimit;
 mod respond;
+mod spam;
 mod submit;
 mod timezone;
+mod turnstile;
 
 pub use ledger::Ledger;
 
@@ -102,6 +105,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 && (referer.starts_with("https://") || referer.starts_with("http://"))
         }),
         idempotency_key: header(&req, idempotency::KEY_HEADER),
+        client_ip: header(&req, "CF-Connecting-IP"),
     };
     let Ok(config) = config.as_ref() else {
         return respond(

@@ -44,6 +44,14 @@ pub enum Answer {
     MethodNotAllowed,
     /// The request's Origin is not on the form's allow-list.
     OriginForbidden,
+    /// Too many posts from this client to this form: 429, retry after `retry_after` seconds.
+    RateLimited {
+        retry_after: u32,
+    },
+    /// The form needs a Turnstile token that verifies; `missing` when none was sent.
+    TurnstileFailed {
+        missing: bool,
+    },
     /// The worker's bindings are wrong; /health lists the problems.
     NotConfigured,
 }
@@ -89,6 +97,27 @@ pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
             vec![Problem::form(
                 "origin.forbidden",
                 "this site is not allowed to send this form",
+            )],
+        ),
+        Answer::RateLimited { .. } => (
+            429,
+            vec![Problem::form(
+                "rate.limited",
+                "too many forms were sent from your network just now: wait a minute and send it again",
+            )],
+        ),
+        Answer::TurnstileFailed { missing: true } => (
+            403,
+            vec![Problem::form(
+                "turnstile.missing",
+                "complete the anti-bot check, then send the form again",
+            )],
+        ),
+        Answer::TurnstileFailed { missing: false } => (
+            403,
+            vec![Problem::form(
+                "turnstile.failed",
+                "the anti-bot check did not pass: complete it again, then send the form again",
             )],
         ),
         Answer::NotConfigured => (
@@ -146,6 +175,9 @@ pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
     match answer {
         Answer::Unavailable | Answer::NotConfigured => {
             headers.set("Retry-After", RETRY_AFTER_SECONDS)?
+        }
+        Answer::RateLimited { retry_after } => {
+            headers.set("Retry-After", &retry_after.to_string())?
         }
         Answer::MethodNotAllowed => headers.set("Allow", "POST, OPTIONS")?,
         _ => {}

@@ -1,6 +1,8 @@
-//! `POST /f/{form id}` and `OPTIONS /f/{form id}`: read the body, let the form's profile turn it
-//! into a CLOSEM submission (or every problem with it), record it in the ledger under its
-//! idempotency key, queue it for delivery, and answer. Success means "recorded and queued":
+//! `POST /f/{form id}` and `OPTIONS /f/{form id}`: check the origin and the client's rate, read
+//! the body, turn bots away (spam.rs: honeypot, fill time), let the form's profile turn it into a
+//! CLOSEM submission (or every problem with it), give it its idempotency key, verify its Turnstile
+//! token when the profile asks (turnstile.rs), record it in the ledger under its key, queue it for
+//! delivery, and answer. Success means "recorded and queued":
 //! CLOSEM is called by the queue's consumer (queue.rs), never while the visitor waits.
 
 use closem_shared::{Context, Issue, Profile, Submission};
@@ -13,7 +15,10 @@ use crate::idempotency::{self, Source};
 use crate::ledger::{LedgerClient, NewSubmission, Recorded};
 use crate::log;
 use crate::queue;
+use crate::ratelimit::{self, Limit};
 use crate::respond::{respond, Answer, Problem, Reply};
+use crate::spam::{self, Trap};
+use crate::turnstile::{self, Failure, Verdict};
 
 /// What the router learnt about the request before the body is read.
 pub struct Incoming<'a> {
@@ -24,6 +29,8 @@ pub struct Incoming<'a> {
     pub back: Option<String>,
     /// The `Idempotency-Key` header, if the client sent one.
     pub idempotency_key: Option<String>,
+    /// The `CF-Connecting-IP` header: the client, for rate limiting and Turnstile.
+    pub client_ip: Option<String>,
 }
 
 pub async fn handle_submit(
@@ -47,6 +54,30 @@ pub async fn handle_submit(
             serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "origin_forbidden"}),
         );
         return respond(Answer::OriginForbidden, &reply);
+    }
+
+    // Before the body is read, so a flood costs little.
+    let client = ratelimit::client_key(incoming.form_id, incoming.client_ip.as_deref());
+    match ratelimit::check(env, config.rate_limiter, client).await {
+        Limit::Allowed => {}
+        Limit::Limited => {
+            log::event(
+                serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "rate_limited"}),
+            );
+            return respond(
+                Answer::RateLimited {
+                    retry_after: config.rate_limit_period,
+                },
+                &reply,
+            );
+        }
+        Limit::Off(reason) => {
+            if config.rate_limiter {
+                log::event(
+                    serde_json::json!({"event": "rate_limit_off", "form": incoming.form_id, "reason": reason}),
+                );
+            }
+        }
     }
 
     let started = js_sys::Date::now();
@@ -73,11 +104,16 @@ pub async fn handle_submit(
     // The client's key travels as a field too (a native post cannot set headers); it is never
     // forwarded, so it is taken out before the profile sees the fields.
     let key_field = take_field(&mut pairs, idempotency::KEY_FIELD);
-    if is_honeypot_filled(profile, &pairs) {
-        // Bots get an ordinary success so they learn nothing; the lead is not recorded.
+    let fill_time = take_field(&mut pairs, spam::FILL_TIME_FIELD);
+    // Never forwarded, whatever the profile: it is Turnstile's, not the visitor's.
+    let token = take_field(&mut pairs, turnstile::TOKEN_FIELD);
+    if let Some(trap) = spam::trapped(profile.spam(), &pairs, fill_time.as_deref()) {
+        // Bots get an ordinary success so they learn nothing; the lead is not recorded, only
+        // counted (a failure to count changes nothing for the answer).
         let id = random_id();
+        count(env, incoming.form_id, trap).await;
         log::event(
-            serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "spam", "id": id}),
+            serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "spam", "trap": trap.as_str(), "id": id}),
         );
         return respond(
             Answer::Accepted {
@@ -142,7 +178,50 @@ pub async fn handle_submit(
         );
     };
     let mode = accepted.submission.mode().as_str();
-    let outcome = record_and_queue(env, incoming.form_id, mode, fields, source).await;
+    let Some((key, also)) = keys(source).await else {
+        log::event(
+            serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "digest_failed"}),
+        );
+        return respond(Answer::Unavailable, &reply);
+    };
+    if profile.spam().turnstile_site_key.is_some() {
+        let hostnames = turnstile::expected_hostnames(profile, &incoming.own_origin);
+        let check = turnstile::Check {
+            token: token.as_deref(),
+            remote_ip: incoming.client_ip.as_deref(),
+            key: &key,
+            hostnames: &hostnames,
+            action: profile.spam().turnstile_action.as_deref(),
+        };
+        match turnstile::verify(config, &check).await {
+            Verdict::Passed => {}
+            Verdict::Failed(failure) => {
+                count(env, incoming.form_id, Trap::Turnstile).await;
+                let codes = match &failure {
+                    Failure::Rejected(codes) => codes.clone(),
+                    _ => Vec::new(),
+                };
+                log::event(serde_json::json!({
+                    "event": "submit", "form": incoming.form_id, "outcome": "turnstile_failed",
+                    "reason": failure.name(), "codes": codes,
+                }));
+                return respond(
+                    Answer::TurnstileFailed {
+                        missing: failure == Failure::Missing,
+                    },
+                    &reply,
+                );
+            }
+            Verdict::Unavailable(reason) => {
+                log::event(serde_json::json!({
+                    "event": "submit", "form": incoming.form_id, "outcome": "turnstile_unavailable",
+                    "reason": reason,
+                }));
+                return respond(Answer::Unavailable, &reply);
+            }
+        }
+    }
+    let outcome = record_and_queue(env, incoming.form_id, mode, fields, key, also).await;
     let (email, phone) = contact_of(&accepted.submission);
     log::event(serde_json::json!({
         "event": "submit",
@@ -170,6 +249,31 @@ pub async fn handle_submit(
     respond(answer, &reply)
 }
 
+/// The submission's key and, for derived keys, the previous time bucket's key (which also counts
+/// as "already recorded"). `None` if the runtime's digest failed.
+async fn keys(source: Source) -> Option<(String, Vec<String>)> {
+    match source {
+        Source::Client(preimage) => Some((idempotency::key(&preimage).await?, Vec::new())),
+        Source::Derived { current, previous } => Some((
+            idempotency::key(&current).await?,
+            idempotency::key(&previous).await.into_iter().collect(),
+        )),
+    }
+}
+
+/// Counts a bot turned away, best effort: the answer does not depend on it.
+async fn count(env: &Env, form_id: &str, trap: Trap) {
+    let counted = match LedgerClient::open(env) {
+        Ok(ledger) => ledger.count(form_id, trap).await.is_ok(),
+        Err(_) => false,
+    };
+    if !counted {
+        log::event(
+            serde_json::json!({"event": "count_failed", "form": form_id, "trap": trap.as_str()}),
+        );
+    }
+}
+
 /// Records the submission (or finds it, for a resubmission) and sends its queue message when it
 /// has none yet. Success only once both hold; the error names the step that failed, for the log.
 async fn record_and_queue(
@@ -177,16 +281,9 @@ async fn record_and_queue(
     form_id: &str,
     mode: &str,
     fields: Vec<(String, String)>,
-    source: Source,
+    key: String,
+    also: Vec<String>,
 ) -> Result<Recorded, &'static str> {
-    let (key, also) = match source {
-        Source::Client(preimage) => (idempotency::key(&preimage).await, Vec::new()),
-        Source::Derived { current, previous } => (
-            idempotency::key(&current).await,
-            idempotency::key(&previous).await.into_iter().collect(),
-        ),
-    };
-    let key = key.ok_or("digest_failed")?;
     let ledger = LedgerClient::open(env).map_err(|_| "ledger_unbound")?;
     let submission = NewSubmission {
         key,
@@ -249,15 +346,6 @@ fn problem(issue: &Issue) -> Problem {
         code: issue.code(),
         message: issue.message().to_string(),
     }
-}
-
-fn is_honeypot_filled(profile: &Profile, pairs: &[(String, String)]) -> bool {
-    let Some(honeypot) = profile.spam().honeypot.as_deref() else {
-        return false;
-    };
-    pairs
-        .iter()
-        .any(|(name, value)| name == honeypot && !value.trim().is_empty())
 }
 
 /// The visitor's own email and phone, for fingerprints in the log.

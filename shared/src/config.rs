@@ -42,7 +42,15 @@ const PROFILE_KEYS: [&str; 13] = [
     "appointment_note",
     "spam",
 ];
-const SPAM_KEYS: [&str; 3] = ["honeypot", "min_fill_ms", "turnstile_site_key"];
+const SPAM_KEYS: [&str; 5] = [
+    "honeypot",
+    "min_fill_ms",
+    "turnstile_site_key",
+    "turnstile_action",
+    "turnstile_hostnames",
+];
+/// Turnstile's own limit on an action's length.
+const MAX_TURNSTILE_ACTION: usize = 32;
 const MAX_FILL_MS: u64 = 3_600_000;
 
 impl Forms {
@@ -425,7 +433,7 @@ fn spam(value: &Value, path: &str, fields: &[(String, Field)], errors: &mut Erro
     let Value::Object(object) = value else {
         errors.at(
             path,
-            "use an object with honeypot, min_fill_ms or turnstile_site_key",
+            "use an object with honeypot, min_fill_ms or turnstile_site_key (and turnstile_action, turnstile_hostnames)",
         );
         return Spam::default();
     };
@@ -455,20 +463,81 @@ fn spam(value: &Value, path: &str, fields: &[(String, Field)], errors: &mut Erro
         ms
     });
     let turnstile_site_key = object.get("turnstile_site_key").and_then(|value| {
-        let key = value.as_str().filter(|key| !key.trim().is_empty());
+        let key = value.as_str().filter(|key| {
+            (1..=128).contains(&key.len()) && key.bytes().all(|byte| byte.is_ascii_graphic())
+        });
         if key.is_none() {
             errors.at(
                 &format!("{path}.turnstile_site_key"),
-                "use the non-empty site key Cloudflare gave",
+                "use the site key Cloudflare gave (visible ASCII, no spaces)",
             );
         }
         key.map(str::to_owned)
     });
+    let needs_site_key = |key: &str, errors: &mut Errors| {
+        if object.contains_key(key) && !object.contains_key("turnstile_site_key") {
+            errors.at(
+                &format!("{path}.{key}"),
+                "applies only with turnstile_site_key: set the site key too",
+            );
+        }
+    };
+    needs_site_key("turnstile_action", errors);
+    needs_site_key("turnstile_hostnames", errors);
+    let turnstile_action = object.get("turnstile_action").and_then(|value| {
+        let action = value.as_str().filter(|action| {
+            (1..=MAX_TURNSTILE_ACTION).contains(&action.len())
+                && action
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
+        });
+        if action.is_none() {
+            errors.at(
+                &format!("{path}.turnstile_action"),
+                "use 1-32 characters of A-Z, a-z, 0-9, _ and -, as Turnstile allows",
+            );
+        }
+        action.map(str::to_owned)
+    });
+    let turnstile_hostnames = object
+        .get("turnstile_hostnames")
+        .map(|value| hostnames(value, &format!("{path}.turnstile_hostnames"), errors))
+        .unwrap_or_default();
     Spam {
         honeypot,
         min_fill_ms,
         turnstile_site_key,
+        turnstile_action,
+        turnstile_hostnames,
     }
+}
+
+/// Host names as Turnstile reports them: no scheme, port or path; stored lowercased.
+fn hostnames(value: &Value, path: &str, errors: &mut Errors) -> Vec<String> {
+    const MESSAGE: &str =
+        "use a host name like \"www.example.com\": no scheme, port, path or wildcard";
+    let Value::Array(items) = value else {
+        errors.at(path, "use an array of host names like \"www.example.com\"");
+        return Vec::new();
+    };
+    if items.is_empty() {
+        errors.at(
+            path,
+            "list at least one host name, or leave the key out to use the allowed origins' hosts",
+        );
+    }
+    let mut hosts = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        match item.as_str() {
+            Some(host) if host.len() <= 253 && !host.contains(':') && valid_authority(host) => {
+                hosts.push(host.to_ascii_lowercase());
+            }
+            _ => errors
+                .0
+                .push(error_at(format!("{path}[{index}]"), MESSAGE.to_owned())),
+        }
+    }
+    hosts
 }
 
 fn unknown_keys(object: &Map<String, Value>, known: &[&str], path: &str, errors: &mut Errors) {

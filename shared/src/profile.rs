@@ -75,7 +75,13 @@ pub struct Spam {
     pub honeypot: Option<String>,
     /// Submissions faster than this after page load are treated as bots.
     pub min_fill_ms: Option<u64>,
+    /// Cloudflare Turnstile's site key: with it, the edge requires a verified Turnstile token.
     pub turnstile_site_key: Option<String>,
+    /// The `action` the Turnstile widget must have been rendered with, if any.
+    pub turnstile_action: Option<String>,
+    /// Lowercased host names a Turnstile challenge may have been solved on; empty means the hosts
+    /// of the allowed origins (and the edge's own host).
+    pub turnstile_hostnames: Vec<String>,
 }
 
 /// A submission that passed the profile, and the visitor inputs that did not reach CLOSEM.

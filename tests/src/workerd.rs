@@ -31,6 +31,52 @@ pub struct Launch {
     pub admin_token: Option<String>,
     /// The delivery queue's settings; [`Deliveries::TEST`] when not given.
     pub deliveries: Option<Deliveries>,
+    /// The `RATE_LIMITER` binding's settings; [`RateLimit::TEST`] when not given.
+    pub rate_limit: Option<RateLimit>,
+    /// Start without the `RATE_LIMITER` binding (the edge then does not limit).
+    pub without_rate_limiter: bool,
+    /// The `TURNSTILE_SECRET` secret, for profiles with a Turnstile site key.
+    pub turnstile_secret: Option<String>,
+    /// `TURNSTILE_VERIFY_URL`, e.g. the sandbox's stand-in `{sandbox}/turnstile/siteverify`.
+    pub turnstile_verify_url: Option<String>,
+}
+
+/// The `RATE_LIMITER` binding's `simple = { limit, period }`. edge/wrangler.toml holds
+/// [`RateLimit::PRODUCTION`]; test instances run with [`RateLimit::TEST`], roomy enough that the
+/// tests sharing one worker (all from one address) never trip it, unless a [`Launch`] asks for a
+/// small limit. Both go through [`ratelimits`]; a test checks wrangler.toml agrees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Posts one client may send to one form per period.
+    pub limit: u32,
+    /// Seconds: 10 or 60, the only periods the binding has. Also the edge's `RATE_LIMIT_PERIOD`.
+    pub period: u32,
+}
+
+impl RateLimit {
+    pub const PRODUCTION: RateLimit = RateLimit {
+        limit: 20,
+        period: 60,
+    };
+    pub const TEST: RateLimit = RateLimit {
+        limit: 100_000,
+        period: 60,
+    };
+}
+
+/// The rate limiter's binding name and namespace (edge/wrangler.toml and edge/src use the same).
+pub const RATE_LIMIT_BINDING: &str = "RATE_LIMITER";
+pub const RATE_LIMIT_NAMESPACE: &str = "1001";
+
+/// The rate-limiting part of a wrangler configuration (as JSON).
+pub fn ratelimits(rate_limit: &RateLimit) -> serde_json::Value {
+    serde_json::json!({
+        "ratelimits": [{
+            "name": RATE_LIMIT_BINDING,
+            "namespace_id": RATE_LIMIT_NAMESPACE,
+            "simple": { "limit": rate_limit.limit, "period": rate_limit.period },
+        }],
+    })
 }
 
 /// The settings of the delivery queue, its consumer and the retry delays. edge/wrangler.toml holds
@@ -77,9 +123,10 @@ pub const LEDGER_CLASS: &str = "Ledger";
 pub const DEAD_LETTER_RETRIES: u32 = 10;
 
 /// The durable-delivery part of a wrangler configuration (as JSON): the queue producer, the two
-/// consumers (deliveries, dead letters), the ledger's Durable Object binding and its migration.
+/// consumers (deliveries, dead letters), the ledger's Durable Object binding and its migration;
+/// plus the rate limiter with [`RateLimit::TEST`] (a [`Launch`] may replace it).
 pub fn bindings(deliveries: &Deliveries) -> serde_json::Value {
-    serde_json::json!({
+    let mut bindings = serde_json::json!({
         "queues": {
             "producers": [{ "binding": QUEUE_BINDING, "queue": QUEUE }],
             "consumers": [
@@ -104,7 +151,13 @@ pub fn bindings(deliveries: &Deliveries) -> serde_json::Value {
             "bindings": [{ "name": LEDGER_BINDING, "class_name": LEDGER_CLASS }],
         },
         "migrations": [{ "tag": "v1", "new_sqlite_classes": [LEDGER_CLASS] }],
-    })
+    });
+    if let (Some(bindings), serde_json::Value::Object(limiter)) =
+        (bindings.as_object_mut(), ratelimits(&RateLimit::TEST))
+    {
+        bindings.extend(limiter);
+    }
+    bindings
 }
 
 pub struct Workerd {
@@ -163,6 +216,7 @@ impl Workerd {
         std::fs::create_dir_all(&dir).expect("create the instance directory");
 
         let deliveries = launch.deliveries.unwrap_or(Deliveries::TEST);
+        let rate_limit = launch.rate_limit.unwrap_or(RateLimit::TEST);
         let mut config = serde_json::json!({
             "name": "closem-forms-test",
             "main": shim,
@@ -172,6 +226,7 @@ impl Workerd {
                 "CLOSEM_TIMEZONE": options.timezone,
                 "FORMS": options.forms,
                 "DELIVERY_MAX_DELAY": deliveries.max_delay.to_string(),
+                "RATE_LIMIT_PERIOD": rate_limit.period.to_string(),
             },
             "assets": { "directory": assemble_site(&root, &dir, launch.extra_site.as_deref()), "binding": "ASSETS" },
         });
@@ -179,6 +234,19 @@ impl Workerd {
             (config.as_object_mut(), bindings(&deliveries))
         {
             config.extend(bindings);
+        }
+        if let (Some(config), serde_json::Value::Object(limiter)) =
+            (config.as_object_mut(), ratelimits(&rate_limit))
+        {
+            config.extend(limiter);
+            if launch.without_rate_limiter {
+                config.remove("ratelimits");
+            }
+        }
+        if let (Some(url), Some(vars)) =
+            (&launch.turnstile_verify_url, config["vars"].as_object_mut())
+        {
+            vars.insert("TURNSTILE_VERIFY_URL".into(), url.clone().into());
         }
         let config_path = dir.join("wrangler.json");
         std::fs::write(&config_path, config.to_string()).expect("write wrangler.json");
@@ -192,6 +260,9 @@ impl Workerd {
         }
         if let Some(token) = &launch.admin_token {
             secrets.push_str(&format!("ADMIN_TOKEN={token}\n"));
+        }
+        if let Some(secret) = &launch.turnstile_secret {
+            secrets.push_str(&format!("TURNSTILE_SECRET={secret}\n"));
         }
         std::fs::write(&env_path, secrets).expect("write secrets.env");
 

@@ -11,6 +11,10 @@ const DISABLED_BY_WIDGET = "data-closem-disabled";
 // found again among the site's `aria-describedby` ids, without any state kept on the side.
 const ERROR_ID = "closem-e";
 const SUCCESS = "[data-closem-success]";
+// A form's submit buttons.
+const BUTTONS = "button:not([type=button]):not([type=reset]),input[type=submit],input[type=image]";
+// The form's property holding when it was enhanced.
+const SHOWN = "closemShown";
 
 let errors = 0;
 
@@ -88,12 +92,54 @@ function div(className, text) {
 }
 
 /// Marks the form, silences the browser's bubbles (the widget shows its own messages), gives it
-/// its live region and the widget's one listener. Not passive: submit must prevent the native post.
+/// its live region, its Turnstile challenge if it asks for one, and the widget's one listener. Not
+/// passive: submit must prevent the native post. The time is kept for the fill time `post` sends.
 export function enhance(form, handler) {
   form.setAttribute(READY, "");
   form.noValidate = true;
+  form[SHOWN] = Date.now();
   region(form);
+  challenge(form);
   for (const kind of EVENTS) form.addEventListener(kind, handler);
+}
+
+// Cloudflare Turnstile, for forms marked `data-closem-turnstile="<site key>"`: the challenge goes
+// into the form's own `.cf-turnstile` element (where the site can set `data-action` and the rest),
+// or a new one before the submit button, and Turnstile's script is loaded once, only for such
+// forms. Turnstile adds the `cf-turnstile-response` field that the edge verifies.
+const TURNSTILE = "cf-turnstile";
+// Boxes waiting for the script; undefined until it is asked for.
+let waiting;
+
+function challenge(form) {
+  const key = form.getAttribute("data-closem-turnstile");
+  let box = form.querySelector("." + TURNSTILE);
+  if (!key || (box && box.firstChild)) return;
+  if (!box) {
+    box = div(TURNSTILE, "");
+    box.setAttribute("data-sitekey", key);
+    (form.querySelector(BUTTONS) || region(form)).before(box);
+  }
+  if (window.turnstile) return render(box);
+  if (!waiting) {
+    waiting = [];
+    const script = document.createElement("script");
+    script.src = "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
+    script.onload = () => waiting.forEach(render);
+    document.head.append(script);
+  }
+  waiting.push(box);
+}
+
+function render(box) {
+  box.w = turnstile.render(box);
+}
+
+/// A token is spent once the edge has checked it: after a refusal (not a 422, which the edge
+/// answers before checking) the form's challenge starts again for a fresh one.
+function rechallenge(form, status) {
+  const box = form && form.querySelector("." + TURNSTILE);
+  if (box && box.w != null && status > 299 && status != 422) turnstile.reset(box.w);
 }
 
 /// Undoes `enhance` when the form leaves the page, so a form put back is enhanced anew.
@@ -178,8 +224,7 @@ export function setBusy(form, busy) {
   if (busy) form.setAttribute("aria-busy", "true");
   else form.removeAttribute("aria-busy");
   form.classList.toggle(BUSY_CLASS, busy);
-  const buttons = "button:not([type=button]):not([type=reset]),input[type=submit],input[type=image]";
-  for (const button of form.querySelectorAll(buttons)) {
+  for (const button of form.querySelectorAll(BUTTONS)) {
     if (busy && !button.hasAttribute("disabled")) {
       button.setAttribute("disabled", "");
       button.setAttribute(DISABLED_BY_WIDGET, "");
@@ -275,6 +320,10 @@ export function post(endpoint, form, data, handler) {
   const key = Object.keys(owners).find((key) => owners[key] == form) || uuid();
   owners[key] = form;
   data.set("_closem_key", key);
+  // The fill time: milliseconds from enhancing to sending, by this browser's clock alone, so a
+  // wrong clock cannot make a visitor look like a bot. The edge drops posts below the profile's
+  // `min_fill_ms`.
+  data.set("_closem_t", Date.now() - form[SHOWN]);
   const entry = {
     key,
     url: endpoint + "/f/" + encodeURIComponent(id),
@@ -300,6 +349,7 @@ function send(entry, body, handler, retry) {
   const done = (status, body) => {
     delete flying[key];
     const form = owners[key];
+    rechallenge(form, status);
     handler({
       type: "answer",
       currentTarget: form && form.isConnected ? form : null,

@@ -519,12 +519,13 @@ async fn valid_submit_posts_the_fields_to_the_endpoint_asking_for_json() {
         36,
         "an Idempotency-Key from crypto.randomUUID: {key}"
     );
+    let fill_time = js_string("__t.calls[0].entries._closem_t");
     assert_eq!(
         js_string("JSON.stringify(__t.calls[0].entries)"),
         format!(
-            r#"{{"fullname":"Ada Lovelace","email":"ada@example.com","phone":"+1 (555) 444-3333","tags":"not a number","_closem_key":"{key}"}}"#
+            r#"{{"fullname":"Ada Lovelace","email":"ada@example.com","phone":"+1 (555) 444-3333","tags":"not a number","_closem_key":"{key}","_closem_t":"{fill_time}"}}"#
         ),
-        "the form's fields as they are (control fields are the edge's to ignore), and the key"
+        "the form's fields as they are (control fields are the edge's to ignore), the key and the fill time"
     );
     assert_eq!(event_types(), "closem:submit,closem:success");
     assert_eq!(js_string("__t.events[1].detail.id"), "t1");
@@ -627,10 +628,11 @@ async fn network_failure_keeps_the_submission_with_its_key_and_says_it_will_be_s
         "https://forms.test/f/contact"
     );
     assert_eq!(js_string("__t.outbox()[0].form"), "contact");
+    let fill_time = js_string("__t.calls[0].entries._closem_t");
     assert_eq!(
         js_string("JSON.stringify(__t.outbox()[0].fields)"),
         format!(
-            r#"[["fullname","Ada Lovelace"],["email","ada@example.com"],["phone",""],["tags","not a number"],["_closem_key","{key}"]]"#
+            r#"[["fullname","Ada Lovelace"],["email","ada@example.com"],["phone",""],["tags","not a number"],["_closem_key","{key}"],["_closem_t","{fill_time}"]]"#
         ),
         "what was sent, as name-value pairs"
     );
@@ -959,4 +961,111 @@ async fn removed_forms_release_their_listeners() {
     email.set_value("bad@");
     fire(&email, "focusout");
     assert!(email.get_attribute("aria-invalid").is_none());
+}
+
+// Issue 6, abuse defences: the fill time the edge judges bots by, and Cloudflare Turnstile for
+// forms that ask for it.
+#[wasm_bindgen_test]
+async fn the_fill_time_is_the_time_since_the_form_was_enhanced() {
+    harness("ok");
+    let container = mount(PLAIN).await;
+    fill_plain();
+    let waited = 150.0;
+    JsFuture::from(Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, waited as i32)
+            .unwrap();
+    }))
+    .await
+    .unwrap();
+    submit("plain-form");
+    settle().await;
+    let fill_time: f64 = js_string("__t.calls[0].entries._closem_t")
+        .parse()
+        .expect("whole milliseconds");
+    assert!(
+        fill_time >= waited && fill_time < 10_000.0 && fill_time.fract() == 0.0,
+        "{fill_time}"
+    );
+    container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_turnstile_form_loads_the_challenge_once_and_sends_its_token() {
+    harness("unavailable");
+    js("delete window.turnstile; __t.resets = []");
+    let script = "script[src^='https://challenges.cloudflare.com/turnstile/v0/api.js']";
+    let container = mount(
+        r#"<form id="ts-a" data-closem="contact" data-closem-turnstile="0x4AAAAAAA-site">
+             <input id="ts-a-email" name="email" value="ada@example.com">
+             <div class="field"><button id="ts-a-send">Send</button></div>
+           </form>
+           <form id="ts-b" data-closem="quote" data-closem-turnstile="0x4AAAAAAA-site">
+             <input name="email" value="bob@example.com">
+             <div class="cf-turnstile" data-sitekey="0x4AAAAAAA-site" data-action="quote"></div>
+           </form>
+           <form id="ts-plain" data-closem="contact"><input name="email"></form>"#,
+    )
+    .await;
+    assert_eq!(
+        js_number(&format!("document.querySelectorAll(\"{script}\").length")),
+        1.0,
+        "Turnstile's script, once, for the forms that ask for it"
+    );
+    assert!(
+        js_string(&format!("document.querySelector(\"{script}\").src"))
+            .ends_with("?render=explicit")
+    );
+    // The challenge goes before the submit button, or into the site's own element.
+    assert_eq!(
+        js_string("document.querySelector('#ts-a-send').previousElementSibling.className"),
+        "cf-turnstile"
+    );
+    assert_eq!(
+        js_string("document.querySelector('#ts-a .cf-turnstile').dataset.sitekey"),
+        "0x4AAAAAAA-site"
+    );
+    assert_eq!(
+        js_number("document.querySelectorAll('#ts-b .cf-turnstile').length"),
+        1.0
+    );
+    assert_eq!(
+        js_number("document.querySelectorAll('#ts-plain .cf-turnstile').length"),
+        0.0
+    );
+
+    // The script arrives: each waiting challenge is rendered; Turnstile puts its token field in.
+    js(r#"window.turnstile = {
+        render(box) {
+          box.innerHTML = '<input type="hidden" name="cf-turnstile-response" value="token-' + box.closest("form").id + '">';
+          return "w-" + box.closest("form").id;
+        },
+        reset(id) { __t.resets.push(id); },
+      };
+      document.querySelector("script[src^='https://challenges.cloudflare.com/turnstile/v0/api.js']").onload()"#);
+    submit("ts-a");
+    settle().await;
+    assert_eq!(
+        js_string("__t.calls[0].entries['cf-turnstile-response']"),
+        "token-ts-a"
+    );
+    assert_eq!(
+        js_string("__t.resets.join()"),
+        "w-ts-a",
+        "a refused token is spent: the challenge starts again"
+    );
+    js("__t.mode = 'invalid'; __t.issues = []");
+    submit("ts-b");
+    settle().await;
+    assert_eq!(
+        js_string("__t.calls[1].entries['cf-turnstile-response']"),
+        "token-ts-b"
+    );
+    assert_eq!(
+        js_string("__t.resets.join()"),
+        "w-ts-a",
+        "a 422 comes before the token is checked: it stays"
+    );
+    container.remove();
 }

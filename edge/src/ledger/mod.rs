@@ -15,8 +15,12 @@ mod object;
 
 pub use object::Ledger;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Request, RequestInit, Stub};
+
+use crate::spam::Trap;
 
 /// The Durable Object namespace binding.
 pub const BINDING: &str = "LEDGER";
@@ -174,10 +178,39 @@ pub struct Counts {
     pub dead: u64,
 }
 
+/// Bots turned away from one form, by trap (spam.rs): never recorded as submissions, only counted.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpamCounts {
+    pub honeypot: u64,
+    pub fill_time: u64,
+    pub turnstile: u64,
+}
+
+impl SpamCounts {
+    /// Sets the count of the trap named `kind`; unknown names are ignored.
+    pub fn set(&mut self, kind: &str, n: u64) {
+        match Trap::parse(kind) {
+            Some(Trap::Honeypot) => self.honeypot = n,
+            Some(Trap::FillTime) => self.fill_time = n,
+            Some(Trap::Turnstile) => self.turnstile = n,
+            None => {}
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Listing {
     pub counts: Counts,
+    /// Form id -> bots turned away, for forms that have turned any away.
+    pub spam: BTreeMap<String, SpamCounts>,
     pub submissions: Vec<Entry>,
+}
+
+/// One bot turned away from `form` by the trap named `kind`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Trapped {
+    pub form: String,
+    pub kind: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -242,6 +275,15 @@ impl LedgerClient {
     /// Marks a pending submission dead (its message left the queue for the dead-letter queue).
     pub async fn dead(&self, key: &str) -> worker::Result<Changed> {
         self.call("dead", &KeyBody { key: key.into() }).await
+    }
+
+    /// Counts one bot turned away from `form`.
+    pub async fn count(&self, form: &str, trap: Trap) -> worker::Result<Changed> {
+        let trapped = Trapped {
+            form: form.to_string(),
+            kind: trap.as_str().to_string(),
+        };
+        self.call("count", &trapped).await
     }
 
     pub async fn list(&self, state: Option<State>, limit: u32) -> worker::Result<Listing> {

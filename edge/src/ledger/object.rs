@@ -11,10 +11,14 @@ use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
 };
 
+use std::collections::BTreeMap;
+
 use super::{
     begin_rule, Begin, BeginRule, Changed, Counts, Entry, Finish, Finished, KeyBody, ListQuery,
-    Listing, NewSubmission, Outcome, Recorded, ReplayQuery, Replayed, State, LEASE_MS,
+    Listing, NewSubmission, Outcome, Recorded, ReplayQuery, Replayed, SpamCounts, State, Trapped,
+    LEASE_MS,
 };
+use crate::spam::Trap;
 
 /// Delivered and refused submissions are kept this long (a widget may resubmit from its outbox
 /// days later), then pruned a few at a time as new ones arrive.
@@ -39,6 +43,12 @@ CREATE TABLE IF NOT EXISTS submissions (
     updated_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS submissions_by_state ON submissions (state, updated_at);
+CREATE TABLE IF NOT EXISTS counters (
+    form TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    n INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (form, kind)
+);
 ";
 
 #[durable_object]
@@ -66,6 +76,7 @@ impl DurableObject for Ledger {
             "begin" => self.begin(parse(&body)?),
             "finish" => self.finish(parse(&body)?),
             "dead" => self.dead(parse(&body)?),
+            "count" => self.count(parse(&body)?),
             "list" => self.list(parse(&body)?),
             "replay" => self.replay(parse(&body)?),
             _ => return Response::error("no such ledger operation", 404),
@@ -234,6 +245,40 @@ impl Ledger {
         })
     }
 
+    fn count(&self, trapped: Trapped) -> Result<String> {
+        if Trap::parse(&trapped.kind).is_none() || trapped.form.len() > 64 {
+            return Err(worker::Error::RustError("no such counter".into()));
+        }
+        let cursor = self.sql.exec(
+            "INSERT INTO counters (form, kind, n) VALUES (?, ?, 1) \
+             ON CONFLICT (form, kind) DO UPDATE SET n = n + 1",
+            vec![trapped.form.into(), trapped.kind.into()],
+        )?;
+        json(Changed {
+            changed: cursor.rows_written() > 0,
+        })
+    }
+
+    fn spam(&self) -> Result<BTreeMap<String, SpamCounts>> {
+        #[derive(Deserialize)]
+        struct Counter {
+            form: String,
+            kind: String,
+            n: i64,
+        }
+        let rows: Vec<Counter> = self
+            .sql
+            .exec("SELECT form, kind, n FROM counters", None)?
+            .to_array()?;
+        let mut spam: BTreeMap<String, SpamCounts> = BTreeMap::new();
+        for row in rows {
+            spam.entry(row.form)
+                .or_default()
+                .set(&row.kind, u64::try_from(row.n).unwrap_or(0));
+        }
+        Ok(spam)
+    }
+
     fn list(&self, query: ListQuery) -> Result<String> {
         let limit = i64::from(query.limit.min(MAX_ROWS));
         let rows: Vec<Row> = match query.state {
@@ -254,6 +299,7 @@ impl Ledger {
         };
         json(Listing {
             counts: self.counts()?,
+            spam: self.spam()?,
             submissions: rows.into_iter().map(Row::entry).collect(),
         })
     }

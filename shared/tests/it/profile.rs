@@ -21,7 +21,10 @@ const FORMS: &str = r#"{
     "notes": {
         "mode": "addcontact",
         "unmapped": "notes",
-        "spam": { "honeypot": "website", "min_fill_ms": 1500, "turnstile_site_key": "0x4AAA" }
+        "spam": {
+            "honeypot": "website", "min_fill_ms": 1500, "turnstile_site_key": "0x4AAA",
+            "turnstile_action": "lead_form-2", "turnstile_hostnames": ["WWW.Example.com", "localhost"]
+        }
     },
     "sequence": { "mode": "runsequence", "sequence_id": "55", "fields": { "your-email": "email" } },
     "demo": { "mode": "scheduleappointment", "appointment_note": "Demo call", "required": ["appointment_timestamp"] },
@@ -259,6 +262,11 @@ fn profile_accessors() {
     assert_eq!(spam.honeypot.as_deref(), Some("website"));
     assert_eq!(spam.min_fill_ms, Some(1500));
     assert_eq!(spam.turnstile_site_key.as_deref(), Some("0x4AAA"));
+    assert_eq!(spam.turnstile_action.as_deref(), Some("lead_form-2"));
+    assert_eq!(spam.turnstile_hostnames, ["www.example.com", "localhost"]);
+    let plain = contact.spam();
+    assert_eq!(plain.turnstile_action, None);
+    assert!(plain.turnstile_hostnames.is_empty());
     assert!(forms.get("nope").is_none());
 }
 
@@ -477,6 +485,57 @@ fn config_errors() {
         json!({ "c": { "mode": "addcontact", "spam": { "turnstile_site_key": "" } } }),
         "c.spam.turnstile_site_key",
     );
+    check_config(
+        json!({ "c": { "mode": "addcontact", "spam": { "turnstile_site_key": "0x4 AAA" } } }),
+        "c.spam.turnstile_site_key: use the site key Cloudflare gave",
+    );
+    // Issue 6: the Turnstile action and host names, checked as Turnstile reports them.
+    let turnstile = |extra: serde_json::Value| {
+        let mut spam = json!({ "turnstile_site_key": "0x4AAA" });
+        if let (Some(spam), Some(extra)) = (spam.as_object_mut(), extra.as_object()) {
+            spam.extend(extra.clone());
+        }
+        json!({ "c": { "mode": "addcontact", "spam": spam } })
+    };
+    check_config(
+        json!({ "c": { "mode": "addcontact", "spam": { "turnstile_action": "lead" } } }),
+        "c.spam.turnstile_action: applies only with turnstile_site_key",
+    );
+    check_config(
+        json!({ "c": { "mode": "addcontact", "spam": { "turnstile_hostnames": ["a.com"] } } }),
+        "c.spam.turnstile_hostnames: applies only with turnstile_site_key",
+    );
+    for action in [
+        json!(""),
+        json!("lead form"),
+        json!("x".repeat(33)),
+        json!(7),
+    ] {
+        check_config(
+            turnstile(json!({ "turnstile_action": action })),
+            "c.spam.turnstile_action: use 1-32 characters of A-Z, a-z, 0-9, _ and -",
+        );
+    }
+    check_config(
+        turnstile(json!({ "turnstile_hostnames": "www.example.com" })),
+        "c.spam.turnstile_hostnames: use an array of host names",
+    );
+    check_config(
+        turnstile(json!({ "turnstile_hostnames": [] })),
+        "c.spam.turnstile_hostnames: list at least one host name",
+    );
+    for host in [
+        "https://www.example.com",
+        "www.example.com:443",
+        "www.example.com/form",
+        "*.example.com",
+        "",
+    ] {
+        check_config(
+            turnstile(json!({ "turnstile_hostnames": ["ok.example.com", host] })),
+            "c.spam.turnstile_hostnames[1]: use a host name like \"www.example.com\"",
+        );
+    }
     check_config(
         json!({ "c": { "mode": "addcontact", "spam": { "captcha": true } } }),
         "c.spam.captcha: unknown key",

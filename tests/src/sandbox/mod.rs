@@ -8,6 +8,8 @@
 //!   "mode"}`, or `{"status":"error","errors":[..]}` with 400, 401, 403, 413, 415 or 422.
 //! - `GET|DELETE /_sandbox/requests` (`?accepted=1`), `GET|POST|DELETE /_sandbox/faults`,
 //!   `GET /_sandbox/` (HTML inbox), `GET /_sandbox/health`.
+//! - `POST /turnstile/siteverify`, `GET /turnstile/requests`: a stand-in for Cloudflare Turnstile's
+//!   token check (turnstile.rs), so the edge's Turnstile path runs without the internet.
 
 mod calendar;
 mod handle;
@@ -15,7 +17,9 @@ mod inbox;
 mod rules;
 mod server;
 mod store;
+mod turnstile;
 
 pub use handle::{spawn, spawn_on, SandboxHandle};
 pub use server::{router, serve, BODY_LIMIT};
 pub use store::{Faults, RecordedRequest};
+pub use turnstile::{ALWAYS_FAILS, ALWAYS_PASSES, ALWAYS_SPENT, UNAVAILABLE_TOKEN};
