@@ -15,9 +15,11 @@ use worker::{Env, Method, Request, Response, Result};
 
 use crate::config::Config;
 use crate::idempotency;
+use crate::json;
 use crate::ledger::{LedgerClient, State};
 use crate::log;
 use crate::queue;
+use crate::respond::{issues, json_response, Problem};
 
 /// Rows listed unless `limit` says; a replay takes up to [`MAX_LIMIT`].
 const DEFAULT_LIMIT: u32 = 100;
@@ -87,7 +89,7 @@ async fn list(env: &Env, query: &[(String, String)]) -> Result<Response> {
         return unavailable();
     };
     match ledger.list(state, limit).await {
-        Ok(listing) => json(&listing, 200),
+        Ok(listing) => json(listing, 200),
         Err(_) => unavailable(),
     }
 }
@@ -116,7 +118,7 @@ async fn replay(env: &Env, query: &[(String, String)]) -> Result<Response> {
     };
     let mut queued = Vec::new();
     let mut failed = Vec::new();
-    for key in replayed.keys {
+    for key in replayed {
         if queue::enqueue(env, &key).await.is_ok() {
             let _ = ledger.queued(&key).await;
             queued.push(key);
@@ -126,14 +128,19 @@ async fn replay(env: &Env, query: &[(String, String)]) -> Result<Response> {
             failed.push(key);
         }
     }
-    log::event(
-        serde_json::json!({"event": "replay", "queued": queued.len(), "failed": failed.len()}),
+    let count = |keys: &[String]| i64::try_from(keys.len()).unwrap_or(i64::MAX);
+    log::write(
+        log::line("replay")
+            .int("queued", count(&queued))
+            .int("failed", count(&failed)),
     );
     let status = if failed.is_empty() { 200 } else { 503 };
-    json(
-        &serde_json::json!({"ok": failed.is_empty(), "queued": queued, "failed": failed}),
-        status,
-    )
+    let body = json::object()
+        .bool("ok", failed.is_empty())
+        .raw("queued", &json::strings(queued.iter().map(String::as_str)))
+        .raw("failed", &json::strings(failed.iter().map(String::as_str)))
+        .finish();
+    json(body, status)
 }
 
 fn limit(query: &[(String, String)], default: u32) -> Option<u32> {
@@ -190,17 +197,18 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn json<T: serde::Serialize>(body: &T, status: u16) -> Result<Response> {
-    let response = Response::from_json(body)?.with_status(status);
+fn json(body: String, status: u16) -> Result<Response> {
+    let response = json_response(body, status)?;
     response.headers().set("Cache-Control", "no-store")?;
     Ok(response)
 }
 
 fn problem(status: u16, code: &str, message: &str) -> Result<Response> {
-    json(
-        &serde_json::json!({"ok": false, "issues": [{"field": null, "code": code, "message": message}]}),
-        status,
-    )
+    let body = json::object()
+        .bool("ok", false)
+        .raw("issues", &issues(&[Problem::form(code, message)]))
+        .finish();
+    json(body, status)
 }
 
 fn unauthorized() -> Result<Response> {

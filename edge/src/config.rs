@@ -90,10 +90,8 @@ impl Problem {
 pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
     let mut problems = Vec::new();
 
-    let api_key = match env.secret("CLOSEM_API_KEY") {
-        Ok(secret) if !secret.to_string().trim().is_empty() => {
-            Some(ApiKey(secret.to_string().trim().to_string()))
-        }
+    let api_key = match secret(env, "CLOSEM_API_KEY") {
+        Some(secret) if !secret.is_empty() => Some(ApiKey(secret)),
         _ => {
             problems.push(Problem::new(
                 "CLOSEM_API_KEY",
@@ -161,9 +159,8 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
         }
     }
 
-    let admin_token = match env.secret("ADMIN_TOKEN") {
-        Ok(secret) => {
-            let token = secret.to_string().trim().to_string();
+    let admin_token = match secret(env, "ADMIN_TOKEN") {
+        Some(token) => {
             if token.is_empty() {
                 None
             } else if token.len() < 16 {
@@ -176,7 +173,7 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
                 Some(AdminToken(token))
             }
         }
-        Err(_) => None,
+        None => None,
     };
 
     let max_delay = match string_var(env, "DELIVERY_MAX_DELAY") {
@@ -193,10 +190,7 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
         },
     };
 
-    let turnstile_secret = env
-        .secret(TURNSTILE_SECRET)
-        .ok()
-        .map(|secret| secret.to_string().trim().to_string())
+    let turnstile_secret = secret(env, TURNSTILE_SECRET)
         .filter(|secret| !secret.is_empty())
         .map(TurnstileSecret);
     if let Some(forms) = &forms {
@@ -282,6 +276,11 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
 fn binding(env: &Env, name: &str) -> Option<JsValue> {
     let value = js_sys::Reflect::get(env.as_ref(), &JsValue::from_str(name)).ok()?;
     (!value.is_undefined() && !value.is_null()).then_some(value)
+}
+
+/// A secret (a string binding), trimmed.
+fn secret(env: &Env, name: &str) -> Option<String> {
+    Some(binding(env, name)?.as_string()?.trim().to_string())
 }
 
 fn string_var(env: &Env, name: &str) -> Option<String> {

@@ -5,7 +5,9 @@
 //! Errors from the runtime's fetch can quote the request URL, which holds the key; they are never
 //! passed on or logged, only classified.
 
-use worker::{AbortSignal, Fetch, FormData, Headers, Method, Request, RequestInit};
+use wasm_bindgen::JsValue;
+
+use crate::js::{self, NoAnswer};
 
 use crate::config::Config;
 
@@ -100,41 +102,34 @@ pub fn classify(status: u16) -> Delivery {
 
 /// One attempt: `fields` as recorded in the ledger, `key` the submission's idempotency key.
 pub async fn forward(config: &Config, fields: &[(String, String)], key: &str) -> Delivery {
-    let form = FormData::new();
+    let Ok(form) = web_sys::FormData::new() else {
+        return Delivery::Unavailable {
+            cause: Unavailable::Network,
+        };
+    };
     for (name, value) in fields {
-        if form.append(name, value).is_err() {
+        if form.append_with_str(name, value).is_err() {
             return Delivery::Unavailable {
                 cause: Unavailable::Network,
             };
         }
     }
-    let headers = Headers::new();
-    if headers.set(IDEMPOTENCY_HEADER, key).is_err() {
-        return Delivery::Unavailable {
-            cause: Unavailable::Network,
-        };
-    }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(form.into()));
-    let Ok(request) = Request::new_with_init(&api_url(config), &init) else {
-        return Delivery::Unavailable {
-            cause: Unavailable::Network,
-        };
-    };
-
-    let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(UPSTREAM_TIMEOUT_MS));
-    match Fetch::Request(request).send_with_signal(&signal).await {
-        Ok(mut response) => {
-            // Drain the body so the connection can be reused; its content is not needed.
-            let _ = response.text().await;
-            classify(response.status_code())
-        }
-        Err(_) if signal.aborted() => Delivery::Unavailable {
+    let headers = js::object(&[(IDEMPOTENCY_HEADER, JsValue::from_str(key))]);
+    // The answer's body is read (and dropped) so the connection can be reused.
+    let answer = js::post(
+        &js_sys::global(),
+        &api_url(config),
+        headers,
+        form.into(),
+        Some(UPSTREAM_TIMEOUT_MS),
+    )
+    .await;
+    match answer {
+        Ok(posted) => classify(posted.status),
+        Err(NoAnswer::Timeout) => Delivery::Unavailable {
             cause: Unavailable::Timeout,
         },
-        Err(_) => Delivery::Unavailable {
+        Err(NoAnswer::Network) => Delivery::Unavailable {
             cause: Unavailable::Network,
         },
     }

@@ -5,47 +5,92 @@
 use worker::{Response, Result};
 
 use crate::config::{Config, Problem};
+use crate::json;
+use crate::respond::json_response;
 
 pub fn handle_health(config: &std::result::Result<Config, Vec<Problem>>) -> Result<Response> {
     let version = env!("CARGO_PKG_VERSION");
     let body = match config {
-        Ok(config) => serde_json::json!({
-            "ok": true,
-            "version": version,
-            "api_key": "set",
-            "timezone": config.timezone,
-            "forms": config.forms.iter().map(|(id, profile)| serde_json::json!({
-                "id": id, "mode": profile.mode().as_str(),
-                "turnstile": profile.spam().turnstile_site_key.is_some(),
-            })).collect::<Vec<_>>(),
-            "rate_limit": {
-                "binding": crate::ratelimit::BINDING,
-                "state": if config.rate_limiter { "on" } else { "off" },
-                "period_seconds": config.rate_limit_period,
-            },
-            "turnstile": {
-                "secret": if config.turnstile_secret.is_some() { "set" } else { "missing" },
-                "verify_url": if config.turnstile_verify_url == crate::turnstile::DEFAULT_VERIFY_URL { "cloudflare" } else { "custom" },
-            },
-            "deliveries": {
-                "queue": crate::queue::BINDING,
-                "ledger": crate::ledger::BINDING,
-                "max_delay_seconds": config.max_delay,
-            },
-            "admin": if config.admin_token.is_some() { "enabled" } else { "disabled" },
-            "problems": [],
-        }),
-        Err(problems) => serde_json::json!({
-            "ok": false,
-            "version": version,
-            "api_key": if problems.iter().any(|problem| problem.binding == "CLOSEM_API_KEY") { "missing" } else { "set" },
-            "problems": problems.iter().map(|problem| serde_json::json!({
-                "binding": problem.binding, "message": problem.message,
-            })).collect::<Vec<_>>(),
-        }),
+        Ok(config) => {
+            let forms = json::array(config.forms.iter().map(|(id, profile)| {
+                json::object()
+                    .str("id", id)
+                    .str("mode", profile.mode().as_str())
+                    .bool("turnstile", profile.spam().turnstile_site_key.is_some())
+                    .finish()
+            }));
+            let rate_limit = json::object()
+                .str("binding", crate::ratelimit::BINDING)
+                .str("state", if config.rate_limiter { "on" } else { "off" })
+                .int("period_seconds", i64::from(config.rate_limit_period))
+                .finish();
+            let verify_url = if config.turnstile_verify_url == crate::turnstile::DEFAULT_VERIFY_URL
+            {
+                "cloudflare"
+            } else {
+                "custom"
+            };
+            let turnstile = json::object()
+                .str(
+                    "secret",
+                    if config.turnstile_secret.is_some() {
+                        "set"
+                    } else {
+                        "missing"
+                    },
+                )
+                .str("verify_url", verify_url)
+                .finish();
+            let deliveries = json::object()
+                .str("queue", crate::queue::BINDING)
+                .str("ledger", crate::ledger::BINDING)
+                .int("max_delay_seconds", i64::from(config.max_delay))
+                .finish();
+            json::object()
+                .bool("ok", true)
+                .str("version", version)
+                .str("api_key", "set")
+                .str("timezone", &config.timezone)
+                .raw("forms", &forms)
+                .raw("rate_limit", &rate_limit)
+                .raw("turnstile", &turnstile)
+                .raw("deliveries", &deliveries)
+                .str(
+                    "admin",
+                    if config.admin_token.is_some() {
+                        "enabled"
+                    } else {
+                        "disabled"
+                    },
+                )
+                .raw("problems", "[]")
+                .finish()
+        }
+        Err(problems) => {
+            let api_key = if problems
+                .iter()
+                .any(|problem| problem.binding == "CLOSEM_API_KEY")
+            {
+                "missing"
+            } else {
+                "set"
+            };
+            let listed = json::array(problems.iter().map(|problem| {
+                json::object()
+                    .str("binding", &problem.binding)
+                    .str("message", &problem.message)
+                    .finish()
+            }));
+            json::object()
+                .bool("ok", false)
+                .str("version", version)
+                .str("api_key", api_key)
+                .raw("problems", &listed)
+                .finish()
+        }
     };
     let status = if config.is_ok() { 200 } else { 503 };
-    let response = Response::from_json(&body)?.with_status(status);
+    let response = json_response(body, status)?;
     response.headers().set("Cache-Control", "no-store")?;
     Ok(response)
 }

@@ -70,7 +70,15 @@ pub fn client_preimage(form_id: &str, given: &str) -> Result<Vec<u8>, InvalidKey
 /// NUL and values are length-prefixed, so two different field lists never share a preimage.
 pub fn derived_preimage(form_id: &str, fields: &[(String, String)], bucket: i64) -> Vec<u8> {
     let mut sorted: Vec<&(String, String)> = fields.iter().collect();
-    sorted.sort();
+    // An insertion sort: a form has a few dozen fields at most, and std's sorts cost the worker
+    // a few KB. Equal pairs are equal bytes, so the order of ties does not show.
+    for unsorted in 1..sorted.len() {
+        let mut at = unsorted;
+        while at > 0 && sorted[at - 1] > sorted[at] {
+            sorted.swap(at - 1, at);
+            at -= 1;
+        }
+    }
     let mut preimage = format!("native\0{form_id}\0{bucket}").into_bytes();
     for (name, value) in sorted {
         preimage.push(0);

@@ -9,6 +9,8 @@ mod cors;
 mod forward;
 mod health;
 mod idempotency;
+mod js;
+mod json;
 mod ledger;
 mod log;
 mod pages;
@@ -25,11 +27,19 @@ pub use ledger::Ledger;
 use std::cell::OnceCell;
 use std::rc::Rc;
 
-use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use worker::worker_sys::{self, MessageBatch};
+use worker::{event, Context, Env, Method, Request, Response};
 
 use crate::config::{Config, Problem};
 use crate::respond::{respond, Answer, Reply};
 use crate::submit::Incoming;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 thread_local! {
     /// Bindings do not change for the life of an isolate: read and check them once.
@@ -42,10 +52,10 @@ fn config(env: &Env) -> Rc<std::result::Result<Config, Vec<Problem>>> {
             let loaded = config::load(env);
             if let Err(problems) = &loaded {
                 // Reported once per isolate; names bindings, never their values.
-                log::event(serde_json::json!({
-                    "event": "config_error",
-                    "problems": problems.iter().map(|problem| format!("{}: {}", problem.binding, problem.message)).collect::<Vec<_>>(),
+                let problems = json::array(problems.iter().map(|problem| {
+                    json::string(&[&problem.binding, ": ", &problem.message].concat())
                 }));
+                log::write(log::line("config_error").raw("problems", &problems));
             }
             Rc::new(loaded)
         }))
@@ -53,7 +63,7 @@ fn config(env: &Env) -> Rc<std::result::Result<Config, Vec<Problem>>> {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let config = config(&env);
     let path = req.path();
     let method = req.method();
@@ -140,13 +150,19 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     }
 }
 
-/// Deliveries and dead letters. Never returns an error: that would fail (and retry) the whole
-/// batch, and the runtime's glue panics on it; each message is acked or retried on its own.
-#[event(queue)]
-async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> Result<()> {
+/// Deliveries and dead letters. Never fails: that would retry the whole batch; each message is
+/// acked or retried on its own. Exported by hand rather than with `#[event(queue)]`, whose
+/// `MessageBatch` marks retries through serde_wasm_bindgen (several KB of wasm for one option);
+/// the export's name and arguments are the ones that macro gives it.
+#[wasm_bindgen(wasm_bindgen_futures = worker::wasm_bindgen_futures)]
+pub async fn queue(
+    batch: MessageBatch,
+    env: Env,
+    _ctx: worker_sys::Context,
+) -> Result<JsValue, JsValue> {
     let config = config(&env);
-    queue::consume(batch, &env, config.as_ref().as_ref().ok()).await;
-    Ok(())
+    queue::consume(&batch, &env, config.as_ref().as_ref().ok()).await;
+    Ok(JsValue::UNDEFINED)
 }
 
 /// `scheme://host[:port]` of an absolute URL (the request's own origin, for same-origin posts).

@@ -12,9 +12,21 @@ pub fn fingerprint(value: &str) -> String {
     format!("{hash:016x}")
 }
 
-/// Writes one JSON line to the worker's log.
-pub fn event(fields: serde_json::Value) {
-    worker::console_log!("{}", fields);
+/// Starts a log line about `event`; add fields, then [`write`].
+pub fn line(event: &str) -> crate::json::Object {
+    let mut line = crate::json::object();
+    line.str("event", event);
+    line
+}
+
+/// Whole milliseconds since `started` (`Date.now()`), for the `ms` of a line.
+pub fn elapsed_ms(started: f64) -> i64 {
+    (js_sys::Date::now() - started).round() as i64
+}
+
+/// Writes a line started with [`line`] to the worker's log.
+pub fn write(line: &mut crate::json::Object) {
+    web_sys::console::log_1(&line.finish().into());
 }
 
 #[cfg(test)]

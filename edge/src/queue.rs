@@ -7,13 +7,18 @@
 //! without calling CLOSEM, which makes a second delivery of one message harmless; one that another
 //! attempt holds is retried after that attempt's lease.
 
-use futures_util::future::join_all;
-use serde::Serialize;
-use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+
+use wasm_bindgen::JsValue;
+use worker::worker_sys::{Message, MessageBatch};
+use worker::Env;
 
 use crate::config::Config;
 use crate::forward::{self, Delivery};
 use crate::idempotency;
+use crate::js;
 use crate::ledger::{self, Begin, Finish, LedgerClient, Outcome};
 use crate::log;
 
@@ -26,30 +31,30 @@ const TROUBLE_DELAY_SECONDS: u32 = 10;
 /// Delay before retrying a message while the worker's bindings are wrong.
 const NOT_CONFIGURED_DELAY_SECONDS: u32 = 60;
 
-/// A queue message: only the key; the ledger holds the fields.
-#[derive(Serialize)]
-pub struct Job<'a> {
-    pub key: &'a str,
+/// Sends the message for `key`: `{key}`, only the key; the ledger holds the fields. An error means
+/// it was not queued.
+pub async fn enqueue(env: &Env, key: &str) -> Result<(), JsValue> {
+    let queue = js::get(env, BINDING).ok_or(JsValue::UNDEFINED)?;
+    let message = js::object(&[("key", JsValue::from_str(key))]);
+    js::call_async(&queue, "send", &[message]).await.map(drop)
 }
 
-/// Sends the message for `key`. An error means it was not queued.
-pub async fn enqueue(env: &Env, key: &str) -> worker::Result<()> {
-    env.queue(BINDING)?.send(Job { key }).await
-}
-
-pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env, config: Option<&Config>) {
-    let dead_letters = batch.queue() == DEAD_LETTER_QUEUE;
+pub async fn consume(batch: &MessageBatch, env: &Env, config: Option<&Config>) {
+    let dead_letters = batch.queue().is_ok_and(|name| name == DEAD_LETTER_QUEUE);
+    let messages: Vec<Message> = batch
+        .messages()
+        .map(|messages| messages.iter().map(Message::from).collect())
+        .unwrap_or_default();
     let ledger = match LedgerClient::open(env) {
         Ok(ledger) => ledger,
         Err(_) => {
-            log::event(serde_json::json!({"event": "deliver", "outcome": "ledger_unbound"}));
-            for message in batch.raw_iter() {
-                retry(&message, TROUBLE_DELAY_SECONDS);
+            log::write(log::line("deliver").str("outcome", "ledger_unbound"));
+            for message in &messages {
+                retry(message, TROUBLE_DELAY_SECONDS);
             }
             return;
         }
     };
-    let messages: Vec<RawMessage> = batch.raw_iter().collect();
     if dead_letters {
         join_all(messages.iter().map(|message| bury(message, &ledger))).await;
     } else {
@@ -62,32 +67,44 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env, config: 
     }
 }
 
+/// Runs `futures` together until all are done: futures_util's `join_all` for small sets, without
+/// the machinery for large ones that it compiles in (a batch is at most 100 messages; this worker's
+/// are 10).
+async fn join_all<F: Future<Output = ()>>(futures: impl Iterator<Item = F>) {
+    let mut pending: Vec<Pin<Box<F>>> = futures.map(Box::pin).collect();
+    std::future::poll_fn(|context| {
+        pending.retain_mut(|future| future.as_mut().poll(context).is_pending());
+        if pending.is_empty() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+}
+
 /// The key a message carries, if it has the shape of one.
-fn key_of(message: &RawMessage) -> Option<String> {
-    let key = js_sys::Reflect::get(&message.body(), &"key".into())
-        .ok()?
-        .as_string()?;
+fn key_of(message: &Message) -> Option<String> {
+    let key = js::get(&message.body().ok()?, "key")?.as_string()?;
     idempotency::is_key(&key).then_some(key)
 }
 
-async fn deliver(message: &RawMessage, ledger: &LedgerClient, config: Option<&Config>) {
+async fn deliver(message: &Message, ledger: &LedgerClient, config: Option<&Config>) {
     let Some(key) = key_of(message) else {
-        log::event(serde_json::json!({"event": "deliver", "outcome": "malformed_message"}));
-        message.ack();
+        log::write(log::line("deliver").str("outcome", "malformed_message"));
+        ack(message);
         return;
     };
     let Some(config) = config else {
         // The bindings are wrong; /health says why. Keep the message until they are fixed.
-        log::event(serde_json::json!({"event": "deliver", "id": key, "outcome": "not_configured"}));
+        note(&key, "not_configured");
         retry(message, NOT_CONFIGURED_DELAY_SECONDS);
         return;
     };
     let begin = match ledger.begin(&key).await {
         Ok(begin) => begin,
         Err(_) => {
-            log::event(
-                serde_json::json!({"event": "deliver", "id": key, "outcome": "ledger_error"}),
-            );
+            note(&key, "ledger_error");
             retry(message, TROUBLE_DELAY_SECONDS);
             return;
         }
@@ -95,10 +112,13 @@ async fn deliver(message: &RawMessage, ledger: &LedgerClient, config: Option<&Co
     let (fields, attempts_before) = match begin {
         Begin::Go { fields, attempts } => (fields, attempts),
         Begin::Done { state } => {
-            log::event(
-                serde_json::json!({"event": "deliver", "id": key, "outcome": "already", "state": state.as_str()}),
+            log::write(
+                log::line("deliver")
+                    .str("id", &key)
+                    .str("outcome", "already")
+                    .str("state", state.as_str()),
             );
-            message.ack();
+            ack(message);
             return;
         }
         Begin::Busy { retry_in_ms } => {
@@ -107,10 +127,8 @@ async fn deliver(message: &RawMessage, ledger: &LedgerClient, config: Option<&Co
             return;
         }
         Begin::Unknown => {
-            log::event(
-                serde_json::json!({"event": "deliver", "id": key, "outcome": "unknown_key"}),
-            );
-            message.ack();
+            note(&key, "unknown_key");
+            ack(message);
             return;
         }
     };
@@ -137,18 +155,18 @@ async fn deliver(message: &RawMessage, ledger: &LedgerClient, config: Option<&Co
     };
     let attempts = finished
         .as_ref()
-        .map_or(attempts_before + 1, |finished| finished.attempts);
-    log::event(serde_json::json!({
-        "event": "deliver",
-        "id": key,
-        "outcome": delivery.name(),
-        "upstream_status": delivery.status(),
-        "attempts": attempts,
-        "recorded": finished.is_ok(),
-        "ms": (js_sys::Date::now() - started).round(),
-    }));
+        .map_or(attempts_before + 1, |attempts| *attempts);
+    log::write(
+        log::line("deliver")
+            .str("id", &key)
+            .str("outcome", delivery.name())
+            .opt_int("upstream_status", delivery.status().map(i64::from))
+            .int("attempts", i64::from(attempts))
+            .bool("recorded", finished.is_ok())
+            .int("ms", log::elapsed_ms(started)),
+    );
     match (delivery, finished) {
-        (Delivery::Delivered { .. } | Delivery::Refused { .. }, Ok(_)) => message.ack(),
+        (Delivery::Delivered { .. } | Delivery::Refused { .. }, Ok(_)) => ack(message),
         (Delivery::Delivered { .. } | Delivery::Refused { .. }, Err(_)) => {
             // The next attempt finds the lease and waits it out; CLOSEM may then see this
             // submission twice, with the same Idempotency-Key.
@@ -161,26 +179,34 @@ async fn deliver(message: &RawMessage, ledger: &LedgerClient, config: Option<&Co
 }
 
 /// A message the queue gave up on: mark its submission dead, then let it go.
-async fn bury(message: &RawMessage, ledger: &LedgerClient) {
+async fn bury(message: &Message, ledger: &LedgerClient) {
     let Some(key) = key_of(message) else {
-        message.ack();
+        ack(message);
         return;
     };
     match ledger.dead(&key).await {
         Ok(changed) => {
-            log::event(
-                serde_json::json!({"event": "dead_letter", "id": key, "marked_dead": changed.changed}),
+            log::write(
+                log::line("dead_letter")
+                    .str("id", &key)
+                    .bool("marked_dead", changed),
             );
-            message.ack();
+            ack(message);
         }
         Err(_) => retry(message, TROUBLE_DELAY_SECONDS),
     }
 }
 
-fn retry(message: &RawMessage, delay_seconds: u32) {
-    message.retry_with_options(
-        &QueueRetryOptionsBuilder::new()
-            .with_delay_seconds(delay_seconds)
-            .build(),
-    );
+fn retry(message: &Message, delay_seconds: u32) {
+    let options = js::object(&[("delaySeconds", JsValue::from(delay_seconds))]);
+    let _ = message.retry(options);
+}
+
+fn ack(message: &Message) {
+    let _ = message.ack();
+}
+
+/// Logs a delivery that ended before CLOSEM was called.
+fn note(key: &str, outcome: &str) {
+    log::write(log::line("deliver").str("id", key).str("outcome", outcome));
 }

@@ -4,6 +4,7 @@
 use worker::Response;
 
 use crate::cors;
+use crate::json;
 use crate::pages;
 
 /// One problem as clients see it: `{field, code, message}`; `field` is null for form-level problems.
@@ -67,81 +68,61 @@ pub struct Reply<'a> {
 /// Seconds a client should wait before retrying a 503.
 const RETRY_AFTER_SECONDS: &str = "30";
 
-pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
-    let (status, problems) = match &answer {
-        Answer::Accepted { .. } => (202, Vec::new()),
-        Answer::Invalid { status, problems } => (*status, problems.clone()),
+/// The status of a fixed answer and its one form-level problem (`None` for `Accepted` and
+/// `Invalid`, whose problems are their own).
+fn fixed(answer: &Answer) -> Option<(u16, &'static str, &'static str)> {
+    Some(match answer {
+        Answer::Accepted { .. } | Answer::Invalid { .. } => return None,
         Answer::Unavailable => (
             503,
-            vec![Problem::form(
-                "edge.unavailable",
-                "the form could not be sent just now: please try again in a minute",
-            )],
+            "edge.unavailable",
+            "the form could not be sent just now: please try again in a minute",
         ),
-        Answer::NotFound => (
-            404,
-            vec![Problem::form(
-                "form.unknown",
-                "there is no form with this id",
-            )],
-        ),
-        Answer::MethodNotAllowed => (
-            405,
-            vec![Problem::form(
-                "method.not_allowed",
-                "send the form with POST",
-            )],
-        ),
+        Answer::NotFound => (404, "form.unknown", "there is no form with this id"),
+        Answer::MethodNotAllowed => (405, "method.not_allowed", "send the form with POST"),
         Answer::OriginForbidden => (
             403,
-            vec![Problem::form(
-                "origin.forbidden",
-                "this site is not allowed to send this form",
-            )],
+            "origin.forbidden",
+            "this site is not allowed to send this form",
         ),
         Answer::RateLimited { .. } => (
             429,
-            vec![Problem::form(
-                "rate.limited",
-                "too many forms were sent from your network just now: wait a minute and send it again",
-            )],
+            "rate.limited",
+            "too many forms were sent from your network just now: wait a minute and send it again",
         ),
         Answer::TurnstileFailed { missing: true } => (
             403,
-            vec![Problem::form(
-                "turnstile.missing",
-                "complete the anti-bot check, then send the form again",
-            )],
+            "turnstile.missing",
+            "complete the anti-bot check, then send the form again",
         ),
         Answer::TurnstileFailed { missing: false } => (
             403,
-            vec![Problem::form(
-                "turnstile.failed",
-                "the anti-bot check did not pass: complete it again, then send the form again",
-            )],
+            "turnstile.failed",
+            "the anti-bot check did not pass: complete it again, then send the form again",
         ),
         Answer::NotConfigured => (
             503,
-            vec![Problem::form(
-                "edge.not_configured",
-                "this form service is not configured yet: the site owner can see why at /health",
-            )],
+            "edge.not_configured",
+            "this form service is not configured yet: the site owner can see why at /health",
         ),
+    })
+}
+
+pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
+    let (status, problems) = match (&answer, fixed(&answer)) {
+        (_, Some((status, code, message))) => (status, vec![Problem::form(code, message)]),
+        (Answer::Invalid { status, problems }, None) => (*status, problems.clone()),
+        _ => (202, Vec::new()),
     };
 
     let response = if reply.wants_json {
-        let mut body = serde_json::json!({
-            "ok": matches!(answer, Answer::Accepted { .. }),
-            "issues": problems.iter().map(|problem| serde_json::json!({
-                "field": problem.field,
-                "code": problem.code,
-                "message": problem.message,
-            })).collect::<Vec<_>>(),
-        });
+        let mut body = json::object();
+        body.bool("ok", matches!(answer, Answer::Accepted { .. }));
         if let Answer::Accepted { id, .. } = &answer {
-            body["id"] = serde_json::Value::String(id.clone());
+            body.str("id", id);
         }
-        Response::from_json(&body)?.with_status(status)
+        body.raw("issues", &issues(&problems));
+        json_response(body.finish(), status)?
     } else {
         match &answer {
             Answer::Accepted { redirect, .. } => {
@@ -183,5 +164,23 @@ pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
         _ => {}
     }
     cors::apply(headers, reply.cors_origin);
+    Ok(response)
+}
+
+/// `[{field, code, message}, ...]`.
+pub fn issues(problems: &[Problem]) -> String {
+    json::array(problems.iter().map(|problem| {
+        json::object()
+            .opt_str("field", problem.field.as_deref())
+            .str("code", &problem.code)
+            .str("message", &problem.message)
+            .finish()
+    }))
+}
+
+/// A response of JSON text, as `Response::from_json` makes one (without serde).
+pub fn json_response(body: String, status: u16) -> worker::Result<Response> {
+    let response = Response::from_bytes(body.into_bytes())?.with_status(status);
+    response.headers().set("Content-Type", "application/json")?;
     Ok(response)
 }

@@ -12,6 +12,7 @@ use crate::body::{self, BodyError, LIMITS};
 use crate::config::Config;
 use crate::cors;
 use crate::idempotency::{self, Source};
+use crate::json;
 use crate::ledger::{LedgerClient, NewSubmission, Recorded};
 use crate::log;
 use crate::queue;
@@ -50,9 +51,7 @@ pub async fn handle_submit(
         return respond(Answer::NotFound, &reply);
     };
     if !cors::origin_permitted(incoming.origin.as_deref(), &incoming.own_origin, allowed) {
-        log::event(
-            serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "origin_forbidden"}),
-        );
+        outcome(incoming.form_id, "origin_forbidden");
         return respond(Answer::OriginForbidden, &reply);
     }
 
@@ -61,9 +60,7 @@ pub async fn handle_submit(
     match ratelimit::check(env, config.rate_limiter, client).await {
         Limit::Allowed => {}
         Limit::Limited => {
-            log::event(
-                serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "rate_limited"}),
-            );
+            outcome(incoming.form_id, "rate_limited");
             return respond(
                 Answer::RateLimited {
                     retry_after: config.rate_limit_period,
@@ -73,8 +70,10 @@ pub async fn handle_submit(
         }
         Limit::Off(reason) => {
             if config.rate_limiter {
-                log::event(
-                    serde_json::json!({"event": "rate_limit_off", "form": incoming.form_id, "reason": reason}),
+                log::write(
+                    log::line("rate_limit_off")
+                        .str("form", incoming.form_id)
+                        .str("reason", reason),
                 );
             }
         }
@@ -84,20 +83,7 @@ pub async fn handle_submit(
     let mut pairs = match read_fields(&mut req).await {
         Ok(pairs) => pairs,
         Err(error) => {
-            log::event(
-                serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "bad_body", "code": error.code()}),
-            );
-            return respond(
-                Answer::Invalid {
-                    status: error.status(),
-                    problems: vec![Problem {
-                        field: error.field().map(str::to_string),
-                        code: error.code().to_string(),
-                        message: error.message(),
-                    }],
-                },
-                &reply,
-            );
+            return bad_body(incoming.form_id, &error, &reply);
         }
     };
 
@@ -112,8 +98,12 @@ pub async fn handle_submit(
         // counted (a failure to count changes nothing for the answer).
         let id = random_id();
         count(env, incoming.form_id, trap).await;
-        log::event(
-            serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "spam", "trap": trap.as_str(), "id": id}),
+        log::write(
+            log::line("submit")
+                .str("form", incoming.form_id)
+                .str("outcome", "spam")
+                .str("trap", trap.as_str())
+                .str("id", &id),
         );
         return respond(
             Answer::Accepted {
@@ -131,19 +121,7 @@ pub async fn handle_submit(
     };
     let accepted = match profile.accept(&pairs, &context) {
         Ok(accepted) => accepted,
-        Err(issues) => {
-            log::event(serde_json::json!({
-                "event": "submit", "form": incoming.form_id, "outcome": "invalid",
-                "codes": issues.iter().map(Issue::code).collect::<Vec<_>>(),
-            }));
-            return respond(
-                Answer::Invalid {
-                    status: 422,
-                    problems: issues.iter().map(problem).collect(),
-                },
-                &reply,
-            );
-        }
+        Err(issues) => return invalid(incoming.form_id, &issues, &reply),
     };
 
     let fields: Vec<(String, String)> = accepted
@@ -159,29 +137,11 @@ pub async fn handle_submit(
         &fields,
         context.now,
     ) else {
-        log::event(
-            serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "bad_key"}),
-        );
-        return respond(
-            Answer::Invalid {
-                status: 400,
-                problems: vec![Problem {
-                    field: Some(idempotency::KEY_FIELD.to_string()),
-                    code: "idempotency_key.invalid".to_string(),
-                    message: format!(
-                        "the idempotency key must be 1 to {} visible ASCII characters",
-                        idempotency::MAX_CLIENT_KEY
-                    ),
-                }],
-            },
-            &reply,
-        );
+        return bad_key(incoming.form_id, &reply);
     };
     let mode = accepted.submission.mode().as_str();
     let Some((key, also)) = keys(source).await else {
-        log::event(
-            serde_json::json!({"event": "submit", "form": incoming.form_id, "outcome": "digest_failed"}),
-        );
+        outcome(incoming.form_id, "digest_failed");
         return respond(Answer::Unavailable, &reply);
     };
     if profile.spam().turnstile_site_key.is_some() {
@@ -197,48 +157,28 @@ pub async fn handle_submit(
             Verdict::Passed => {}
             Verdict::Failed(failure) => {
                 count(env, incoming.form_id, Trap::Turnstile).await;
-                let codes = match &failure {
-                    Failure::Rejected(codes) => codes.clone(),
-                    _ => Vec::new(),
-                };
-                log::event(serde_json::json!({
-                    "event": "submit", "form": incoming.form_id, "outcome": "turnstile_failed",
-                    "reason": failure.name(), "codes": codes,
-                }));
-                return respond(
-                    Answer::TurnstileFailed {
-                        missing: failure == Failure::Missing,
-                    },
-                    &reply,
-                );
+                return turnstile_failed(incoming.form_id, &failure, &reply);
             }
             Verdict::Unavailable(reason) => {
-                log::event(serde_json::json!({
-                    "event": "submit", "form": incoming.form_id, "outcome": "turnstile_unavailable",
-                    "reason": reason,
-                }));
+                log::write(
+                    log::line("submit")
+                        .str("form", incoming.form_id)
+                        .str("outcome", "turnstile_unavailable")
+                        .str("reason", reason),
+                );
                 return respond(Answer::Unavailable, &reply);
             }
         }
     }
     let outcome = record_and_queue(env, incoming.form_id, mode, fields, key, also).await;
-    let (email, phone) = contact_of(&accepted.submission);
-    log::event(serde_json::json!({
-        "event": "submit",
-        "form": incoming.form_id,
-        "id": outcome.as_ref().ok().map(|recorded| recorded.id.as_str()),
-        "mode": mode,
-        "outcome": match &outcome {
-            Ok(recorded) if recorded.fresh => "queued",
-            Ok(recorded) if recorded.needs_queue => "requeued",
-            Ok(_) => "resubmitted",
-            Err(step) => step,
-        },
-        "email": email.map(log::fingerprint),
-        "phone": phone.map(log::fingerprint),
-        "ignored": accepted.ignored.len(),
-        "ms": (js_sys::Date::now() - started).round(),
-    }));
+    log_recorded(
+        incoming.form_id,
+        mode,
+        &outcome,
+        &accepted.submission,
+        accepted.ignored.len(),
+        started,
+    );
     let answer = match outcome {
         Ok(recorded) => Answer::Accepted {
             id: recorded.id,
@@ -268,8 +208,10 @@ async fn count(env: &Env, form_id: &str, trap: Trap) {
         Err(_) => false,
     };
     if !counted {
-        log::event(
-            serde_json::json!({"event": "count_failed", "form": form_id, "trap": trap.as_str()}),
+        log::write(
+            log::line("count_failed")
+                .str("form", form_id)
+                .str("trap", trap.as_str()),
         );
     }
 }
@@ -338,6 +280,126 @@ async fn read_fields(req: &mut Request) -> Result<Vec<(String, String)>, BodyErr
         .await
         .map_err(|_| BodyError::BrokenMultipart("the body could not be read"))?;
     body::parse(content_type.as_deref(), &bytes)
+}
+
+/// Logs a submission's outcome that needs no more than its name.
+fn outcome(form_id: &str, outcome: &str) {
+    log::write(
+        log::line("submit")
+            .str("form", form_id)
+            .str("outcome", outcome),
+    );
+}
+
+fn bad_body(form_id: &str, error: &BodyError, reply: &Reply) -> worker::Result<Response> {
+    log::write(
+        log::line("submit")
+            .str("form", form_id)
+            .str("outcome", "bad_body")
+            .str("code", error.code()),
+    );
+    respond(
+        Answer::Invalid {
+            status: error.status(),
+            problems: vec![Problem {
+                field: error.field().map(str::to_string),
+                code: error.code().to_string(),
+                message: error.message(),
+            }],
+        },
+        reply,
+    )
+}
+
+fn invalid(form_id: &str, issues: &[Issue], reply: &Reply) -> worker::Result<Response> {
+    let codes: Vec<String> = issues.iter().map(Issue::code).collect();
+    log::write(
+        log::line("submit")
+            .str("form", form_id)
+            .str("outcome", "invalid")
+            .raw("codes", &json::strings(codes.iter().map(String::as_str))),
+    );
+    respond(
+        Answer::Invalid {
+            status: 422,
+            problems: issues.iter().map(problem).collect(),
+        },
+        reply,
+    )
+}
+
+fn bad_key(form_id: &str, reply: &Reply) -> worker::Result<Response> {
+    outcome(form_id, "bad_key");
+    respond(
+        Answer::Invalid {
+            status: 400,
+            problems: vec![Problem {
+                field: Some(idempotency::KEY_FIELD.to_string()),
+                code: "idempotency_key.invalid".to_string(),
+                message: format!(
+                    "the idempotency key must be 1 to {} visible ASCII characters",
+                    idempotency::MAX_CLIENT_KEY
+                ),
+            }],
+        },
+        reply,
+    )
+}
+
+fn turnstile_failed(form_id: &str, failure: &Failure, reply: &Reply) -> worker::Result<Response> {
+    let codes = match failure {
+        Failure::Rejected(codes) => json::strings(codes.iter().map(String::as_str)),
+        _ => json::strings([]),
+    };
+    log::write(
+        log::line("submit")
+            .str("form", form_id)
+            .str("outcome", "turnstile_failed")
+            .str("reason", failure.name())
+            .raw("codes", &codes),
+    );
+    respond(
+        Answer::TurnstileFailed {
+            missing: *failure == Failure::Missing,
+        },
+        reply,
+    )
+}
+
+/// The log line of a submission that reached the ledger (or failed to).
+fn log_recorded(
+    form_id: &str,
+    mode: &str,
+    outcome: &Result<Recorded, &'static str>,
+    submission: &Submission,
+    ignored: usize,
+    started: f64,
+) {
+    let (email, phone) = contact_of(submission);
+    let email = email.map(log::fingerprint);
+    let phone = phone.map(log::fingerprint);
+    log::write(
+        log::line("submit")
+            .str("form", form_id)
+            .opt_str(
+                "id",
+                outcome.as_ref().ok().map(|recorded| recorded.id.as_str()),
+            )
+            .str("mode", mode)
+            .str(
+                "outcome",
+                match outcome {
+                    Ok(recorded) if recorded.fresh => "queued",
+                    Ok(recorded) if recorded.needs_queue => "requeued",
+                    Ok(_) => "resubmitted",
+                    Err(step) => step,
+                },
+            )
+            .opt_str("email", email.as_deref())
+            .opt_str("phone", phone.as_deref())
+            .int("ignored", i64::try_from(ignored).unwrap_or(i64::MAX))
+            .int("ms", log::elapsed_ms(started)),
+    );
 }
 
 fn problem(issue: &Issue) -> Problem {

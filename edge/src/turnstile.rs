@@ -12,9 +12,10 @@
 
 use closem_shared::Profile;
 use serde_json::Value;
-use worker::{AbortSignal, Fetch, Headers, Method, Request, RequestInit};
+use wasm_bindgen::JsValue;
 
 use crate::config::Config;
+use crate::js::{self, NoAnswer};
 
 /// The form field Turnstile's widget fills in. Taken out of the fields before the profile sees
 /// them, so it never reaches CLOSEM (not even as a note).
@@ -143,19 +144,20 @@ pub fn idempotency_uuid(key: &str) -> Option<String> {
     if hex.len() != 32 || !hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {
         return None;
     }
-    let mut digits: Vec<char> = hex.to_ascii_lowercase().chars().collect();
-    digits[12] = '4';
-    let variant = digits[16].to_digit(16).unwrap_or(0);
-    digits[16] = char::from(b"89ab"[(variant & 3) as usize]);
-    let digits: String = digits.into_iter().collect();
-    Some(format!(
-        "{}-{}-{}-{}-{}",
-        &digits[..8],
-        &digits[8..12],
-        &digits[12..16],
-        &digits[16..20],
-        &digits[20..]
-    ))
+    let mut uuid = String::with_capacity(36);
+    for (index, byte) in hex.bytes().enumerate() {
+        if matches!(index, 8 | 12 | 16 | 20) {
+            uuid.push('-');
+        }
+        let digit = match index {
+            12 => b'4',
+            // The variant: 10xx in the top bits of this digit.
+            16 => b"89ab"[(char::from(byte).to_digit(16).unwrap_or(0) & 3) as usize],
+            _ => byte.to_ascii_lowercase(),
+        };
+        uuid.push(char::from(digit));
+    }
+    Some(uuid)
 }
 
 /// `application/x-www-form-urlencoded` of `pairs`.
@@ -212,35 +214,29 @@ pub async fn verify(config: &Config, check: &Check<'_>) -> Verdict {
         pairs.push(("idempotency_key", uuid));
     }
     let body = form_body(&pairs);
-
-    let headers = Headers::new();
-    if headers
-        .set("Content-Type", "application/x-www-form-urlencoded")
-        .is_err()
-    {
-        return Verdict::Unavailable("request");
-    }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(wasm_bindgen::JsValue::from_str(&body)));
-    let Ok(request) = Request::new_with_init(&config.turnstile_verify_url, &init) else {
-        return Verdict::Unavailable("request");
+    let headers = js::object(&[(
+        "Content-Type",
+        JsValue::from_str("application/x-www-form-urlencoded"),
+    )]);
+    let answer = js::post(
+        &js_sys::global(),
+        &config.turnstile_verify_url,
+        headers,
+        JsValue::from(body),
+        Some(VERIFY_TIMEOUT_MS),
+    )
+    .await;
+    let posted = match answer {
+        Ok(posted) => posted,
+        Err(NoAnswer::Timeout) => return Verdict::Unavailable("timeout"),
+        Err(NoAnswer::Network) => return Verdict::Unavailable("network"),
     };
-    let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(VERIFY_TIMEOUT_MS));
-    let mut response = match Fetch::Request(request).send_with_signal(&signal).await {
-        Ok(response) => response,
-        Err(_) if signal.aborted() => return Verdict::Unavailable("timeout"),
-        Err(_) => return Verdict::Unavailable("network"),
-    };
-    let status = response.status_code();
-    let text = response.text().await.unwrap_or_default();
-    if !(200..300).contains(&status) {
+    if !(200..300).contains(&posted.status) {
         return Verdict::Unavailable("siteverify_status");
     }
-    match serde_json::from_str::<Value>(&text) {
-        Ok(answer) => judge(&answer, check.hostnames, check.action),
-        Err(_) => Verdict::Unavailable("unreadable_answer"),
+    match crate::json::parse(&posted.body) {
+        Some(answer) => judge(&answer, check.hostnames, check.action),
+        None => Verdict::Unavailable("unreadable_answer"),
     }
 }
 

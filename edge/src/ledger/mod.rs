@@ -15,11 +15,12 @@ mod object;
 
 pub use object::Ledger;
 
-use std::collections::BTreeMap;
+use serde_json::Value;
+use wasm_bindgen::JsValue;
+use worker::Env;
 
-use serde::{Deserialize, Serialize};
-use worker::{Env, Method, Request, RequestInit, Stub};
-
+use crate::js;
+use crate::json;
 use crate::spam::Trap;
 
 /// The Durable Object namespace binding.
@@ -31,8 +32,7 @@ const INSTANCE: &str = "ledger";
 pub const LEASE_MS: i64 = 30_000;
 
 /// Where a submission stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     /// Recorded; queued for delivery or between attempts.
     Pending,
@@ -73,7 +73,7 @@ impl State {
 
 /// What `record` is given: the key (and, for derived keys, the previous bucket's key, which also
 /// counts as "already recorded") and what will be forwarded.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct NewSubmission {
     pub key: String,
     pub also: Vec<String>,
@@ -82,18 +82,62 @@ pub struct NewSubmission {
     pub fields: Vec<(String, String)>,
 }
 
+impl NewSubmission {
+    fn to_json(&self) -> String {
+        json::object()
+            .str("key", &self.key)
+            .raw("also", &json::strings(self.also.iter().map(String::as_str)))
+            .str("form", &self.form)
+            .str("mode", &self.mode)
+            .raw("fields", &json::pairs(&self.fields))
+            .finish()
+    }
+
+    fn from_json(value: &Value) -> Option<NewSubmission> {
+        Some(NewSubmission {
+            key: json::text(value, "key")?,
+            also: value
+                .get("also")?
+                .as_array()?
+                .iter()
+                .map(|key| key.as_str().map(str::to_string))
+                .collect::<Option<_>>()?,
+            form: json::text(value, "form")?,
+            mode: json::text(value, "mode")?,
+            fields: json::read_pairs(value.get("fields")?)?,
+        })
+    }
+}
+
 /// What `record` answers: the submission's id (the key found or recorded) and whether a queue
 /// message must be sent for it (a new submission, or one whose earlier send failed).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Recorded {
     pub id: String,
     pub fresh: bool,
     pub needs_queue: bool,
 }
 
+impl Recorded {
+    fn to_json(&self) -> String {
+        json::object()
+            .str("id", &self.id)
+            .bool("fresh", self.fresh)
+            .bool("needs_queue", self.needs_queue)
+            .finish()
+    }
+
+    fn from_json(value: &Value) -> Option<Recorded> {
+        Some(Recorded {
+            id: json::text(value, "id")?,
+            fresh: value.get("fresh")?.as_bool()?,
+            needs_queue: value.get("needs_queue")?.as_bool()?,
+        })
+    }
+}
+
 /// What `begin` answers to a queue message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Begin {
     /// Deliver these fields now; the submission is leased to this attempt.
     Go {
@@ -106,6 +150,42 @@ pub enum Begin {
     Busy { retry_in_ms: i64 },
     /// No such submission (never recorded, or pruned): nothing to deliver.
     Unknown,
+}
+
+impl Begin {
+    /// `{"outcome": "go" | "done" | "busy" | "unknown", ...}`.
+    fn to_json(&self) -> String {
+        let mut object = json::object();
+        match self {
+            Begin::Go { fields, attempts } => object
+                .str("outcome", "go")
+                .raw("fields", &json::pairs(fields))
+                .int("attempts", i64::from(*attempts)),
+            Begin::Done { state } => object.str("outcome", "done").str("state", state.as_str()),
+            Begin::Busy { retry_in_ms } => object
+                .str("outcome", "busy")
+                .int("retry_in_ms", *retry_in_ms),
+            Begin::Unknown => object.str("outcome", "unknown"),
+        }
+        .finish()
+    }
+
+    fn from_json(value: &Value) -> Option<Begin> {
+        match value.get("outcome")?.as_str()? {
+            "go" => Some(Begin::Go {
+                fields: json::read_pairs(value.get("fields")?)?,
+                attempts: u32::try_from(json::int(value, "attempts")?).ok()?,
+            }),
+            "done" => Some(Begin::Done {
+                state: State::parse(value.get("state")?.as_str()?)?,
+            }),
+            "busy" => Some(Begin::Busy {
+                retry_in_ms: json::int(value, "retry_in_ms")?,
+            }),
+            "unknown" => Some(Begin::Unknown),
+            _ => None,
+        }
+    }
 }
 
 /// Decides `begin` for a recorded submission, from its state and lease.
@@ -128,7 +208,7 @@ pub enum BeginRule {
 }
 
 /// How one attempt ended, as the consumer reports it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finish {
     pub key: String,
     pub result: Outcome,
@@ -138,48 +218,56 @@ pub struct Finish {
     pub cause: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+impl Finish {
+    fn to_json(&self) -> String {
+        json::object()
+            .str("key", &self.key)
+            .str("result", self.result.as_str())
+            .opt_int("status", self.status.map(i64::from))
+            .opt_str("cause", self.cause.as_deref())
+            .finish()
+    }
+
+    fn from_json(value: &Value) -> Option<Finish> {
+        let result = value.get("result")?.as_str()?;
+        Some(Finish {
+            key: json::text(value, "key")?,
+            result: Outcome::ALL
+                .into_iter()
+                .find(|outcome| outcome.as_str() == result)?,
+            status: match value.get("status")? {
+                Value::Null => None,
+                status => Some(u16::try_from(status.as_u64()?).ok()?),
+            },
+            cause: match value.get("cause")? {
+                Value::Null => None,
+                cause => Some(cause.as_str()?.to_string()),
+            },
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Delivered,
     Refused,
     Failed,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Finished {
-    /// Attempts so far, this one included.
-    pub attempts: u32,
-}
+impl Outcome {
+    const ALL: [Outcome; 3] = [Outcome::Delivered, Outcome::Refused, Outcome::Failed];
 
-/// One submission as operators see it.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Entry {
-    pub key: String,
-    pub form: String,
-    pub mode: String,
-    pub state: State,
-    pub queued: bool,
-    pub attempts: u32,
-    pub last_status: Option<u16>,
-    pub last_error: Option<String>,
-    pub fields: Vec<(String, String)>,
-    /// Milliseconds since the UNIX epoch.
-    pub created_ms: i64,
-    pub updated_ms: i64,
-}
-
-/// Submissions per state.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Counts {
-    pub pending: u64,
-    pub delivered: u64,
-    pub refused: u64,
-    pub dead: u64,
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Delivered => "delivered",
+            Outcome::Refused => "refused",
+            Outcome::Failed => "failed",
+        }
+    }
 }
 
 /// Bots turned away from one form, by trap (spam.rs): never recorded as submissions, only counted.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SpamCounts {
     pub honeypot: u64,
     pub fill_time: u64,
@@ -196,131 +284,128 @@ impl SpamCounts {
             None => {}
         }
     }
+
+    fn to_json(&self) -> String {
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        json::object()
+            .int("honeypot", count(self.honeypot))
+            .int("fill_time", count(self.fill_time))
+            .int("turnstile", count(self.turnstile))
+            .finish()
+    }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Listing {
-    pub counts: Counts,
-    /// Form id -> bots turned away, for forms that have turned any away.
-    pub spam: BTreeMap<String, SpamCounts>,
-    pub submissions: Vec<Entry>,
-}
-
-/// One bot turned away from `form` by the trap named `kind`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Trapped {
-    pub form: String,
-    pub kind: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct KeyBody {
-    key: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct ListQuery {
-    state: Option<State>,
-    limit: u32,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct ReplayQuery {
-    key: Option<String>,
-    limit: u32,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Replayed {
-    /// Keys set back to pending: each needs a queue message.
-    pub keys: Vec<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Changed {
-    pub changed: bool,
-}
+/// The ledger could not be reached, or its answer was not what the protocol says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unavailable;
 
 /// The worker's handle on the ledger for one request or batch.
 pub struct LedgerClient {
-    stub: Stub,
+    stub: JsValue,
 }
 
 impl LedgerClient {
-    pub fn open(env: &Env) -> worker::Result<LedgerClient> {
-        let stub = env
-            .durable_object(BINDING)?
-            .id_from_name(INSTANCE)?
-            .get_stub()?;
+    pub fn open(env: &Env) -> Result<LedgerClient, Unavailable> {
+        let namespace = js::get(env, BINDING).ok_or(Unavailable)?;
+        let id = js::call(&namespace, "idFromName", &[JsValue::from_str(INSTANCE)])
+            .map_err(|_| Unavailable)?;
+        let stub = js::call(&namespace, "get", &[id]).map_err(|_| Unavailable)?;
         Ok(LedgerClient { stub })
     }
 
-    pub async fn record(&self, submission: &NewSubmission) -> worker::Result<Recorded> {
-        self.call("record", submission).await
+    pub async fn record(&self, submission: &NewSubmission) -> Result<Recorded, Unavailable> {
+        let answer = self.call("record", submission.to_json()).await?;
+        Recorded::from_json(&answer).ok_or(Unavailable)
     }
 
-    /// Notes that the submission's queue message was sent.
-    pub async fn queued(&self, key: &str) -> worker::Result<Changed> {
-        self.call("queued", &KeyBody { key: key.into() }).await
+    /// Notes that the submission's queue message was sent; whether a row changed.
+    pub async fn queued(&self, key: &str) -> Result<bool, Unavailable> {
+        self.changed("queued", key).await
     }
 
-    pub async fn begin(&self, key: &str) -> worker::Result<Begin> {
-        self.call("begin", &KeyBody { key: key.into() }).await
+    pub async fn begin(&self, key: &str) -> Result<Begin, Unavailable> {
+        let answer = self.call("begin", key_body(key)).await?;
+        Begin::from_json(&answer).ok_or(Unavailable)
     }
 
-    pub async fn finish(&self, finish: &Finish) -> worker::Result<Finished> {
-        self.call("finish", finish).await
+    /// Reports an attempt; answers the attempts so far, this one included.
+    pub async fn finish(&self, finish: &Finish) -> Result<u32, Unavailable> {
+        let answer = self.call("finish", finish.to_json()).await?;
+        json::int(&answer, "attempts")
+            .and_then(|attempts| u32::try_from(attempts).ok())
+            .ok_or(Unavailable)
     }
 
-    /// Marks a pending submission dead (its message left the queue for the dead-letter queue).
-    pub async fn dead(&self, key: &str) -> worker::Result<Changed> {
-        self.call("dead", &KeyBody { key: key.into() }).await
+    /// Marks a pending submission dead (its message left the queue for the dead-letter queue);
+    /// whether it was pending.
+    pub async fn dead(&self, key: &str) -> Result<bool, Unavailable> {
+        self.changed("dead", key).await
     }
 
     /// Counts one bot turned away from `form`.
-    pub async fn count(&self, form: &str, trap: Trap) -> worker::Result<Changed> {
-        let trapped = Trapped {
-            form: form.to_string(),
-            kind: trap.as_str().to_string(),
-        };
-        self.call("count", &trapped).await
+    pub async fn count(&self, form: &str, trap: Trap) -> Result<(), Unavailable> {
+        let body = json::object()
+            .str("form", form)
+            .str("kind", trap.as_str())
+            .finish();
+        self.call("count", body).await.map(drop)
     }
 
-    pub async fn list(&self, state: Option<State>, limit: u32) -> worker::Result<Listing> {
-        self.call("list", &ListQuery { state, limit }).await
+    /// The listing operators see (counts, spam, submissions), as JSON text.
+    pub async fn list(&self, state: Option<State>, limit: u32) -> Result<String, Unavailable> {
+        let body = json::object()
+            .opt_str("state", state.map(State::as_str))
+            .int("limit", i64::from(limit))
+            .finish();
+        self.text("list", body).await
     }
 
     /// Sets dead submissions (or the one `key`, if dead or pending) back to pending and returns
     /// their keys; the caller queues each.
-    pub async fn replay(&self, key: Option<&str>, limit: u32) -> worker::Result<Replayed> {
-        let query = ReplayQuery {
-            key: key.map(str::to_string),
-            limit,
-        };
-        self.call("replay", &query).await
+    pub async fn replay(&self, key: Option<&str>, limit: u32) -> Result<Vec<String>, Unavailable> {
+        let body = json::object()
+            .opt_str("key", key)
+            .int("limit", i64::from(limit))
+            .finish();
+        let answer = self.call("replay", body).await?;
+        answer
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or(Unavailable)?
+            .iter()
+            .map(|key| key.as_str().map(str::to_string).ok_or(Unavailable))
+            .collect()
     }
 
-    async fn call<T: Serialize, R: serde::de::DeserializeOwned>(
-        &self,
-        operation: &str,
-        body: &T,
-    ) -> worker::Result<R> {
-        let body = serde_json::to_string(body).map_err(|error| error.to_string())?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(wasm_bindgen::JsValue::from_str(&body)));
-        let request = Request::new_with_init(&format!("https://ledger/{operation}"), &init)?;
-        let mut response = self.stub.fetch_with_request(request).await?;
-        let text = response.text().await?;
-        if response.status_code() != 200 {
-            return Err(worker::Error::RustError(format!(
-                "ledger {operation}: {} {}",
-                response.status_code(),
-                text.chars().take(200).collect::<String>()
-            )));
-        }
-        serde_json::from_str(&text).map_err(|error| worker::Error::RustError(error.to_string()))
+    async fn changed(&self, operation: &str, key: &str) -> Result<bool, Unavailable> {
+        let answer = self.call(operation, key_body(key)).await?;
+        answer
+            .get("changed")
+            .and_then(Value::as_bool)
+            .ok_or(Unavailable)
     }
+
+    async fn call(&self, operation: &str, body: String) -> Result<Value, Unavailable> {
+        json::parse(&self.text(operation, body).await?).ok_or(Unavailable)
+    }
+
+    async fn text(&self, operation: &str, body: String) -> Result<String, Unavailable> {
+        let url = ["https://ledger/", operation].concat();
+        let headers = js::object(&[]);
+        let posted = js::post(&self.stub, &url, headers, JsValue::from(body), None)
+            .await
+            .map_err(|_| Unavailable)?;
+        if posted.status == 200 {
+            Ok(posted.body)
+        } else {
+            Err(Unavailable)
+        }
+    }
+}
+
+/// `{"key": key}`, the body of the operations on one submission.
+fn key_body(key: &str) -> String {
+    json::object().str("key", key).finish()
 }
 
 /// Seconds to wait before the next attempt after `attempts` failures: 2, 4, 8... up to `cap`.
@@ -331,7 +416,10 @@ pub fn backoff_seconds(attempts: u32, cap: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{backoff_seconds, begin_rule, Begin, BeginRule, State};
+    use super::{
+        backoff_seconds, begin_rule, Begin, BeginRule, Finish, NewSubmission, Outcome, Recorded,
+        State,
+    };
 
     #[test]
     fn begin_delivers_only_what_is_neither_final_nor_leased() {
@@ -368,18 +456,73 @@ mod tests {
             assert_eq!(State::parse(state.as_str()), Some(state));
         }
         assert_eq!(State::parse("lost"), None);
-        let busy = serde_json::to_value(Begin::Busy { retry_in_ms: 5 }).unwrap();
-        assert_eq!(
-            busy,
-            serde_json::json!({"outcome": "busy", "retry_in_ms": 5})
+        let check = |begin: Begin, expected: serde_json::Value| {
+            let text = begin.to_json();
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+                expected
+            );
+            assert_eq!(Begin::from_json(&expected), Some(begin));
+        };
+        check(
+            Begin::Busy { retry_in_ms: 5 },
+            serde_json::json!({"outcome": "busy", "retry_in_ms": 5}),
         );
-        let done = serde_json::to_value(Begin::Done {
-            state: State::Delivered,
-        })
-        .unwrap();
-        assert_eq!(
-            done,
-            serde_json::json!({"outcome": "done", "state": "delivered"})
+        check(
+            Begin::Done {
+                state: State::Delivered,
+            },
+            serde_json::json!({"outcome": "done", "state": "delivered"}),
         );
+        check(
+            Begin::Go {
+                fields: vec![("email".into(), "a@b.co".into())],
+                attempts: 2,
+            },
+            serde_json::json!({"outcome": "go", "fields": [["email", "a@b.co"]], "attempts": 2}),
+        );
+        check(Begin::Unknown, serde_json::json!({"outcome": "unknown"}));
+        assert_eq!(
+            Begin::from_json(&serde_json::json!({"outcome": "maybe"})),
+            None
+        );
+    }
+
+    #[test]
+    fn messages_to_the_ledger_round_trip() {
+        let new = NewSubmission {
+            key: "k1".into(),
+            also: vec!["k0".into()],
+            form: "contact".into(),
+            mode: "addcontact".into(),
+            fields: vec![("email".into(), "a@b.co".into())],
+        };
+        let read = |text: String| serde_json::from_str::<serde_json::Value>(&text).unwrap();
+        assert_eq!(NewSubmission::from_json(&read(new.to_json())), Some(new));
+        let recorded = Recorded {
+            id: "k1".into(),
+            fresh: false,
+            needs_queue: true,
+        };
+        assert_eq!(
+            Recorded::from_json(&read(recorded.to_json())),
+            Some(recorded)
+        );
+        for finish in [
+            Finish {
+                key: "k1".into(),
+                result: Outcome::Delivered,
+                status: Some(200),
+                cause: None,
+            },
+            Finish {
+                key: "k1".into(),
+                result: Outcome::Failed,
+                status: None,
+                cause: Some("timeout".into()),
+            },
+        ] {
+            assert_eq!(Finish::from_json(&read(finish.to_json())), Some(finish));
+        }
     }
 }
