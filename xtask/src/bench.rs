@@ -548,7 +548,7 @@ fn report(settings: &Settings, sizes: &Sizes, results: &Results, load_average: &
          assets, forwarding to the same CLOSEM sandbox; the sandbox and wrk share the machine, so \
          absolute numbers are pessimistic; the ratios are the point. closem-forms writes one \
          structured log line per submission and the JavaScript worker none: under `wrangler dev` \
-         each `console.log` travels through the inspector to wrangler, which costs throughput."
+         each `console.log` travels through the inspector to wrangler, which costs throughput.          The two do different work per request: closem-forms validates, maps, records the lead in          its Durable Object ledger and queues it (CLOSEM is called later by the queue consumer),          while the JavaScript worker forwards each post to CLOSEM before answering. Every request          is a new lead (wrk varies the notes), so none is answered from the ledger's dedupe."
             .into(),
     );
     table.lines.push(String::new());
