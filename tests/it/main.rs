@@ -3,6 +3,7 @@
 mod e2e;
 mod e2e_outbox;
 mod edge_abuse;
+mod edge_assets;
 mod edge_config;
 mod edge_control;
 mod edge_cors;

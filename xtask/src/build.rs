@@ -52,8 +52,19 @@ const EDGE_INPUTS: &[&str] = &[
 
 /// Builds `widget/pkg/closem.js` (loader + glue + `dom.js`, bundled and minified) and
 /// `widget/pkg/closem_bg.wasm`.
+/// Cache rules for the widget's files, read by Workers static assets. The names are fixed by the
+/// embed contract (no content hash), so caches keep them briefly and revalidate in the background.
+const ASSET_HEADERS: &str = "/closem.js
+  Cache-Control: public, max-age=300, stale-while-revalidate=86400
+/closem_bg.wasm
+  Cache-Control: public, max-age=300, stale-while-revalidate=86400
+";
+
 pub fn widget() -> Outcome<PathBuf> {
     let out_dir = root().join("widget").join("pkg");
+    fs::create_dir_all(&out_dir).map_err(|error| format!("{out_dir:?}: {error}"))?;
+    let headers = out_dir.join("_headers");
+    fs::write(&headers, ASSET_HEADERS).map_err(|error| format!("{headers:?}: {error}"))?;
     if is_fresh(&out_dir.join("closem.js"), WIDGET_INPUTS) {
         println!("    widget: up to date");
         return Ok(out_dir);
