@@ -1,28 +1,7 @@
 //! Bad input of every kind gets a 4xx listing every problem by code, never a 5xx, and nothing
 //! reaches CLOSEM; oversize bodies get 413; unknown forms 404 and other methods 405.
 
-use crate::edge_support::{client, shared, unique_email, Reply};
-
-/// `application/x-www-form-urlencoded` bytes for `fields`.
-fn urlencoded(fields: &[(&str, &str)]) -> Vec<u8> {
-    let encode = |text: &str| {
-        text.bytes()
-            .map(|byte| match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                    char::from(byte).to_string()
-                }
-                b' ' => "+".to_string(),
-                other => format!("%{other:02X}"),
-            })
-            .collect::<String>()
-    };
-    fields
-        .iter()
-        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
-}
+use crate::edge_support::{client, shared, unique_email, urlencoded, Reply};
 
 const URLENCODED: Option<&str> = Some("application/x-www-form-urlencoded");
 

@@ -14,7 +14,7 @@ use reqwest::blocking::RequestBuilder;
 use reqwest::header::HeaderValue;
 use reqwest::Method;
 
-use crate::edge_support::{client, shared, unique_email, Edge, Reply};
+use crate::edge_support::{client, shared, unique_email, urlencoded, Edge, Reply};
 
 const URLENCODED: &str = "application/x-www-form-urlencoded";
 const MULTIPART: &str = "multipart/form-data; boundary=XyZ";
@@ -224,27 +224,6 @@ fn with_body(request: RequestBuilder, content_type: Option<&str>, body: Vec<u8>)
         None => request,
     }
     .body(body)
-}
-
-/// `application/x-www-form-urlencoded` bytes: everything but unreserved characters escaped.
-fn urlencoded(fields: &[(&str, &str)]) -> Vec<u8> {
-    let encode = |text: &str| {
-        text.bytes()
-            .map(|byte| match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                    char::from(byte).to_string()
-                }
-                b' ' => "+".to_string(),
-                other => format!("%{other:02X}"),
-            })
-            .collect::<String>()
-    };
-    fields
-        .iter()
-        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
 }
 
 /// A well-formed multipart body (boundary `XyZ`) whose names and values are raw bytes.

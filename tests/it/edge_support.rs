@@ -420,3 +420,25 @@ pub fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     assert_eq!(values.len(), 1, "{name} once in {fields:?}");
     values[0]
 }
+
+/// `application/x-www-form-urlencoded` bytes for `fields`: everything but unreserved characters
+/// escaped, so tests control every byte (reqwest's `form` escapes differently).
+pub fn urlencoded(fields: &[(&str, &str)]) -> Vec<u8> {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|byte| match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                    char::from(byte).to_string()
+                }
+                b' ' => "+".to_string(),
+                other => format!("%{other:02X}"),
+            })
+            .collect::<String>()
+    };
+    fields
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+        .into_bytes()
+}
