@@ -79,11 +79,7 @@ async fn list(env: &Env, query: &[(String, String)]) -> Result<Response> {
         },
     };
     let Some(limit) = limit(query, DEFAULT_LIMIT) else {
-        return problem(
-            400,
-            "admin.limit",
-            "limit must be a whole number from 1 to 1000",
-        );
+        return bad_limit();
     };
     let Ok(ledger) = LedgerClient::open(env) else {
         return unavailable();
@@ -104,11 +100,7 @@ async fn replay(env: &Env, query: &[(String, String)]) -> Result<Response> {
         );
     }
     let Some(limit) = limit(query, MAX_LIMIT) else {
-        return problem(
-            400,
-            "admin.limit",
-            "limit must be a whole number from 1 to 1000",
-        );
+        return bad_limit();
     };
     let Ok(ledger) = LedgerClient::open(env) else {
         return unavailable();
@@ -172,6 +164,14 @@ fn pairs_of_url(url: &str) -> Vec<(String, String)> {
     let query = url.split_once('?').map_or("", |(_, query)| query);
     let query = query.split('#').next().unwrap_or_default();
     crate::body::parse_urlencoded(query.as_bytes(), &crate::body::LIMITS).unwrap_or_default()
+}
+
+fn bad_limit() -> Result<Response> {
+    problem(
+        400,
+        "admin.limit",
+        "limit must be a whole number from 1 to 1000",
+    )
 }
 
 fn json(body: String, status: u16) -> Result<Response> {

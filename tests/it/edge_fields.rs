@@ -245,14 +245,7 @@ fn fields_the_mode_does_not_use_are_not_forwarded() {
         ],
     )
     .assert_delivered();
-    assert_fields(
-        &edge.forwarded(&email),
-        &[
-            ("mode", "runsequence"),
-            ("sequence_id", "55"),
-            ("contact_emails", &email),
-        ],
-    );
+    edge.assert_sequence_ran_for(&email);
 }
 
 #[test]

@@ -124,14 +124,7 @@ fn run_sequence_example_cannot_target_anyone_through_the_edge() {
     fields.push(("email", &email));
     edge.post_as("sequence", &fields, Encoding::Multipart)
         .assert_delivered();
-    assert_fields(
-        &edge.forwarded(&email),
-        &[
-            ("mode", "runsequence"),
-            ("sequence_id", "55"),
-            ("contact_emails", &email),
-        ],
-    );
+    edge.assert_sequence_ran_for(&email);
 }
 
 #[test]

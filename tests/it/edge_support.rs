@@ -263,6 +263,19 @@ impl Edge {
         fields_of(record)
     }
 
+    /// Asserts that CLOSEM received exactly the sequence-55 run on `email` alone, which the
+    /// `sequence` fixture profile and the demo's `guide` profile both forward.
+    pub fn assert_sequence_ran_for(&self, email: &str) {
+        assert_fields(
+            &self.forwarded(email),
+            &[
+                ("mode", "runsequence"),
+                ("sequence_id", "55"),
+                ("contact_emails", email),
+            ],
+        );
+    }
+
     /// Asserts that nothing carrying `marker` reached CLOSEM, once the queue has settled.
     pub fn assert_not_forwarded(&self, marker: &str) {
         self.settle();
