@@ -26,6 +26,44 @@ pub enum Field {
     M,
 }
 
+/// Autofill field names (HTML standard, "Autofill") that hint a CLOSEM field.
+const AUTOCOMPLETE: [(&str, Field); 11] = [
+    ("email", Field::Email),
+    ("tel", Field::Phone),
+    ("tel-national", Field::Phone),
+    ("name", Field::FullName),
+    ("given-name", Field::FirstName),
+    ("family-name", Field::LastName),
+    ("street-address", Field::Address),
+    ("address-line1", Field::Address),
+    ("address-level2", Field::City),
+    ("address-level1", Field::State),
+    ("postal-code", Field::Zip),
+];
+
+/// Which CLOSEM field a form control feeds, by one precedence that the widget and the edge share,
+/// strongest first:
+///
+/// 1. an explicit hint, `data-closem-field="email"` on the control (the site owner's word about
+///    this very control);
+/// 2. the profile's `fields` mapping of its name (the operator's word, known at the edge only);
+/// 3. its name, when it is a documented CLOSEM field name or alias;
+/// 4. its `autocomplete` token (the browser's autofill vocabulary: a good guess, the weakest).
+///
+/// A hint or token that names no CLOSEM field counts as absent. Whether the field may come from a
+/// visitor at all (control fields may not) is decided after this, by the profile.
+pub fn resolve_field(
+    hint: Option<&str>,
+    mapped: Option<Field>,
+    name: &str,
+    autocomplete: Option<&str>,
+) -> Option<Field> {
+    hint.and_then(Field::from_name)
+        .or(mapped)
+        .or_else(|| Field::from_name(name))
+        .or_else(|| autocomplete.and_then(Field::from_autocomplete))
+}
+
 impl Field {
     /// Every field, in the order CLOSEM's reference introduces them.
     pub const ALL: [Field; 21] = [
@@ -98,6 +136,20 @@ impl Field {
                 .iter()
                 .any(|alias| alias.eq_ignore_ascii_case(name))
         })
+    }
+
+    /// The field an HTML `autocomplete` token names (the standard's autofill field names:
+    /// `email`, `tel`, `name`, `given-name`, ...), reading past the optional `section-*`,
+    /// `shipping`/`billing` and `home`/`work`/`mobile` tokens before it and `webauthn` after it.
+    /// `off`, `on` and the names CLOSEM has no field for give `None`.
+    pub fn from_autocomplete(tokens: &str) -> Option<Field> {
+        let name = tokens
+            .split_ascii_whitespace()
+            .rfind(|token| !token.eq_ignore_ascii_case("webauthn"))?;
+        AUTOCOMPLETE
+            .iter()
+            .find(|(token, _)| token.eq_ignore_ascii_case(name))
+            .map(|&(_, field)| field)
     }
 
     /// Control fields decide what CLOSEM does (mode, targets, credentials), so only the

@@ -22,6 +22,7 @@ mod profile;
 mod submission;
 mod timestamp;
 mod value;
+pub mod wire;
 
 #[cfg(feature = "config")]
 mod config;
@@ -30,7 +31,7 @@ mod config;
 pub use config::ConfigError;
 pub use context::Context;
 pub use email::Email;
-pub use field::{Field, Mode};
+pub use field::{resolve_field, Field, Mode};
 pub use ids::{Id, IdList, MAX_LIST_ITEMS};
 pub use issue::{message, Issue, IssueKind};
 pub use parse::{parse, parse_for_mode};

@@ -3,12 +3,13 @@
 use alloc::{borrow::ToOwned, string::String, vec::Vec};
 
 use crate::context::Context;
-use crate::field::{Field, Mode};
+use crate::field::{resolve_field, Field, Mode};
 use crate::ids::{Id, IdList};
 use crate::issue::{Issue, IssueKind};
 use crate::parse::parse_for_mode;
 use crate::submission::Submission;
 use crate::value::{check_value, decimal};
+use crate::wire;
 
 /// The configured forms, by form id.
 #[derive(Clone, Debug, Default)]
@@ -146,7 +147,9 @@ impl Profile {
 
         for (name, value) in pairs {
             let (name, value) = (name.as_ref(), value.as_ref().trim());
-            if name.starts_with("_closem") || self.spam.honeypot.as_deref() == Some(name) {
+            if name.starts_with(wire::RESERVED_PREFIX)
+                || self.spam.honeypot.as_deref() == Some(name)
+            {
                 continue;
             }
             let mapped = self
@@ -154,7 +157,13 @@ impl Profile {
                 .iter()
                 .find(|(site, _)| site == name)
                 .map(|&(_, field)| field);
-            let Some(field) = mapped.or_else(|| Field::from_name(name)) else {
+            let field = resolve_field(
+                wire::hint_for(pairs, wire::HINT_PREFIX, name),
+                mapped,
+                name,
+                wire::hint_for(pairs, wire::AUTOCOMPLETE_PREFIX, name),
+            );
+            let Some(field) = field else {
                 if self.unmapped == Unmapped::Notes && self.mode == Mode::AddContact {
                     if !value.is_empty() {
                         extra_notes.push((name, value));

@@ -2,6 +2,7 @@
 
 mod e2e;
 mod e2e_outbox;
+mod e2e_sites;
 mod edge_abuse;
 mod edge_assets;
 mod edge_config;

@@ -4,5 +4,6 @@
 pub mod child;
 pub mod http;
 pub mod sandbox;
+pub mod site;
 pub mod webdriver;
 pub mod workerd;

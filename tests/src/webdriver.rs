@@ -1,6 +1,7 @@
 //! Headless Chromium driven through chromedriver's W3C WebDriver endpoints, over plain loopback
 //! HTTP (no client crate). Both processes die with the `Browser` (or with the test binary).
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -48,6 +49,8 @@ pub struct Browser {
     port: u16,
     session: String,
     profile: PathBuf,
+    /// Console messages a test expects from the widget (substrings), which do not fail it.
+    expected: RefCell<Vec<String>>,
     _driver: ChildGuard,
 }
 
@@ -101,9 +104,12 @@ impl Browser {
             chrome_options["prefs"] =
                 json!({ "profile.managed_default_content_settings.javascript": 2 });
         }
+        // The browser log keeps every console message and uncaught exception of every page the
+        // session opens, across navigations; `Drop` reads it.
         let capabilities = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": chrome_options,
+            "goog:loggingPrefs": { "browser": "ALL" },
         }}});
         let answer = call(port, "POST", "/session", Some(capabilities))?;
         let session = answer
@@ -115,6 +121,7 @@ impl Browser {
             port,
             session,
             profile,
+            expected: RefCell::new(Vec::new()),
             _driver: driver,
         };
         browser.command(
@@ -274,8 +281,59 @@ impl Browser {
     }
 }
 
+/// A console message or uncaught exception that the page logged.
+#[derive(Clone, Debug)]
+pub struct LogEntry {
+    pub level: String,
+    pub message: String,
+}
+
+impl Browser {
+    /// Console messages and uncaught exceptions logged since the last call (Chromium's browser log,
+    /// which chromedriver drains on each read).
+    pub fn console(&self) -> Vec<LogEntry> {
+        let entries = self
+            .command("POST", "se/log", json!({ "type": "browser" }))
+            .unwrap_or_else(|error| panic!("cannot read the browser log: {error}"));
+        entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|entry| LogEntry {
+                level: entry["level"].as_str().unwrap_or_default().to_string(),
+                message: entry["message"].as_str().unwrap_or_default().to_string(),
+            })
+            .collect()
+    }
+
+    /// Tells the error check that console errors containing `text` are this test's expectation
+    /// (the CSP violation of a page that forbids WebAssembly, say).
+    pub fn expect_console(&self, text: &str) {
+        self.expected.borrow_mut().push(text.to_string());
+    }
+
+    /// Errors the widget caused: severe entries (console errors, uncaught exceptions, failed loads)
+    /// that name one of its files, less the ones the test expects.
+    pub fn widget_errors(&self) -> Vec<String> {
+        let expected = self.expected.borrow();
+        self.console()
+            .into_iter()
+            .filter(|entry| entry.level == "SEVERE" && entry.message.contains("closem"))
+            .map(|entry| entry.message)
+            .filter(|message| !expected.iter().any(|text| message.contains(text)))
+            .collect()
+    }
+}
+
 impl Drop for Browser {
+    /// Fails the test when the widget logged an error on any page the session opened (unless the
+    /// test is failing already), then closes the session.
     fn drop(&mut self) {
+        let errors = if std::thread::panicking() {
+            Vec::new()
+        } else {
+            self.widget_errors()
+        };
         let _ = call(
             self.port,
             "DELETE",
@@ -283,6 +341,11 @@ impl Drop for Browser {
             None,
         );
         let _ = std::fs::remove_dir_all(&self.profile);
+        assert!(
+            errors.is_empty(),
+            "the widget logged errors in the page:\n{}",
+            errors.join("\n")
+        );
     }
 }
 

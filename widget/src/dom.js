@@ -10,13 +10,25 @@ const DISABLED_BY_WIDGET = "data-closem-disabled";
 // Ids of the widget's error elements start with this, which is how a control's own message is
 // found again among the site's `aria-describedby` ids, without any state kept on the side.
 const ERROR_ID = "closem-e";
-const SUCCESS = "[data-closem-success]";
+// The site's success element, inside the form or beside it (Webflow's `.w-form-done`), and its
+// failure element (Webflow's `.w-form-fail`), shown when an answer is not the visitor's to fix.
+const SUCCESS = "[data-closem-success],.w-form-done";
+const FAILURE = "[data-closem-failure],.w-form-fail";
+// Error elements builders already give a control: Bootstrap's `.invalid-feedback` beside it, or
+// an element its `aria-describedby` names that is one of these. The widget writes its message
+// there instead of adding a second one, and puts the builder's own text back when it clears.
+const FEEDBACK = ".invalid-feedback,.wpcf7-not-valid-tip,.wpforms-error,.validation_message,.hs-error-msg,.hs-error-msgs,[data-closem-error],[role=alert]";
+// What a builder's error element held before the widget wrote into it.
+const SAVED = "closemSaved";
 // A form's submit buttons.
 const BUTTONS = "button:not([type=button]):not([type=reset]),input[type=submit],input[type=image]";
 // The form's property holding when it was enhanced.
 const SHOWN = "closemShown";
 
 let errors = 0;
+// Reserved field names: the hints of `data`. The names are `closem_shared::wire`'s.
+const HINT = "_closem_field:";
+const AUTO = "_closem_auto:";
 
 /// Marked forms not enhanced yet, in document order.
 export function unenhanced() {
@@ -27,6 +39,41 @@ export function unenhanced() {
 /// outside it that name it with `form=`).
 export function controls(form) {
   return [...form.elements].filter(isControl);
+}
+
+/// The name a control is sent and reported under: its `name`, or its `id` when it has none (React
+/// apps often leave names out), "" when it has neither.
+export function key(control) {
+  return control.name || control.id || "";
+}
+
+/// Wraps the widget's one handler so that it is never entered while it runs. The page fires
+/// `focusout` synchronously when the widget moves focus or removes the focused form, and a
+/// wasm-bindgen closure that is re-entered throws "closure invoked recursively". Such a call waits
+/// until the handler returns; a submit is prevented at once, since its default cannot wait, and a
+/// DOM event keeps what the handler reads of it, which the browser clears once dispatch ends.
+export function guard(handler) {
+  let running = 0;
+  let waiting = [];
+  return function (event) {
+    if (running) {
+      if (event && event.type == "submit") event.preventDefault();
+      waiting.push(
+        event && event instanceof Event
+          ? { type: event.type, target: event.target, currentTarget: event.currentTarget, preventDefault() {} }
+          : event,
+      );
+      return;
+    }
+    running = 1;
+    try {
+      handler(event);
+      while (waiting.length) handler(waiting.shift());
+    } finally {
+      running = 0;
+      waiting = [];
+    }
+  };
 }
 
 function isControl(element) {
@@ -96,6 +143,7 @@ function div(className, text) {
 /// passive: submit must prevent the native post. The time is kept for the fill time `post` sends.
 export function enhance(form, handler) {
   form.setAttribute(READY, "");
+  form[SAVED] = form.noValidate;
   form.noValidate = true;
   form[SHOWN] = Date.now();
   region(form);
@@ -143,16 +191,28 @@ function rechallenge(form, status) {
 }
 
 /// Undoes `enhance` when the form leaves the page, so a form put back is enhanced anew.
+/// Undoes `enhance` when the form leaves the page or loses `data-closem`, so a form put back is
+/// enhanced anew, and one that is no longer a CLOSEM form posts as the site made it.
 export function release(form, handler) {
   for (const kind of EVENTS) form.removeEventListener(kind, handler);
   form.removeAttribute(READY);
+  form.noValidate = !!form[SAVED];
 }
 
-/// Calls `handler(null)` whenever nodes are added or removed anywhere in the document.
+/// True while the form is on the page and still marked `data-closem`.
+export function stillMarked(form) {
+  return form.isConnected && form.hasAttribute("data-closem");
+}
+
+/// Calls `handler(null)` whenever nodes are added or removed anywhere in the document, and when
+/// `data-closem` is added to or removed from an element already on the page (HubSpot's embed and
+/// other builders set attributes after inserting their form).
 export function observe(handler) {
   new MutationObserver(() => handler(null)).observe(document.documentElement, {
     childList: true,
     subtree: true,
+    attributes: true,
+    attributeFilter: ["data-closem"],
   });
 }
 
@@ -177,9 +237,15 @@ function describedBy(control) {
   return (control.getAttribute("aria-describedby") || "").split(/[\t\n\f\r ]+/).filter(Boolean);
 }
 
-function ownError(control) {
-  const id = describedBy(control).find((id) => id.startsWith(ERROR_ID));
-  return id && document.getElementById(id);
+/// Where the control's message goes: the widget's own element or a builder's error element that
+/// the control's `aria-describedby` names, else Bootstrap's `.invalid-feedback` beside it.
+function slot(control) {
+  for (const id of describedBy(control)) {
+    const element = document.getElementById(id);
+    if (element && (id.startsWith(ERROR_ID) || element.matches(FEEDBACK))) return element;
+  }
+  const parent = control.parentElement;
+  return parent && parent.querySelector(":scope > .invalid-feedback");
 }
 
 /// True while the control shows one of the widget's messages.
@@ -192,26 +258,48 @@ export function marked(control) {
 /// own hints stay.
 export function show(control, message) {
   control.setAttribute("aria-invalid", "true");
-  const own = ownError(control);
-  if (own) {
-    own.textContent = message;
-    return;
+  let error = slot(control);
+  if (!error) {
+    error = div("closem-error", "");
+    error.id = ERROR_ID + ++errors;
+    (control.closest("label") || control).after(error);
+    link(control, describedBy(control).concat(error.id));
+  } else if (!error.matches(".closem-error") && !error[SAVED]) {
+    // A builder's element: keep what it was, show it, and tie it to the control.
+    const linked = describedBy(control).includes(error.id);
+    error[SAVED] = { text: error.textContent, hidden: error.hidden, display: error.style.display, linked };
+    error.hidden = false;
+    if (error.matches(".invalid-feedback")) control.classList.add("is-invalid");
+    else if (getComputedStyle(error).display == "none") error.style.display = "block";
+    if (!error.id) error.id = ERROR_ID + "b" + ++errors;
+    if (!linked) link(control, describedBy(control).concat(error.id));
   }
-  const error = div("closem-error", message);
-  error.id = ERROR_ID + ++errors;
-  (control.closest("label") || control).after(error);
-  const ids = control.getAttribute("aria-describedby");
-  control.setAttribute("aria-describedby", ids ? ids + " " + error.id : error.id);
+  error.textContent = message;
+}
+
+function link(control, ids) {
+  if (ids.length) control.setAttribute("aria-describedby", ids.join(" "));
+  else control.removeAttribute("aria-describedby");
 }
 
 export function clear(control) {
   control.removeAttribute("aria-invalid");
-  const own = ownError(control);
-  if (!own) return;
-  own.remove();
-  const kept = describedBy(control).filter((id) => !id.startsWith(ERROR_ID));
-  if (kept.length) control.setAttribute("aria-describedby", kept.join(" "));
-  else control.removeAttribute("aria-describedby");
+  const error = slot(control);
+  const saved = error && error[SAVED];
+  if (saved) {
+    // A builder's element, as it was.
+    error.textContent = saved.text;
+    error.hidden = saved.hidden;
+    error.style.display = saved.display;
+    control.classList.remove("is-invalid");
+    delete error[SAVED];
+    if (saved.linked) return;
+  } else if (error && error.matches(".closem-error")) {
+    error.remove();
+  } else {
+    return;
+  }
+  link(control, describedBy(control).filter((id) => id != error.id));
 }
 
 /// The form's `aria-busy` is the one flag that a request is running.
@@ -260,7 +348,17 @@ export function focus(element) {
 }
 
 /// Fires `name` on the form, bubbling so a listener on `document` hears every form.
+/// The site's failure element (Webflow's `.w-form-fail`) shows when an answer is not the visitor's to
+/// fix (no answer, 5xx, a refusal other than 422) and hides on the next submit.
 export function fire(form, name, detail) {
+  const parent = form.parentElement;
+  const failure = form.querySelector(FAILURE) || (parent && parent.querySelector(FAILURE));
+  if (failure && name != "closem:success") {
+    const shown =
+      name == "closem:error" &&
+      (detail.status ? detail.status != 422 : detail.issues.some((issue) => /^network/.test(issue.code)));
+    failure.style.display = shown ? "block" : "none";
+  }
   form.dispatchEvent(new CustomEvent(name, { bubbles: true, detail }));
 }
 
@@ -274,9 +372,26 @@ export function items(value) {
   return Array.isArray(value) ? value : [];
 }
 
-/// The form's fields as the browser would post them (multipart `FormData`).
+/// The form's fields as the browser would post them (multipart `FormData`), plus the controls it
+/// leaves out for having no `name`, under their `id`. Each control the widget knows more of than its
+/// name also carries a hint for the edge: `_closem_field:<name>` with its `data-closem-field` and
+/// `_closem_auto:<name>` with its `autocomplete` token (the edge decides which one counts).
 export function data(form) {
-  return new FormData(form);
+  const data = new FormData(form);
+  for (const control of controls(form)) {
+    const name = key(control);
+    if (!name || control.disabled) continue;
+    if (!control.name && control.id && !/^(submit|reset|button|image)$/.test(control.type)) {
+      if (control.type == "file") for (const file of control.files) data.append(name, file);
+      else if (control.multiple && control.options) for (const option of control.selectedOptions) data.append(name, option.value);
+      else if (!/^(checkbox|radio)$/.test(control.type) || control.checked) data.append(name, control.value);
+    }
+    const hint = control.getAttribute("data-closem-field");
+    const auto = control.getAttribute("autocomplete");
+    if (hint && !data.has(HINT + name)) data.append(HINT + name, hint);
+    if (auto && !data.has(AUTO + name)) data.append(AUTO + name, auto);
+  }
+  return data;
 }
 
 /// Replaces every value of `name` with one value.

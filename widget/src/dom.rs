@@ -12,6 +12,10 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     fn unenhanced() -> Vec<JsValue>;
     fn controls(form: &JsValue) -> Vec<JsValue>;
+    fn key(control: &JsValue) -> String;
+    fn guard(handler: JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = stillMarked)]
+    fn still_marked(form: &JsValue) -> bool;
     fn target(event: &JsValue) -> Option<JsValue>;
     fn prevent(event: &JsValue);
     /// A fresh JS object for event details.
@@ -63,8 +67,10 @@ extern "C" {
 pub struct Control(JsValue);
 
 impl Control {
+    /// The name the control is sent and reported under: its `name`, or its `id` when it has no
+    /// name; "" when it has neither (such a control is neither checked nor sent).
     pub fn name(&self) -> String {
-        text(&self.0, "name")
+        key(&self.0)
     }
 
     pub fn value(&self) -> String {
@@ -78,6 +84,11 @@ impl Control {
 
     pub fn hint(&self) -> Option<String> {
         attr(&self.0, "data-closem-field")
+    }
+
+    /// The `autocomplete` attribute, whose token hints a CLOSEM field.
+    pub fn autocomplete(&self) -> Option<String> {
+        attr(&self.0, "autocomplete")
     }
 
     pub fn is_disabled(&self) -> bool {
@@ -139,8 +150,9 @@ impl Form {
         release(&self.0, &handler.0);
     }
 
-    pub fn is_connected(&self) -> bool {
-        flag(&self.0, "isConnected")
+    /// On the page and still marked `data-closem`: a form that lost either is released.
+    pub fn is_live(&self) -> bool {
+        still_marked(&self.0)
     }
 
     /// Every control the form owns, in document order (including ones outside it that name it
@@ -255,7 +267,9 @@ impl Handler {
         let callback = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
             callback((!event.is_null()).then(|| Event(event)))
         });
-        Handler(callback.into_js_value())
+        // Guarded in `dom.js`: the handler moves focus, which fires `focusout` synchronously, and
+        // wasm-bindgen throws when a closure is entered while it runs.
+        Handler(guard(callback.into_js_value()))
     }
 
     /// Calls the handler with `None` whenever nodes are added to or removed from the document;

@@ -74,11 +74,12 @@ pub fn live_forms() -> usize {
     WIDGET.lock().forms.len()
 }
 
-/// Drops the state of forms that left the page, then enhances forms that arrived.
+/// Drops the state of forms that left the page or lost `data-closem`, then enhances forms that
+/// arrived or gained it.
 fn refresh() {
     let arrived = Form::unenhanced();
     let mut widget = WIDGET.lock();
-    widget.forms.retain(|enhanced| enhanced.form.is_connected());
+    widget.forms.retain(|enhanced| enhanced.form.is_live());
     let Some(handler) = widget.handler.clone() else {
         return;
     };

@@ -2,7 +2,9 @@
 //! own HTML constraints (`required`, `pattern`, ...) that `novalidate` leaves to the widget.
 
 use alloc::string::String;
-use closem_shared::{check_value, local_as_utc, message, Context, Field, IssueKind, LocalDateTime};
+use closem_shared::{
+    check_value, local_as_utc, message, resolve_field, Context, Field, IssueKind, LocalDateTime,
+};
 
 use crate::dom::{self, Control};
 use crate::errors;
@@ -21,19 +23,20 @@ pub struct Problem {
     pub message: String,
 }
 
-/// The CLOSEM field a control feeds: a documented alias as its name, a `data-closem-field` hint,
-/// or, for other names, what `type=email` promises.
+/// The CLOSEM field a control feeds, by the precedence the edge applies too
+/// (`closem_shared::resolve_field`: hint, profile mapping, alias, `autocomplete`), except that the
+/// profile's mapping is known at the edge only; then, for other names, what `type=email` promises.
 pub fn field_of(control: &Control) -> Option<Field> {
-    if let Some(hint) = control.hint() {
-        if let Some(field) = Field::from_name(&hint) {
-            return Some(field);
-        }
-    }
-    Field::from_name(&control.name())
-        .or_else(|| (control.kind() == "email").then_some(Field::Email))
+    resolve_field(
+        control.hint().as_deref(),
+        None,
+        &control.name(),
+        control.autocomplete().as_deref(),
+    )
+    .or_else(|| (control.kind() == "email").then_some(Field::Email))
 }
 
-/// Controls the widget checks: named, enabled, typed by the visitor, and not a control field
+/// Controls the widget checks: named (or with an id), enabled, typed by the visitor, and not a control field
 /// (mode, tags, lists...), which only the edge's profile decides.
 pub fn is_checked(control: &Control) -> bool {
     if control.name().is_empty() || control.is_disabled() {

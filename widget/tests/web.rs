@@ -39,9 +39,16 @@ window.__t = window.__t || (function () {
     document.addEventListener(type, (e) => t.events.push({ type: e.type, detail: e.detail, target: e.target }));
   }
   window.addEventListener("submit", (e) => { t.natives.push(e.defaultPrevented); e.preventDefault(); });
+  // Uncaught exceptions (a throwing listener is reported here), rejected promises and console
+  // errors: every test ends by asserting there were none (`unmount`).
+  t.errors = [];
+  window.addEventListener("error", (e) => t.errors.push("uncaught: " + e.message));
+  window.addEventListener("unhandledrejection", (e) => t.errors.push("unhandled rejection: " + e.reason));
+  const consoleError = console.error;
+  console.error = function (...args) { t.errors.push("console.error: " + args.join(" ")); return consoleError.apply(console, args); };
   // `t.mode` is read on every call, so a test can change the network under a queued submission.
   t.reset = function (mode) {
-    t.calls = []; t.events = []; t.natives = []; t.release = null; t.mode = mode;
+    t.calls = []; t.events = []; t.natives = []; t.errors = []; t.release = null; t.mode = mode;
     localStorage.removeItem("closem:outbox");
     window.fetch = function (url, init) {
       const entries = {};
@@ -101,6 +108,18 @@ async fn mount(html: &str) -> Element {
     closem_widget::boot(ENDPOINT);
     settle().await;
     container
+}
+
+/// Removes a test's container after asserting that the page logged no error while it ran (an
+/// uncaught exception from a widget listener, a rejected promise, `console.error`).
+async fn unmount(container: Element) {
+    settle().await;
+    assert_eq!(
+        js_string("__t.errors.join('\\n')"),
+        "",
+        "the page logged errors"
+    );
+    container.remove();
 }
 
 /// Lets timers, fetch promises and mutation observers run.
@@ -218,7 +237,7 @@ async fn marked_forms_are_enhanced_exactly_once() {
     assert!(!plain.has_attribute("data-closem-ready"));
     assert!(!plain.has_attribute("novalidate"));
     assert!(plain.query_selector(".closem-status").unwrap().is_none());
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -239,7 +258,7 @@ async fn form_inserted_after_load_is_picked_up_by_the_observer() {
     assert_eq!(closem_widget::live_forms(), before + 1);
     type_and_leave("late-email", "nope");
     assert!(is_invalid("late-email"), "the late form validates too");
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -264,7 +283,7 @@ async fn form_without_data_closem_is_never_touched() {
         "the native submit went ahead unprevented"
     );
     assert_eq!(js_number("__t.calls.length"), 0.0);
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -311,11 +330,11 @@ async fn leaving_an_invalid_field_shows_the_shared_message_and_fixing_it_clears(
     type_and_leave("plain-phone", "+1 (555) 444-3333");
     assert!(!is_invalid("plain-phone"));
     assert!(error_of("plain-phone").is_none());
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
-async fn bootstrap_markup_gets_the_message_after_the_field_and_keeps_its_feedback() {
+async fn bootstrap_markup_gets_the_message_in_its_own_feedback_element_and_it_back_after() {
     harness("ok");
     let container = mount(
         r#"<form id="bs" data-closem="contact" class="needs-validation">
@@ -331,29 +350,148 @@ async fn bootstrap_markup_gets_the_message_after_the_field_and_keeps_its_feedbac
     .await;
     submit("bs");
     let email: Element = by_id("bs-email");
+    let feedback = email.next_element_sibling().unwrap();
+    assert!(feedback.class_list().contains("invalid-feedback"));
     assert_eq!(
-        error_text("bs-email").as_deref(),
+        feedback.text_content().as_deref(),
         Some(message(Some(Field::Email), IssueKind::Required)),
-        "`email_address` is a documented alias, and `required` uses the shared message"
+        "`email_address` is a documented alias, and `required` uses the shared message, written \
+         into Bootstrap's own feedback element"
     );
-    let next = email.next_element_sibling().unwrap();
-    assert!(next.class_list().contains("closem-error"));
-    assert!(next
-        .next_element_sibling()
-        .unwrap()
-        .class_list()
-        .contains("invalid-feedback"));
+    assert!(
+        email.class_list().contains("is-invalid"),
+        "which Bootstrap then shows"
+    );
     assert_eq!(
         container
-            .query_selector_all(".invalid-feedback")
+            .query_selector_all(".closem-error")
             .unwrap()
             .length(),
-        1
+        0,
+        "no second error element"
     );
     let described = email.get_attribute("aria-describedby").unwrap();
-    assert!(described.split(' ').any(|id| id == "bs-help"));
+    assert!(described.starts_with("bs-help "), "{described}");
+    assert!(described.split(' ').any(|id| id == feedback.id()));
     assert_eq!(js_number("__t.calls.length"), 0.0);
-    container.remove();
+
+    type_and_leave("bs-email", "ada@example.com");
+    assert_eq!(
+        feedback.text_content().as_deref(),
+        Some("Please provide a valid email."),
+        "fixed: Bootstrap's own text is back"
+    );
+    assert!(!email.class_list().contains("is-invalid"));
+    assert_eq!(
+        email.get_attribute("aria-describedby").as_deref(),
+        Some("bs-help")
+    );
+    unmount(container).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_form_that_gains_data_closem_after_insertion_is_enhanced() {
+    harness("ok");
+    let container = mount(
+        r#"<form id="late-attr" action="/contact" method="post">
+             <input id="late-attr-email" name="email" type="email">
+           </form>"#,
+    )
+    .await;
+    let form: Element = by_id("late-attr");
+    assert!(!form.has_attribute("data-closem-ready"));
+    form.set_attribute("data-closem", "contact").unwrap();
+    settle().await;
+    assert!(
+        form.has_attribute("data-closem-ready"),
+        "the observer saw the attribute"
+    );
+    form.remove_attribute("data-closem").unwrap();
+    settle().await;
+    assert!(!form.has_attribute("data-closem-ready"), "and its removal");
+    assert!(!by_id::<HtmlFormElement>("late-attr").no_validate());
+    unmount(container).await;
+}
+
+#[wasm_bindgen_test]
+async fn controls_without_names_are_sent_by_id_with_their_hints() {
+    harness("ok");
+    let container = mount(
+        r#"<form id="nameless" data-closem="contact">
+             <input id=":r1:" autocomplete="section-a billing email" type="text">
+             <input id="phone-number" type="tel" autocomplete="tel">
+             <input id="company" data-closem-field="notes">
+             <input autocomplete="name" value="no id, no name">
+             <button>Send</button>
+           </form>"#,
+    )
+    .await;
+    type_and_leave(":r1:", "not-an-email");
+    assert_eq!(
+        error_text(":r1:").as_deref(),
+        Some(message(Some(Field::Email), IssueKind::Format)),
+        "the autocomplete token makes it an email field, and a nameless control is checked"
+    );
+    type_and_leave(":r1:", "ada@example.com");
+    type_and_leave("phone-number", "+1 (555) 444-3333");
+    type_and_leave("company", "Analytical Engines");
+    submit("nameless");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 1.0);
+    assert_eq!(
+        js_string("Object.keys(__t.calls[0].entries).filter((name) => !/^_closem_(key|t)$/.test(name)).sort().join(' ')"),
+        ":r1: _closem_auto::r1: _closem_auto:phone-number _closem_field:company company phone-number",
+        "values by id, hints by the same name; a control with neither is not sent"
+    );
+    assert_eq!(js_string("__t.calls[0].entries[':r1:']"), "ada@example.com");
+    assert_eq!(
+        js_string("__t.calls[0].entries['_closem_auto::r1:']"),
+        "section-a billing email"
+    );
+    assert_eq!(
+        js_string("__t.calls[0].entries['_closem_field:company']"),
+        "notes"
+    );
+    unmount(container).await;
+}
+
+#[wasm_bindgen_test]
+async fn focus_moves_during_submit_and_after_a_refusal_raise_no_page_error() {
+    // Regression (issue 10): moving focus fires focusout synchronously, which re-entered the
+    // widget's handler: "closure invoked recursively or after being dropped".
+    harness("invalid");
+    js("__t.issues = [{ field: 'email', code: 'email.format', message: 'no' }]");
+    let container = mount(
+        r#"<form id="focus" data-closem="contact">
+             <input id="focus-name" name="fullname" required>
+             <input id="focus-email" name="email" type="email">
+             <button id="focus-send">Send</button>
+           </form>"#,
+    )
+    .await;
+    by_id::<web_sys::HtmlElement>("focus-send").focus().unwrap();
+    submit("focus");
+    assert_eq!(
+        document()
+            .active_element()
+            .map(|element| element.id())
+            .as_deref(),
+        Some("focus-name")
+    );
+    type_and_leave("focus-name", "Ada");
+    by_id::<web_sys::HtmlElement>("focus-send").focus().unwrap();
+    submit("focus");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 1.0);
+    assert_eq!(
+        document()
+            .active_element()
+            .map(|element| element.id())
+            .as_deref(),
+        Some("focus-email"),
+        "the refused field has focus"
+    );
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -398,7 +536,8 @@ async fn contact_form_7_names_are_validated_by_their_hint_and_sent_under_their_o
     submit("cf7");
     settle().await;
     assert_eq!(js_number("__t.calls.length"), 1.0);
-    // The edge's profile maps site names: the hint only guides the browser's checks.
+    // Sent under the site's own names, with the hint beside each for the edge, which applies the
+    // same precedence (`closem_shared::resolve_field`).
     assert_eq!(
         js_string("__t.calls[0].entries['your-email']"),
         "ada@example.com"
@@ -408,7 +547,11 @@ async fn contact_form_7_names_are_validated_by_their_hint_and_sent_under_their_o
         "Ada Lovelace"
     );
     assert_eq!(js_string("String(__t.calls[0].entries.email)"), "undefined");
-    container.remove();
+    assert_eq!(
+        js_string("__t.calls[0].entries['_closem_field:your-email']"),
+        "email"
+    );
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -445,7 +588,7 @@ async fn webflow_form_success_reveals_the_done_block_in_place_of_the_form() {
     );
     assert_eq!(event_types(), "closem:submit,closem:success");
     assert_eq!(js_string("__t.events[1].detail.id"), "t1");
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -494,7 +637,7 @@ async fn invalid_submit_sends_nothing_focuses_the_first_invalid_field_and_fires_
         "the event is fired on the form and heard on document"
     );
     assert!(!status_text("plain-form").is_empty());
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -537,7 +680,7 @@ async fn valid_submit_posts_the_fields_to_the_endpoint_asking_for_json() {
         .unwrap();
     assert_eq!(success.get_attribute("role").as_deref(), Some("status"));
     assert!(!success.text_content().unwrap().is_empty());
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -585,7 +728,7 @@ async fn edge_issues_are_placed_on_their_fields_and_the_rest_in_the_status() {
     by_id::<HtmlInputElement>("edge-phone").set_value("+1 (555) 444-3333");
     fire(&by_id("edge-phone"), "input");
     assert!(!is_invalid("edge-phone"));
-    container.remove();
+    unmount(container).await;
 }
 
 /// Fills PLAIN's name and email.
@@ -658,7 +801,7 @@ async fn network_failure_keeps_the_submission_with_its_key_and_says_it_will_be_s
     );
     assert!(!by_id::<Element>("plain-send").has_attribute("disabled"));
     assert!(!by_id::<Element>("plain-form").has_attribute("aria-busy"));
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -703,7 +846,7 @@ async fn back_online_the_queued_submission_is_sent_once_with_the_same_key() {
     assert_eq!(js_string("__t.events[2].detail.id"), "t2");
     back_online().await;
     assert_eq!(js_number("__t.calls.length"), 2.0, "nothing left to send");
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -739,7 +882,7 @@ async fn sending_again_while_queued_reuses_the_key_and_a_new_submission_gets_a_n
         4.0,
         "nothing was left queued"
     );
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -783,7 +926,7 @@ async fn an_unavailable_edge_keeps_the_submission_and_a_refusal_removes_it() {
     assert_eq!(js_number("__t.events[2].detail.status"), 422.0);
     back_online().await;
     assert_eq!(js_number("__t.calls.length"), 3.0);
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -817,7 +960,7 @@ async fn retries_of_one_submission_never_overlap() {
     assert_eq!(event_types(), "closem:submit,closem:error,closem:success");
     back_online().await;
     assert_eq!(js_number("__t.calls.length"), 2.0);
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -827,7 +970,7 @@ async fn a_queued_submission_whose_form_left_the_page_is_still_sent_and_removed(
     fill_plain();
     submit("plain-form");
     settle().await;
-    container.remove();
+    unmount(container).await;
     settle().await;
     js("__t.mode = 'ok'");
     back_online().await;
@@ -861,7 +1004,7 @@ async fn the_outbox_keeps_the_newest_twenty_entries_of_the_last_week() {
         js_string("__t.calls[__t.calls.length - 1].key"),
         "the newest is the form's"
     );
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -900,7 +1043,7 @@ async fn datetime_local_is_sent_as_unix_seconds_in_the_visitors_timezone() {
         js_string("__t.calls[0].url"),
         "https://forms.test/f/booking"
     );
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -926,7 +1069,7 @@ async fn double_submit_sends_one_request_while_busy() {
     js("__t.release()");
     settle().await;
     assert_eq!(event_types(), "closem:submit,closem:success");
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -939,7 +1082,7 @@ async fn removed_forms_release_their_listeners() {
     let listeners = js_sys::Function::new_with_args("form", "return __t.listeners(form)");
     let count = || listeners.call1(&JsValue::NULL, &form).unwrap().as_f64();
     assert_eq!(count(), Some(3.0), "submit, focusout and input");
-    container.remove();
+    unmount(container).await;
     settle().await;
     assert_eq!(closem_widget::live_forms(), live - 1);
     assert_eq!(count(), Some(0.0), "every listener was removed");
@@ -988,7 +1131,7 @@ async fn the_fill_time_is_the_time_since_the_form_was_enhanced() {
         fill_time >= waited && fill_time < 10_000.0 && fill_time.fract() == 0.0,
         "{fill_time}"
     );
-    container.remove();
+    unmount(container).await;
 }
 
 #[wasm_bindgen_test]
@@ -1067,5 +1210,5 @@ async fn a_turnstile_form_loads_the_challenge_once_and_sends_its_token() {
         "w-ts-a",
         "a 422 comes before the token is checked: it stays"
     );
-    container.remove();
+    unmount(container).await;
 }

@@ -19,17 +19,29 @@ const WASM_FEATURES: &[&str] = &[
 
 /// The entry of closem.js, bundled with the wasm-bindgen glue (`--target web`, an ES module) into
 /// one classic script. It reads the endpoint synchronously, while `document.currentScript` is still
-/// this script: `data-endpoint` on the tag, else the origin the script came from; the wasm sits
-/// next to the script. Then it starts the widget; on any failure (no WebAssembly, a CSP without
-/// 'wasm-unsafe-eval', a network error) it only warns, and every form keeps its native post.
+/// this script: `data-endpoint` on the tag, else the origin the script came from. Then it starts
+/// the widget; on any failure (no WebAssembly, a CSP without 'wasm-unsafe-eval', a network error)
+/// it only warns, and every form keeps its native post.
+///
+/// The wasm always comes from the versioned folder (`/v/<version>/closem_bg.wasm`, the version
+/// written in below), whichever URL the script was loaded from: the moving `/closem.js` and a
+/// cached wasm can never be of two different builds, and the pinned `/v/<version>/closem.js` is the
+/// same bytes. The fetch carries the wasm's Subresource Integrity hash, so a page that pins the
+/// script with `integrity` pins the module too. It is a CORS request (the page is on the site's
+/// origin), answered by the `Access-Control-Allow-Origin: *` of `_headers`.
 /// It fetches and compiles the wasm itself and hands the module to `initSync`, so the glue's async
 /// loader (MIME sniffing, fallbacks and their long warnings, about 500 brotli bytes) is left out
 /// of the bundle; compiling from bytes also works where the server's wasm MIME type is wrong.
 const LOADER: &str = r#"import { initSync, boot } from "./closem.js";
 var s = document.currentScript, e = s && (s.getAttribute("data-endpoint") || new URL(s.src, location.href).origin);
 function w(x) { console.warn("closem: widget unavailable, forms post natively", x); }
-try { fetch(s.src.replace(/\.js$/, "_bg.wasm")).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return WebAssembly.compile(b); }).then(function (m) { initSync({ module: m }); boot(e || location.origin); }).catch(w); } catch (x) { w(x); }
+try { fetch(new URL("/v/__CLOSEM_VERSION__/closem_bg.wasm", s.src), { integrity: "__CLOSEM_WASM_SRI__" }).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return WebAssembly.compile(b); }).then(function (m) { initSync({ module: m }); boot(e || location.origin); }).catch(w); } catch (x) { w(x); }
 "#;
+
+/// Stand-ins in the bundle for what is only known once the bundle is made: the version and the
+/// wasm's integrity hash.
+const VERSION_MARK: &str = "__CLOSEM_VERSION__";
+const WASM_SRI_MARK: &str = "__CLOSEM_WASM_SRI__";
 
 /// Sources of each artefact: when none is newer than the output, the build is skipped, so a second
 /// `cargo xtask run` starts in seconds.
@@ -50,16 +62,42 @@ const EDGE_INPUTS: &[&str] = &[
     "xtask/src",
 ];
 
-/// Builds `widget/pkg/closem.js` (loader + glue + `dom.js`, bundled and minified) and
-/// `widget/pkg/closem_bg.wasm`.
-/// Cache rules for the widget's files, read by Workers static assets. The names are fixed by the
-/// embed contract (no content hash), so caches keep them briefly and revalidate in the background.
+/// Cache and cross-origin rules for the widget's files, read by Workers static assets. Every
+/// site embeds them from the forms host, another origin: the script tag (with or without
+/// `crossorigin` and `integrity`) and the loader's fetch of the wasm are CORS requests, so both
+/// answer `Access-Control-Allow-Origin: *` (public files, never credentials);
+/// `Cross-Origin-Resource-Policy: cross-origin` lets pages with `Cross-Origin-Embedder-Policy`
+/// load them; `Timing-Allow-Origin: *` lets the site measure them. The moving names are kept
+/// briefly and revalidated in the background; a versioned folder never changes, so it is cached
+/// for a year.
 const ASSET_HEADERS: &str = "/closem.js
   Cache-Control: public, max-age=300, stale-while-revalidate=86400
+  Access-Control-Allow-Origin: *
+  Cross-Origin-Resource-Policy: cross-origin
+  Timing-Allow-Origin: *
 /closem_bg.wasm
   Cache-Control: public, max-age=300, stale-while-revalidate=86400
+  Access-Control-Allow-Origin: *
+  Cross-Origin-Resource-Policy: cross-origin
+  Timing-Allow-Origin: *
+/v/*
+  Cache-Control: public, max-age=31536000, immutable
+  Access-Control-Allow-Origin: *
+  Cross-Origin-Resource-Policy: cross-origin
+  Timing-Allow-Origin: *
 ";
 
+/// What a widget build published: its version (the folder under `v/`) and the Subresource
+/// Integrity value of its `closem.js`.
+pub struct Release {
+    pub version: String,
+    pub script_integrity: String,
+}
+
+/// Builds `widget/pkg/closem.js` (loader + glue + `dom.js`, bundled and minified),
+/// `widget/pkg/closem_bg.wasm`, and the same two files under `widget/pkg/v/<version>/`, where the
+/// version is a content hash, so one versioned URL always serves the same bytes. Earlier versions
+/// in `widget/pkg/v/` are kept: pages that pinned them keep working after a deploy.
 pub fn widget() -> Outcome<PathBuf> {
     let out_dir = root().join("widget").join("pkg");
     fs::create_dir_all(&out_dir).map_err(|error| format!("{out_dir:?}: {error}"))?;
@@ -67,8 +105,116 @@ pub fn widget() -> Outcome<PathBuf> {
     fs::write(&headers, ASSET_HEADERS).map_err(|error| format!("{headers:?}: {error}"))?;
     if is_fresh(&out_dir.join("closem.js"), WIDGET_INPUTS) {
         println!("    widget: up to date");
+        print_release(&release_of(&out_dir)?)?;
         return Ok(out_dir);
     }
+    build_widget(&out_dir)?;
+    print_release(&release_of(&out_dir)?)?;
+    Ok(out_dir)
+}
+
+/// Prints how to pin this build and records it in `target/widget-release.txt` (version, then
+/// integrity), where the tests' customer site reads it.
+fn print_release(release: &Release) -> Outcome {
+    let record = root().join("target").join("widget-release.txt");
+    fs::create_dir_all(root().join("target")).map_err(|error| format!("target/: {error}"))?;
+    fs::write(
+        &record,
+        format!("{}\n{}\n", release.version, release.script_integrity),
+    )
+    .map_err(|error| format!("{record:?}: {error}"))?;
+    println!(
+        "    widget {version}: pin it with <script src=\"https://FORMS-HOST/v/{version}/closem.js\" integrity=\"{integrity}\" crossorigin=\"anonymous\" defer></script>",
+        version = release.version,
+        integrity = release.script_integrity
+    );
+    Ok(())
+}
+
+/// The release a built `widget/pkg` holds: the version its `closem.js` loads the wasm from, and
+/// that script's integrity value.
+pub fn release_of(out_dir: &Path) -> Outcome<Release> {
+    let path = out_dir.join("closem.js");
+    let script = fs::read(&path).map_err(|error| format!("{path:?}: {error}"))?;
+    let text = String::from_utf8_lossy(&script);
+    let version = text
+        .split("/v/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .filter(|version| version.len() == VERSION_LENGTH)
+        .ok_or(format!("{path:?} names no versioned wasm: rebuild it"))?
+        .to_owned();
+    Ok(Release {
+        version,
+        script_integrity: integrity(&script),
+    })
+}
+
+/// Hex digits of the content hash that names a version.
+const VERSION_LENGTH: usize = 12;
+
+/// `sha384-<base64>`, the Subresource Integrity form browsers check.
+pub fn integrity(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("sha384-{}", base64(&sha2::Sha384::digest(bytes)))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let buffer = chunk.iter().enumerate().fold(0u32, |buffer, (at, &byte)| {
+            buffer | u32::from(byte) << (16 - 8 * at)
+        });
+        for at in 0..4 {
+            if at <= chunk.len() {
+                out.push(char::from(
+                    ALPHABET[(buffer >> (18 - 6 * at) & 63) as usize],
+                ));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Writes the bundle under its moving names and into its version's folder. The version is a hash of
+/// the wasm and of the bundle before the version is written into it, so a change to either makes a
+/// new version, and a version's files never change.
+fn publish(out_dir: &Path, wasm: &Path, bundle: &Path) -> Outcome {
+    use sha2::Digest;
+    let wasm_bytes = fs::read(wasm).map_err(|error| format!("{wasm:?}: {error}"))?;
+    let bundle_text = fs::read_to_string(bundle).map_err(|error| format!("{bundle:?}: {error}"))?;
+    for mark in [VERSION_MARK, WASM_SRI_MARK] {
+        if !bundle_text.contains(mark) {
+            return Err(format!("the bundled loader lost its {mark}"));
+        }
+    }
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(&wasm_bytes);
+    hasher.update(bundle_text.as_bytes());
+    let version: String = hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect::<String>()[..VERSION_LENGTH]
+        .to_owned();
+    let script = bundle_text
+        .replace(VERSION_MARK, &version)
+        .replace(WASM_SRI_MARK, &integrity(&wasm_bytes));
+    let versioned = out_dir.join("v").join(&version);
+    fs::create_dir_all(&versioned).map_err(|error| format!("{versioned:?}: {error}"))?;
+    for dir in [out_dir, versioned.as_path()] {
+        let js = dir.join("closem.js");
+        fs::write(&js, &script).map_err(|error| format!("{js:?}: {error}"))?;
+        let module = dir.join("closem_bg.wasm");
+        fs::write(&module, &wasm_bytes).map_err(|error| format!("{module:?}: {error}"))?;
+    }
+    Ok(())
+}
+
+fn build_widget(out_dir: &Path) -> Outcome {
     // Without `std`: the shipped build is `no_std`, with its own panic handler and allocator.
     step(
         "build widget (wasm32, release, no_std)",
@@ -116,9 +262,10 @@ pub fn widget() -> Outcome<PathBuf> {
             .arg("-o")
             .arg(&optimized),
     )?;
-    fs::create_dir_all(&out_dir).map_err(|error| format!("{out_dir:?}: {error}"))?;
-    shorten_names(&glue_dir, &optimized, &out_dir.join("closem_bg.wasm"))?;
+    let shortened = glue_dir.join("shortened.wasm");
+    shorten_names(&glue_dir, &optimized, &shortened)?;
     let entry = glue_dir.join("entry.js");
+    let bundle = glue_dir.join("bundle.js");
     fs::write(&entry, LOADER).map_err(|error| format!("{entry:?}: {error}"))?;
     step(
         "esbuild --bundle --minify closem.js",
@@ -135,9 +282,9 @@ pub fn widget() -> Outcome<PathBuf> {
                 // wasm-bindgen lists the snippet module once per import; same value each time.
                 "--log-override:duplicate-object-key=silent",
             ])
-            .arg(format!("--outfile={}", out_dir.join("closem.js").display())),
+            .arg(format!("--outfile={}", bundle.display())),
     )?;
-    Ok(out_dir)
+    publish(out_dir, &shortened, &bundle)
 }
 
 /// Renames the wasm's imports and exports to one or two letters, and its import modules to `a`

@@ -2,6 +2,8 @@
 
 mod fields;
 mod fuzz;
+#[cfg(feature = "config")]
+mod hints;
 mod parse;
 #[cfg(feature = "config")]
 mod profile;

@@ -176,18 +176,31 @@ fn site() -> Result<Site, String> {
         let text = page.replace("<!-- EMBED -->", embed);
         site.insert(path.to_string(), (html, text.into_bytes()));
     }
-    let widget = root.join("widget/pkg");
-    site.insert(
-        "/closem.js".into(),
-        (javascript, read(&widget.join("closem.js"))?),
-    );
-    site.insert(
-        "/closem_bg.wasm".into(),
-        ("application/wasm", read(&widget.join("closem_bg.wasm"))?),
-    );
+    // The widget as the forms host serves it: the moving names and the versioned folder its
+    // loader fetches the wasm from.
+    add_widget_files(&mut site, &root.join("widget/pkg"), "")?;
     let formspree = root.join("bench/node_modules/@formspree/ajax/dist/global.js");
     site.insert("/formspree.js".into(), (javascript, read(&formspree)?));
     Ok(site)
+}
+
+fn add_widget_files(site: &mut Site, dir: &Path, prefix: &str) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|error| format!("cannot read {}: {error}", dir.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if path.is_dir() {
+            add_widget_files(site, &path, &format!("{prefix}/{name}"))?;
+        } else if let Some(kind) = match path.extension().and_then(|ext| ext.to_str()) {
+            Some("js") => Some("text/javascript; charset=utf-8"),
+            Some("wasm") => Some("application/wasm"),
+            _ => None,
+        } {
+            site.insert(format!("{prefix}/{name}"), (kind, read(&path)?));
+        }
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {

@@ -1,0 +1,194 @@
+//! A customer's site: a static server on its own origin (`http://localhost:PORT`, while the worker
+//! is `http://127.0.0.1:PORT`), serving pages that embed the widget from the worker the way every
+//! real site does. Pages are templates: `{{FORMS}}` becomes the worker's origin, `{{VERSION}}` and
+//! `{{INTEGRITY}}` the built widget's version and the integrity value of its `closem.js` (both from
+//! `target/widget-release.txt`, written by `cargo xtask build-widget`). A page `x.html` with a
+//! sibling `x.html.csp` is served with that file's text (templated too) as its
+//! Content-Security-Policy header. Any POST is answered 200 and recorded: it stands for a
+//! builder's own endpoint (Contact Form 7's REST route, a theme's action).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::workerd::workspace_root;
+
+/// A POST the site itself received.
+#[derive(Clone, Debug)]
+pub struct SitePost {
+    pub path: String,
+    pub body: String,
+}
+
+/// What the templates are filled with.
+struct Values {
+    forms: String,
+    version: String,
+    integrity: String,
+}
+
+pub struct Site {
+    port: u16,
+    values: Arc<RwLock<Values>>,
+    posts: Arc<Mutex<Vec<SitePost>>>,
+}
+
+impl Site {
+    /// Serves `dir` (relative to the workspace root) on a free port until the test binary exits;
+    /// the pages embed the widget from the origin given to [`Site::embed_from`] (the worker is
+    /// started after the site, since its profiles allow the site's origin). Panics when the widget
+    /// was not built: the pages cannot be filled in without it.
+    pub fn serve(dir: &str) -> Site {
+        let root = workspace_root();
+        let release = std::fs::read_to_string(root.join("target/widget-release.txt"))
+            .expect("target/widget-release.txt is missing: run `cargo xtask build-widget`");
+        let mut lines = release.lines();
+        let values = Arc::new(RwLock::new(Values {
+            forms: String::new(),
+            version: lines.next().unwrap_or_default().to_string(),
+            integrity: lines.next().unwrap_or_default().to_string(),
+        }));
+        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind the site's port");
+        let port = listener.local_addr().expect("the site's address").port();
+        let posts = Arc::new(Mutex::new(Vec::new()));
+        let dir = root.join(dir);
+        let recorded = Arc::clone(&posts);
+        let shared = Arc::clone(&values);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (dir, values, recorded) =
+                    (dir.clone(), Arc::clone(&shared), Arc::clone(&recorded));
+                std::thread::spawn(move || {
+                    if let Ok(values) = values.read() {
+                        answer(stream, &dir, &values, &recorded);
+                    }
+                });
+            }
+        });
+        Site {
+            port,
+            values,
+            posts,
+        }
+    }
+
+    /// The forms host the pages load the widget from and post to: the worker's origin.
+    pub fn embed_from(&self, forms_origin: &str) {
+        if let Ok(mut values) = self.values.write() {
+            values.forms = forms_origin.trim_end_matches('/').to_string();
+        }
+    }
+
+    /// The site's origin: `localhost`, so the page and the worker (on 127.0.0.1) are different
+    /// sites, not just different origins.
+    pub fn origin(&self) -> String {
+        format!("http://localhost:{}", self.port)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.origin())
+    }
+
+    /// Every POST the site received so far.
+    pub fn posts(&self) -> Vec<SitePost> {
+        self.posts
+            .lock()
+            .map(|posts| posts.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn answer(mut stream: TcpStream, dir: &Path, values: &Values, posts: &Mutex<Vec<SitePost>>) {
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(clone) => clone,
+        Err(_) => return,
+    });
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let mut parts = request_line.split_whitespace();
+    let (method, target) = (
+        parts.next().unwrap_or_default().to_string(),
+        parts.next().unwrap_or("/").to_string(),
+    );
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let path = target.split(['?', '#']).next().unwrap_or("/").to_string();
+    if method == "POST" {
+        let mut body = vec![0; length.min(1 << 20)];
+        let _ = reader.read_exact(&mut body);
+        if let Ok(mut posts) = posts.lock() {
+            posts.push(SitePost {
+                path,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            });
+        }
+        respond(&mut stream, 200, "application/json", "", b"{\"ok\":true}");
+        return;
+    }
+    let file = page_path(dir, &path);
+    let Some(file) = file.filter(|file| file.is_file()) else {
+        respond(&mut stream, 404, "text/plain", "", b"not found");
+        return;
+    };
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let csp = std::fs::read_to_string(file.with_extension("html.csp"))
+        .map(|policy| fill(policy.trim(), values))
+        .unwrap_or_default();
+    let kind = match file.extension().and_then(|ext| ext.to_str()) {
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        _ => "text/html; charset=utf-8",
+    };
+    respond(&mut stream, 200, kind, &csp, fill(&text, values).as_bytes());
+}
+
+/// The file for a URL path, never outside `dir`; `/` is `index.html`.
+fn page_path(dir: &Path, path: &str) -> Option<PathBuf> {
+    let relative = path.trim_start_matches('/');
+    if relative
+        .split('/')
+        .any(|part| part == ".." || part.starts_with('.'))
+    {
+        return None;
+    }
+    let relative = if relative.is_empty() {
+        "index.html"
+    } else {
+        relative
+    };
+    Some(dir.join(relative))
+}
+
+fn fill(text: &str, values: &Values) -> String {
+    text.replace("{{FORMS}}", &values.forms)
+        .replace("{{VERSION}}", &values.version)
+        .replace("{{INTEGRITY}}", &values.integrity)
+}
+
+fn respond(stream: &mut TcpStream, status: u16, kind: &str, csp: &str, body: &[u8]) {
+    let reason = if status == 200 { "OK" } else { "Not Found" };
+    let policy = if csp.is_empty() {
+        String::new()
+    } else {
+        format!("Content-Security-Policy: {csp}\r\n")
+    };
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n{policy}Connection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body);
+}
