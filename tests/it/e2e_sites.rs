@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use closem_shared::{message, Field, IssueKind};
-use closem_tests::site::Site;
+use closem_tests::site::{Site, Wasm};
 use closem_tests::webdriver::{Browser, BrowserOptions};
 use closem_tests::workerd::workspace_root;
 use serde_json::{json, Value};
@@ -18,9 +18,13 @@ use crate::edge_support::{assert_fields, unique_email, Edge};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// The customer's site and the worker it embeds the widget from.
+/// The customer's site and the worker it embeds the widget from; two more copies of the site,
+/// whose own copy of the widget's wasm is held back (`held`) or never sent (`withheld`), for the
+/// start-up tests.
 struct Topology {
     site: Site,
+    held: Site,
+    withheld: Site,
     edge: Edge,
 }
 
@@ -28,6 +32,9 @@ fn topology() -> &'static Topology {
     static TOPOLOGY: OnceLock<Topology> = OnceLock::new();
     TOPOLOGY.get_or_init(|| {
         let site = Site::serve("tests/site");
+        let held = Site::serve("tests/site");
+        let withheld = Site::serve("tests/site");
+        withheld.hold_wasm(Wasm::Withheld);
         let path = workspace_root().join("tests/fixtures/builders.json");
         let mut forms: Value = serde_json::from_str(
             &std::fs::read_to_string(&path).expect("read tests/fixtures/builders.json"),
@@ -38,19 +45,29 @@ fn topology() -> &'static Topology {
             .into_iter()
             .flat_map(|forms| forms.values_mut())
         {
-            profile["allowed_origins"] = json!([site.origin()]);
+            profile["allowed_origins"] = json!([site.origin(), held.origin(), withheld.origin()]);
         }
         let edge = Edge::start(forms);
-        site.embed_from(&edge.worker.url());
-        Topology { site, edge }
+        for site in [&site, &held, &withheld] {
+            site.embed_from(&edge.worker.url());
+        }
+        Topology {
+            site,
+            held,
+            withheld,
+            edge,
+        }
     })
 }
 
 /// Opens a page of the customer's site and waits for the widget to enhance `forms` forms.
 fn visit(page: &str, forms: usize) -> Browser {
-    let topology = topology();
+    visit_on(&topology().site, page, forms)
+}
+
+fn visit_on(site: &Site, page: &str, forms: usize) -> Browser {
     let browser = Browser::start(BrowserOptions::default());
-    browser.goto(&topology.site.url(page));
+    browser.goto(&site.url(page));
     let script = format!(
         "return document.querySelectorAll('form[data-closem][data-closem-ready]').length >= {forms}"
     );
@@ -484,5 +501,76 @@ fn the_moving_script_with_crossorigin_works_across_origins() {
     type_into(&browser, &[("#cors-email", &email)]);
     browser.click(&browser.find("#cors-form button"));
     wait_success(&browser);
+    assert_once(&email, &[("mode", "addcontact"), ("email", &email)]);
+}
+
+/// The start-up tests share the `held` site's switch: one at a time.
+fn held_site() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[test]
+fn forms_are_enhanced_before_the_module_and_a_submit_waits_for_it_then_is_sent_once() {
+    let _held = held_site();
+    let topology = topology();
+    topology.held.hold_wasm(Wasm::Held);
+    // Enhanced at once: the wasm has not been answered.
+    let browser = visit_on(&topology.held, "/startup.html", 1);
+    let email = unique_email("site-held");
+    type_into(&browser, &[("#startup-email", &email)]);
+    browser.click(&browser.find("#startup-form button"));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        browser.current_url().ends_with("/startup.html"),
+        "the submit is held, not posted natively"
+    );
+    assert!(topology.edge.records_now(&email).is_empty());
+    topology.held.release_wasm();
+    wait_success(&browser);
+    assert_once(&email, &[("mode", "addcontact"), ("email", &email)]);
+}
+
+#[test]
+fn a_submit_held_for_the_module_is_validated_once_it_is_ready() {
+    let _held = held_site();
+    let topology = topology();
+    topology.held.hold_wasm(Wasm::Held);
+    let browser = visit_on(&topology.held, "/startup.html", 1);
+    let marker = unique_email("site-held-invalid");
+    type_into(&browser, &[("#startup-email", "ada-at-example")]);
+    browser.execute(
+        "document.getElementById('startup-email').dataset.marker = arguments[0]",
+        json!([marker]),
+    );
+    browser.click(&browser.find("#startup-form button"));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        browser.attribute(&browser.find("#startup-email"), "aria-invalid"),
+        None,
+        "nothing is judged before the module is ready"
+    );
+    topology.held.release_wasm();
+    browser.wait_for(
+        "the email's message",
+        "return document.getElementById('startup-email').getAttribute('aria-invalid') === 'true'",
+        WAIT,
+    );
+    assert!(browser.current_url().ends_with("/startup.html"));
+}
+
+#[test]
+fn a_module_that_never_arrives_leaves_the_native_post() {
+    let topology = topology();
+    let browser = visit_on(&topology.withheld, "/startup.html", 1);
+    let email = unique_email("site-withheld");
+    type_into(&browser, &[("#startup-email", &email)]);
+    browser.click(&browser.find("#startup-form button"));
+    // After a few seconds without a module, the form is released and posted natively.
+    browser.wait_for(
+        "the thank-you page",
+        "return location.pathname === '/thanks'",
+        WAIT,
+    );
     assert_once(&email, &[("mode", "addcontact"), ("email", &email)]);
 }

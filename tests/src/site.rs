@@ -6,11 +6,14 @@
 //! sibling `x.html.csp` is served with that file's text (templated too) as its
 //! Content-Security-Policy header. Any POST is answered 200 and recorded: it stands for a
 //! builder's own endpoint (Contact Form 7's REST route, a theme's action).
+//!
+//! It also serves the built widget itself (`/closem.js`, `/v/...`) for pages that load it from the
+//! site, so a test can hold its wasm back ([`Site::hold_wasm`]) and watch the widget start.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use crate::workerd::workspace_root;
 
@@ -22,16 +25,28 @@ pub struct SitePost {
 }
 
 /// What the templates are filled with.
+#[derive(Clone)]
 struct Values {
     forms: String,
     version: String,
     integrity: String,
 }
 
+/// Whether requests for the widget's wasm are answered.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Wasm {
+    Served,
+    /// Answered once [`Site::release_wasm`] is called.
+    Held,
+    /// Never answered while the test runs.
+    Withheld,
+}
+
 pub struct Site {
     port: u16,
     values: Arc<RwLock<Values>>,
     posts: Arc<Mutex<Vec<SitePost>>>,
+    wasm: Arc<(Mutex<Wasm>, Condvar)>,
 }
 
 impl Site {
@@ -55,13 +70,20 @@ impl Site {
         let dir = root.join(dir);
         let recorded = Arc::clone(&posts);
         let shared = Arc::clone(&values);
+        let wasm = Arc::new((Mutex::new(Wasm::Served), Condvar::new()));
+        let gate = Arc::clone(&wasm);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (dir, values, recorded) =
-                    (dir.clone(), Arc::clone(&shared), Arc::clone(&recorded));
+                let (dir, values, recorded, gate) = (
+                    dir.clone(),
+                    Arc::clone(&shared),
+                    Arc::clone(&recorded),
+                    Arc::clone(&gate),
+                );
                 std::thread::spawn(move || {
-                    if let Ok(values) = values.read() {
-                        answer(stream, &dir, &values, &recorded);
+                    let values = values.read().map(|values| values.clone()).ok();
+                    if let Some(values) = values {
+                        answer(stream, &dir, &values, &recorded, &gate);
                     }
                 });
             }
@@ -70,7 +92,21 @@ impl Site {
             port,
             values,
             posts,
+            wasm,
         }
+    }
+
+    /// Holds back (or withholds for good) every answer to a request for the widget's wasm.
+    pub fn hold_wasm(&self, wasm: Wasm) {
+        if let Ok(mut state) = self.wasm.0.lock() {
+            *state = wasm;
+        }
+        self.wasm.1.notify_all();
+    }
+
+    /// Answers the wasm requests held so far and all later ones.
+    pub fn release_wasm(&self) {
+        self.hold_wasm(Wasm::Served);
     }
 
     /// The forms host the pages load the widget from and post to: the worker's origin.
@@ -99,7 +135,13 @@ impl Site {
     }
 }
 
-fn answer(mut stream: TcpStream, dir: &Path, values: &Values, posts: &Mutex<Vec<SitePost>>) {
+fn answer(
+    mut stream: TcpStream,
+    dir: &Path,
+    values: &Values,
+    posts: &Mutex<Vec<SitePost>>,
+    wasm: &(Mutex<Wasm>, Condvar),
+) {
     let mut reader = BufReader::new(match stream.try_clone() {
         Ok(clone) => clone,
         Err(_) => return,
@@ -138,6 +180,9 @@ fn answer(mut stream: TcpStream, dir: &Path, values: &Values, posts: &Mutex<Vec<
         respond(&mut stream, 200, "application/json", "", b"{\"ok\":true}");
         return;
     }
+    if path == "/closem.js" || path.starts_with("/v/") {
+        return widget_file(&mut stream, &path, wasm);
+    }
     let file = page_path(dir, &path);
     let Some(file) = file.filter(|file| file.is_file()) else {
         respond(&mut stream, 404, "text/plain", "", b"not found");
@@ -153,6 +198,38 @@ fn answer(mut stream: TcpStream, dir: &Path, values: &Values, posts: &Mutex<Vec<
         _ => "text/html; charset=utf-8",
     };
     respond(&mut stream, 200, kind, &csp, fill(&text, values).as_bytes());
+}
+
+/// One of the built widget's files, from `widget/pkg`; the wasm waits while it is held.
+fn widget_file(stream: &mut TcpStream, path: &str, wasm: &(Mutex<Wasm>, Condvar)) {
+    let pkg = workspace_root().join("widget/pkg");
+    let Some(file) = page_path(&pkg, path).filter(|file| file.is_file()) else {
+        respond(stream, 404, "text/plain", "", b"not found");
+        return;
+    };
+    let is_wasm = path.ends_with(".wasm");
+    if is_wasm {
+        let (state, changed) = wasm;
+        let Ok(mut state) = state.lock() else { return };
+        while *state != Wasm::Served {
+            state = match changed.wait(state) {
+                Ok(state) => state,
+                Err(_) => return,
+            };
+        }
+    }
+    let kind = if is_wasm {
+        "application/wasm"
+    } else {
+        "text/javascript; charset=utf-8"
+    };
+    respond(
+        stream,
+        200,
+        kind,
+        "",
+        &std::fs::read(file).unwrap_or_default(),
+    );
 }
 
 /// The file for a URL path, never outside `dir`; `/` is `index.html`.

@@ -22,17 +22,88 @@ const FEEDBACK = ".invalid-feedback,.wpcf7-not-valid-tip,.wpforms-error,.validat
 const SAVED = "closemSaved";
 // A form's submit buttons.
 const BUTTONS = "button:not([type=button]):not([type=reset]),input[type=submit],input[type=image]";
-// The form's property holding when it was enhanced.
+// The form's properties holding when it was enhanced, and the fields it last sent.
 const SHOWN = "closemShown";
+const SENT = "closemSent";
 
 let errors = 0;
 // Reserved field names: the hints of `data`. The names are `closem_shared::wire`'s.
 const HINT = "_closem_field:";
 const AUTO = "_closem_auto:";
 
-/// Marked forms not enhanced yet, in document order.
-export function unenhanced() {
-  return [...document.querySelectorAll("form[data-closem]:not([" + READY + "])")];
+// Start-up. The script enhances every form at once (`start`), before the wasm is compiled: the
+// forms' listeners are this file's `dispatch`, which hands events to the widget's handler once
+// `ready` gives it one. Until then leaving a field shows nothing, and a submit is held (prevented,
+// remembered) and replayed when the module is ready; if it is not ready within `PATIENCE`, or
+// cannot start at all (`fail`), every form is released to its native post and held ones are posted
+// natively.
+const PATIENCE = 4000;
+// Enhanced forms.
+const live = new Set();
+// Forms submitted before the module was ready.
+const held = new Set();
+// The widget's handler once the module is ready; `failed` once it never will be.
+let handler, failed, timer, started;
+
+function dispatch(event) {
+  if (handler) return handler(event);
+  if (event.type != "submit") return;
+  event.preventDefault();
+  held.add(event.currentTarget);
+  timer = timer || setTimeout(fail, PATIENCE);
+}
+
+/// Enhances the page's forms now and as they come (or gain `data-closem`), and releases those that
+/// leave the page or lose it. Safe to call again.
+export function start() {
+  if (failed || started) return;
+  started = 1;
+  refresh();
+  // For the page's lifetime: single-page apps and builders' embeds add forms at any time, and
+  // some (HubSpot's) set `data-closem` on a form already on the page.
+  new MutationObserver(refresh).observe(document.documentElement, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["data-closem"],
+  });
+}
+
+function refresh() {
+  if (failed) return;
+  for (const form of live) if (!form.isConnected || !form.hasAttribute("data-closem")) release(form);
+  for (const form of document.querySelectorAll("form[data-closem]:not([" + READY + "])")) enhance(form);
+}
+
+/// The module is ready: `widget` (guarded) handles every event from now on, starting with the
+/// submits held meanwhile; the outbox is sent when the page is idle, not on the critical path.
+export function ready(widget) {
+  if (failed) return;
+  clearTimeout(timer);
+  handler = guard(widget);
+  start();
+  // After `boot` has returned, so the widget knows its endpoint when it handles them.
+  Promise.resolve().then(() => {
+    for (const form of held) if (live.has(form)) handler({ type: "submit", currentTarget: form, target: form, preventDefault() {} });
+    held.clear();
+  });
+  (window.requestIdleCallback || setTimeout)(() => outbox(handler), { timeout: 2000 });
+  return handler;
+}
+
+/// The module cannot start (no WebAssembly, a CSP without 'wasm-unsafe-eval', the network) or
+/// took too long: every form goes back to what the site made, and a held submit posts natively.
+export function fail(reason) {
+  if (handler || failed) return;
+  failed = 1;
+  console.warn("closem: widget unavailable, forms post natively", reason || "");
+  for (const form of live) release(form);
+  for (const form of held) HTMLFormElement.prototype.submit.call(form);
+}
+
+/// How many forms are enhanced (for tests that forms leaving the page release their listeners).
+export function enhanced() {
+  return live.size;
 }
 
 /// Every `<input>`, `<select>` and `<textarea>` the form owns, in document order (including ones
@@ -52,7 +123,7 @@ export function key(control) {
 /// wasm-bindgen closure that is re-entered throws "closure invoked recursively". Such a call waits
 /// until the handler returns; a submit is prevented at once, since its default cannot wait, and a
 /// DOM event keeps what the handler reads of it, which the browser clears once dispatch ends.
-export function guard(handler) {
+function guard(handler) {
   let running = 0;
   let waiting = [];
   return function (event) {
@@ -141,14 +212,15 @@ function div(className, text) {
 /// Marks the form, silences the browser's bubbles (the widget shows its own messages), gives it
 /// its live region, its Turnstile challenge if it asks for one, and the widget's one listener. Not
 /// passive: submit must prevent the native post. The time is kept for the fill time `post` sends.
-export function enhance(form, handler) {
+function enhance(form) {
+  live.add(form);
   form.setAttribute(READY, "");
   form[SAVED] = form.noValidate;
   form.noValidate = true;
   form[SHOWN] = Date.now();
   region(form);
   challenge(form);
-  for (const kind of EVENTS) form.addEventListener(kind, handler);
+  for (const kind of EVENTS) form.addEventListener(kind, dispatch);
 }
 
 // Cloudflare Turnstile, for forms marked `data-closem-turnstile="<site key>"`: the challenge goes
@@ -190,30 +262,13 @@ function rechallenge(form, status) {
   if (box && box.w != null && status > 299 && status != 422) turnstile.reset(box.w);
 }
 
-/// Undoes `enhance` when the form leaves the page, so a form put back is enhanced anew.
 /// Undoes `enhance` when the form leaves the page or loses `data-closem`, so a form put back is
 /// enhanced anew, and one that is no longer a CLOSEM form posts as the site made it.
-export function release(form, handler) {
-  for (const kind of EVENTS) form.removeEventListener(kind, handler);
+function release(form) {
+  live.delete(form);
+  for (const kind of EVENTS) form.removeEventListener(kind, dispatch);
   form.removeAttribute(READY);
   form.noValidate = !!form[SAVED];
-}
-
-/// True while the form is on the page and still marked `data-closem`.
-export function stillMarked(form) {
-  return form.isConnected && form.hasAttribute("data-closem");
-}
-
-/// Calls `handler(null)` whenever nodes are added or removed anywhere in the document, and when
-/// `data-closem` is added to or removed from an element already on the page (HubSpot's embed and
-/// other builders set attributes after inserting their form).
-export function observe(handler) {
-  new MutationObserver(() => handler(null)).observe(document.documentElement, {
-    childList: true,
-    subtree: true,
-    attributes: true,
-    attributeFilter: ["data-closem"],
-  });
 }
 
 /// The form's one polite live region: the site's own `.closem-status` if it placed one, else a
@@ -429,10 +484,20 @@ function save(entries) {
 
 /// `POST {endpoint}/f/{form id}` with `data`, asking for JSON and naming the submission with its
 /// idempotency key (`Idempotency-Key` header and `_closem_key` field), which the form keeps until
-/// the edge answers for good. The submission goes into the outbox first.
+/// the edge answers for good, for as long as its fields stay the same: one key never names two
+/// different submissions (the edge refuses that), so an edit after a lost answer is a new
+/// submission, with a new key, replacing the old one in the outbox. The submission goes into the
+/// outbox first.
 export function post(endpoint, form, data, handler) {
   const id = form.getAttribute("data-closem") || "";
-  const key = Object.keys(owners).find((key) => owners[key] == form) || uuid();
+  let key = Object.keys(owners).find((key) => owners[key] == form);
+  const sent = JSON.stringify([...data].filter(([name]) => !/^cf-turnstile/.test(name)).map(([name, value]) => [name, String(value)]));
+  if (key && form[SENT] != sent) {
+    forget({ key });
+    key = 0;
+  }
+  form[SENT] = sent;
+  key = key || uuid();
   owners[key] = form;
   data.set("_closem_key", key);
   // The fill time: milliseconds from enhancing to sending, by this browser's clock alone, so a
@@ -507,7 +572,7 @@ function retry(handler) {
 
 /// Sends what the outbox holds now (left by an earlier page of the site) and whenever the browser
 /// is back online. The listener lasts as long as the page, like the document observer.
-export function outbox(handler) {
+function outbox(handler) {
   addEventListener("online", () => retry(handler));
   retry(handler);
 }

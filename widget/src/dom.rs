@@ -10,12 +10,10 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/dom.js")]
 extern "C" {
-    fn unenhanced() -> Vec<JsValue>;
     fn controls(form: &JsValue) -> Vec<JsValue>;
     fn key(control: &JsValue) -> String;
-    fn guard(handler: JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = stillMarked)]
-    fn still_marked(form: &JsValue) -> bool;
+    fn ready(widget: JsValue) -> JsValue;
+    fn enhanced() -> u32;
     fn target(event: &JsValue) -> Option<JsValue>;
     fn prevent(event: &JsValue);
     /// A fresh JS object for event details.
@@ -32,9 +30,6 @@ extern "C" {
     fn attr(element: &JsValue, name: &str) -> Option<String>;
     fn missing(control: &JsValue) -> bool;
     fn problem(control: &JsValue) -> Option<String>;
-    fn enhance(form: &JsValue, handler: &JsValue);
-    fn release(form: &JsValue, handler: &JsValue);
-    fn observe(handler: &JsValue);
     fn status(form: &JsValue, text: &str);
     fn marked(control: &JsValue) -> bool;
     fn show(control: &JsValue, message: &str);
@@ -54,7 +49,6 @@ extern "C" {
     fn set_entry(data: &JsValue, name: &str, value: &str);
     fn post(endpoint: &str, form: &JsValue, data: &JsValue, handler: &JsValue);
     fn forget(answer: &JsValue);
-    fn outbox(handler: &JsValue);
     fn now() -> f64;
     /// A `datetime-local` value (`2030-06-01T09:30`) read in the visitor's timezone, as UNIX
     /// seconds.
@@ -134,27 +128,6 @@ impl Control {
 pub struct Form(JsValue);
 
 impl Form {
-    /// Marked forms not enhanced yet, in document order.
-    pub fn unenhanced() -> Vec<Form> {
-        unenhanced().into_iter().map(Form).collect()
-    }
-
-    /// Marks the form, gives it its status region and the widget's listener for `submit`,
-    /// `focusout` and `input`.
-    pub fn enhance(&self, handler: &Handler) {
-        enhance(&self.0, &handler.0);
-    }
-
-    /// Undoes `enhance` when the form leaves the page, so a form put back is enhanced anew.
-    pub fn release(&self, handler: &Handler) {
-        release(&self.0, &handler.0);
-    }
-
-    /// On the page and still marked `data-closem`: a form that lost either is released.
-    pub fn is_live(&self) -> bool {
-        still_marked(&self.0)
-    }
-
     /// Every control the form owns, in document order (including ones outside it that name it
     /// with `form=`).
     pub fn controls(&self) -> Vec<Control> {
@@ -255,34 +228,28 @@ impl Event {
     }
 }
 
-/// The widget's one listener, shared by every form it enhances, by requests (`answer` events) and
-/// by the document observer, which calls it with `None`.
+/// The widget's one handler: `dom.js` enhances the forms (before the module is ready) and hands it
+/// every event of every form, the answers to its requests (`answer` events) and the submits it
+/// held while the module was loading.
 #[derive(Clone)]
 pub struct Handler(JsValue);
 
 impl Handler {
-    /// The JS function owns the closure (`into_js_value`), and the widget keeps the function for
-    /// the page's lifetime, since forms may arrive at any time.
-    pub fn new(mut callback: impl FnMut(Option<Event>) + 'static) -> Handler {
-        let callback = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-            callback((!event.is_null()).then(|| Event(event)))
-        });
-        // Guarded in `dom.js`: the handler moves focus, which fires `focusout` synchronously, and
-        // wasm-bindgen throws when a closure is entered while it runs.
-        Handler(guard(callback.into_js_value()))
+    /// Gives `dom.js` the widget's handler (it then replays held submits and, when the page is
+    /// idle, sends the outbox). The JS function owns the closure (`into_js_value`) for the page's
+    /// lifetime, since forms may arrive at any time; `dom.js` guards it against re-entry (moving
+    /// focus fires `focusout` synchronously, and wasm-bindgen throws when a closure is entered
+    /// while it runs).
+    pub fn install(mut callback: impl FnMut(Event) + 'static) -> Handler {
+        let callback =
+            Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| callback(Event(event)));
+        Handler(ready(callback.into_js_value()))
     }
+}
 
-    /// Calls the handler with `None` whenever nodes are added to or removed from the document;
-    /// the observer lasts as long as the page.
-    pub fn observe_document(&self) {
-        observe(&self.0);
-    }
-
-    /// Sends what the outbox holds now and whenever the browser is back online, the answers
-    /// coming to this handler; the `online` listener lasts as long as the page.
-    pub fn retry_outbox(&self) {
-        outbox(&self.0);
-    }
+/// How many forms `dom.js` has enhanced.
+pub fn enhanced_forms() -> usize {
+    enhanced() as usize
 }
 
 /// The body of a submission.

@@ -1,47 +1,32 @@
-//! Form lifecycle: which forms are enhanced, exactly once each, including forms added later, and
-//! dropping a form's listeners when it leaves the page.
+//! The widget's start and its one event handler. Which forms are enhanced, exactly once each
+//! (including forms added or marked later, and releasing those that leave), is `dom.js`'s job, done
+//! as soon as the script runs; this module routes every event to the step that handles it.
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use spin::mutex::SpinMutex;
 
-use crate::dom::{Event, Form, Handler};
+use crate::dom::{self, Event, Handler};
 use crate::errors;
 use crate::submit;
 use crate::validate::{self, When};
 
-/// One enhanced form. Dropping it removes its listeners and its mark.
-struct Enhanced {
-    form: Form,
-    handler: Handler,
-}
-
-impl Drop for Enhanced {
-    fn drop(&mut self) {
-        self.form.release(&self.handler);
-    }
-}
-
 struct Widget {
     endpoint: String,
-    forms: Vec<Enhanced>,
-    /// Made on the first boot and shared by every form and the document observer: one closure
-    /// for the page, not three per form.
+    /// Made on the first boot and shared by every form: one closure for the page.
     handler: Option<Handler>,
 }
 
 /// The page is single threaded, so the lock is never contended; it is held briefly and never
-/// while the widget's own handler could run (events and observer records are delivered later).
+/// while the widget's own handler could run (events are delivered later).
 static WIDGET: SpinMutex<Widget> = SpinMutex::new(Widget {
     endpoint: String::new(),
-    forms: Vec::new(),
     handler: None,
 });
 
 /// Starts the widget against `endpoint` (the edge's origin); safe to call again, which only
-/// changes the endpoint and looks for new forms.
+/// changes the endpoint.
 pub fn boot(endpoint: &str) {
     let first = {
         let mut widget = WIDGET.lock();
@@ -50,17 +35,12 @@ pub fn boot(endpoint: &str) {
         while widget.endpoint.ends_with('/') {
             widget.endpoint.pop();
         }
-        match widget.handler {
-            Some(_) => None,
-            None => Some(widget.handler.insert(Handler::new(on_event)).clone()),
-        }
+        widget.handler.is_none()
     };
-    refresh();
-    if let Some(handler) = first {
-        // For the page's lifetime: single-page apps add and remove forms.
-        handler.observe_document();
-        // Submissions an earlier page of the site could not deliver go now.
-        handler.retry_outbox();
+    if first {
+        // Outside the lock: installing replays held submits, which read the endpoint.
+        let handler = Handler::install(on_event);
+        WIDGET.lock().handler = Some(handler);
     }
 }
 
@@ -71,32 +51,11 @@ pub fn endpoint() -> (String, Option<Handler>) {
 }
 
 pub fn live_forms() -> usize {
-    WIDGET.lock().forms.len()
+    dom::enhanced_forms()
 }
 
-/// Drops the state of forms that left the page or lost `data-closem`, then enhances forms that
-/// arrived or gained it.
-fn refresh() {
-    let arrived = Form::unenhanced();
-    let mut widget = WIDGET.lock();
-    widget.forms.retain(|enhanced| enhanced.form.is_live());
-    let Some(handler) = widget.handler.clone() else {
-        return;
-    };
-    for form in arrived {
-        form.enhance(&handler);
-        widget.forms.push(Enhanced {
-            form,
-            handler: handler.clone(),
-        });
-    }
-}
-
-/// Every form event and every document change (`None`) comes here.
-fn on_event(event: Option<Event>) {
-    let Some(event) = event else {
-        return refresh();
-    };
+/// Every form event comes here.
+fn on_event(event: Event) {
     let form = event.form();
     match event.kind().as_str() {
         "submit" => submit::on_submit(&form, &event),

@@ -886,6 +886,30 @@ async fn sending_again_while_queued_reuses_the_key_and_a_new_submission_gets_a_n
 }
 
 #[wasm_bindgen_test]
+async fn an_edit_after_a_lost_answer_is_a_new_submission_with_a_new_key() {
+    // One key never names two different submissions (issue 11): the edge would refuse it.
+    harness("reject");
+    let container = mount(PLAIN).await;
+    fill_plain();
+    submit("plain-form");
+    settle().await;
+    let key = js_string("__t.calls[0].key");
+    type_and_leave("plain-name", "Ada King");
+    submit("plain-form");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 2.0);
+    let edited = js_string("__t.calls[1].key");
+    assert_ne!(edited, key, "the edited submission has its own key");
+    assert_eq!(outbox_len(), 1.0, "and replaced the old one in the outbox");
+    assert_eq!(js_string("__t.outbox()[0].key"), edited);
+    assert_eq!(
+        js_string("__t.outbox()[0].fields.find(([name]) => name === 'fullname')[1]"),
+        "Ada King"
+    );
+    unmount(container).await;
+}
+
+#[wasm_bindgen_test]
 async fn an_unavailable_edge_keeps_the_submission_and_a_refusal_removes_it() {
     harness("unavailable");
     js(

@@ -17,25 +17,36 @@ const WASM_FEATURES: &[&str] = &[
     "--enable-multivalue",
 ];
 
-/// The entry of closem.js, bundled with the wasm-bindgen glue (`--target web`, an ES module) into
-/// one classic script. It reads the endpoint synchronously, while `document.currentScript` is still
-/// this script: `data-endpoint` on the tag, else the origin the script came from. Then it starts
-/// the widget; on any failure (no WebAssembly, a CSP without 'wasm-unsafe-eval', a network error)
-/// it only warns, and every form keeps its native post.
+/// The entry of closem.js, bundled with the wasm-bindgen glue (`--target web`, an ES module) and
+/// `dom.js` into one classic script. It reads the endpoint synchronously, while
+/// `document.currentScript` is still this script: `data-endpoint` on the tag, else the origin the
+/// script came from. Then, in this order: it starts fetching and compiling the wasm (streaming
+/// where the browser can, from the whole body otherwise, e.g. when a server sends the wrong
+/// type), enhances every form at once (`start` in dom.js, without waiting for the module), and
+/// once the module is compiled hands it to the glue's `initSync` and boots the widget. If the
+/// module cannot start (no WebAssembly, a CSP without 'wasm-unsafe-eval', the network, an integrity
+/// mismatch) `fail` releases every form to its native post. `performance.mark`s name the stages
+/// for `cargo xtask bench` (and for any site that measures).
 ///
 /// The wasm always comes from the versioned folder (`/v/<version>/closem_bg.wasm`, the version
 /// written in below), whichever URL the script was loaded from: the moving `/closem.js` and a
 /// cached wasm can never be of two different builds, and the pinned `/v/<version>/closem.js` is the
 /// same bytes. The fetch carries the wasm's Subresource Integrity hash, so a page that pins the
 /// script with `integrity` pins the module too. It is a CORS request (the page is on the site's
-/// origin), answered by the `Access-Control-Allow-Origin: *` of `_headers`.
-/// It fetches and compiles the wasm itself and hands the module to `initSync`, so the glue's async
-/// loader (MIME sniffing, fallbacks and their long warnings, about 500 brotli bytes) is left out
-/// of the bundle; compiling from bytes also works where the server's wasm MIME type is wrong.
+/// origin), answered by the `Access-Control-Allow-Origin: *` of `_headers`. Compiling here and
+/// calling `initSync` leaves the glue's async loader (about 500 brotli bytes) out of the bundle.
 const LOADER: &str = r#"import { initSync, boot } from "./closem.js";
-var s = document.currentScript, e = s && (s.getAttribute("data-endpoint") || new URL(s.src, location.href).origin);
-function w(x) { console.warn("closem: widget unavailable, forms post natively", x); }
-try { fetch(new URL("/v/__CLOSEM_VERSION__/closem_bg.wasm", s.src), { integrity: "__CLOSEM_WASM_SRI__" }).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return WebAssembly.compile(b); }).then(function (m) { initSync({ module: m }); boot(e || location.origin); }).catch(w); } catch (x) { w(x); }
+import { start, fail } from "__CLOSEM_DOM__";
+var s = document.currentScript, e = s && (s.getAttribute("data-endpoint") || new URL(s.src, location.href).origin), p = performance, W = WebAssembly;
+p.mark("closem:start");
+try {
+  var u = new URL("/v/__CLOSEM_VERSION__/closem_bg.wasm", s.src), o = { integrity: "__CLOSEM_WASM_SRI__" };
+  var whole = function () { return fetch(u, o).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return W.compile(b); }); };
+  var m = W.compileStreaming ? W.compileStreaming(fetch(u, o)).catch(whole) : whole();
+  start();
+  p.mark("closem:enhanced");
+  m.then(function (m) { p.mark("closem:compiled"); initSync({ module: m }); boot(e || location.origin); p.mark("closem:ready"); }).catch(fail);
+} catch (x) { fail(x); }
 "#;
 
 /// Stand-ins in the bundle for what is only known once the bundle is made: the version and the
@@ -266,7 +277,8 @@ fn build_widget(out_dir: &Path) -> Outcome {
     shorten_names(&glue_dir, &optimized, &shortened)?;
     let entry = glue_dir.join("entry.js");
     let bundle = glue_dir.join("bundle.js");
-    fs::write(&entry, LOADER).map_err(|error| format!("{entry:?}: {error}"))?;
+    let loader = LOADER.replace("__CLOSEM_DOM__", &dom_snippet(&glue_dir)?);
+    fs::write(&entry, loader).map_err(|error| format!("{entry:?}: {error}"))?;
     step(
         "esbuild --bundle --minify closem.js",
         cmd(&tool("esbuild")?)
@@ -285,6 +297,23 @@ fn build_widget(out_dir: &Path) -> Outcome {
             .arg(format!("--outfile={}", bundle.display())),
     )?;
     publish(out_dir, &shortened, &bundle)
+}
+
+/// The path of `dom.js` as wasm-bindgen copied it (`./snippets/closem-widget-<hash>/src/dom.js`),
+/// for the loader to import `start` and `fail` from the same module the glue uses.
+fn dom_snippet(glue_dir: &Path) -> Outcome<String> {
+    let snippets = glue_dir.join("snippets");
+    let entries = fs::read_dir(&snippets).map_err(|error| format!("{snippets:?}: {error}"))?;
+    entries
+        .flatten()
+        .map(|entry| entry.path().join("src").join("dom.js"))
+        .find(|path| path.is_file())
+        .and_then(|path| {
+            path.strip_prefix(glue_dir)
+                .ok()
+                .map(|relative| format!("./{}", relative.display()))
+        })
+        .ok_or(format!("{snippets:?} holds no src/dom.js"))
 }
 
 /// Renames the wasm's imports and exports to one or two letters, and its import modules to `a`
