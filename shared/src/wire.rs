@@ -31,3 +31,67 @@ pub fn hint_for<'a, N: AsRef<str>, V: AsRef<str>>(
         .find(|(key, _)| key.as_ref().strip_prefix(prefix) == Some(name))
         .map(|(_, value)| value.as_ref())
 }
+
+/// The keys of the edge's JSON answer, `{"ok": bool, "id": string?, "issues": [issue]}`, each
+/// issue `{"field": string|null, "code": string, "message": string}`.
+pub mod answer {
+    pub const OK: &str = "ok";
+    pub const ID: &str = "id";
+    pub const ISSUES: &str = "issues";
+    pub const FIELD: &str = "field";
+    pub const CODE: &str = "code";
+    pub const MESSAGE: &str = "message";
+}
+
+/// Form-level issue codes (`field` null). Field issues are `<CLOSEM field>.<kind>`
+/// (`Issue::code`).
+pub mod code {
+    /// The edge could not record the submission: send it again later.
+    pub const UNAVAILABLE: &str = "edge.unavailable";
+    /// The worker's configuration is broken (`/health` says how).
+    pub const NOT_CONFIGURED: &str = "edge.not_configured";
+    /// The profile wants a Turnstile token and none came.
+    pub const TURNSTILE_MISSING: &str = "turnstile.missing";
+    /// The token did not verify (expired, spent, wrong site).
+    pub const TURNSTILE_FAILED: &str = "turnstile.failed";
+    /// The widget's own: no answer came and the submission waits in the outbox.
+    pub const QUEUED: &str = "network.queued";
+    /// The widget's own: no answer came and nothing could be kept.
+    pub const NETWORK: &str = "network";
+}
+
+/// What an answer means for the submission it answers, decided in one place for the widget and
+/// stated here for the edge.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Disposition {
+    /// 2xx with `ok: true`: recorded for delivery. Final.
+    Accepted,
+    /// 422: the visitor's to fix, issue by issue. Final for this submission.
+    Fix,
+    /// Another 4xx (or a 2xx without `ok`): refused as it is. Final.
+    Refused,
+    /// A Turnstile refusal (403 with a `turnstile.*` code): the same submission may go again with
+    /// a fresh token, once the visitor has passed a new challenge.
+    Rechallenge,
+    /// No answer (status 0: offline, DNS, CORS), 408, 425, 429 or 5xx: kept and sent again under
+    /// the same key, which the edge records once.
+    Retry,
+}
+
+impl Disposition {
+    /// `status` is 0 when no answer came; `ok` the answer's `ok`; `codes` its issues' codes.
+    pub fn of<'a>(status: u16, ok: bool, mut codes: impl Iterator<Item = &'a str>) -> Disposition {
+        match status {
+            0 | 408 | 425 | 429 | 500..=599 => Disposition::Retry,
+            200..=299 if ok => Disposition::Accepted,
+            403 if codes.any(|code| code.starts_with("turnstile.")) => Disposition::Rechallenge,
+            422 => Disposition::Fix,
+            _ => Disposition::Refused,
+        }
+    }
+
+    /// The outbox keeps the submission (to send again) rather than forgetting it.
+    pub fn is_kept(self) -> bool {
+        matches!(self, Disposition::Retry | Disposition::Rechallenge)
+    }
+}

@@ -27,9 +27,13 @@ const SHOWN = "closemShown";
 const SENT = "closemSent";
 
 let errors = 0;
-// Reserved field names: the hints of `data`. The names are `closem_shared::wire`'s.
-const HINT = "_closem_field:";
-const AUTO = "_closem_auto:";
+// The wire contract's names, spelled as `closem_shared::wire` spells them (a test compares every
+// `const` here whose name matches one there).
+const KEY_FIELD = "_closem_key";
+const FILL_TIME_FIELD = "_closem_t";
+const KEY_HEADER = "Idempotency-Key";
+const HINT_PREFIX = "_closem_field:";
+const AUTOCOMPLETE_PREFIX = "_closem_auto:";
 
 // Start-up. The script enhances every form at once (`start`), before the wasm is compiled: the
 // forms' listeners are this file's `dispatch`, which hands events to the widget's handler once
@@ -443,8 +447,8 @@ export function data(form) {
     }
     const hint = control.getAttribute("data-closem-field");
     const auto = control.getAttribute("autocomplete");
-    if (hint && !data.has(HINT + name)) data.append(HINT + name, hint);
-    if (auto && !data.has(AUTO + name)) data.append(AUTO + name, auto);
+    if (hint && !data.has(HINT_PREFIX + name)) data.append(HINT_PREFIX + name, hint);
+    if (auto && !data.has(AUTOCOMPLETE_PREFIX + name)) data.append(AUTOCOMPLETE_PREFIX + name, auto);
   }
   return data;
 }
@@ -499,16 +503,17 @@ export function post(endpoint, form, data, handler) {
   form[SENT] = sent;
   key = key || uuid();
   owners[key] = form;
-  data.set("_closem_key", key);
+  data.set(KEY_FIELD, key);
   // The fill time: milliseconds from enhancing to sending, by this browser's clock alone, so a
   // wrong clock cannot make a visitor look like a bot. The edge drops posts below the profile's
   // `min_fill_ms`.
-  data.set("_closem_t", Date.now() - form[SHOWN]);
+  data.set(FILL_TIME_FIELD, Date.now() - form[SHOWN]);
   const entry = {
     key,
     url: endpoint + "/f/" + encodeURIComponent(id),
     form: id,
-    fields: [...data].map(([name, value]) => [name, String(value)]),
+    // Never a Turnstile token: it is single-use and expires in minutes.
+    fields: [...data].filter(([name]) => !/^cf-turnstile/.test(name)).map(([name, value]) => [name, String(value)]),
     time: Date.now(),
   };
   save(load().filter((old) => old.key != key).concat([entry]));
@@ -541,7 +546,7 @@ function send(entry, body, handler, retry) {
     });
   };
   flying[key] = 1;
-  fetch(entry.url, { method: "POST", body, headers: { Accept: "application/json", "Idempotency-Key": key } }).then(
+  fetch(entry.url, { method: "POST", body, headers: { Accept: "application/json", [KEY_HEADER]: key } }).then(
     (response) =>
       response.json().then(
         (body) => done(response.status, body),
@@ -558,10 +563,17 @@ export function forget({ key }) {
   save(load().filter((entry) => entry.key != key));
 }
 
-/// Sends every entry of the outbox that is not on its way already, each with its own key.
+/// Parks the submission an answer was for: kept, but not sent again by itself, since Turnstile
+/// wants a new challenge first (its form's challenge restarts; the next submit replaces it).
+export function park({ key }) {
+  save(load().map((entry) => (entry.key == key ? Object.assign(entry, { parked: 1 }) : entry)));
+}
+
+/// Sends every entry of the outbox that is not on its way already (nor parked), each with its own
+/// key.
 function retry(handler) {
   for (const entry of load()) {
-    if (flying[entry.key]) continue;
+    if (flying[entry.key] || entry.parked) continue;
     const body = new FormData();
     for (const [name, value] of entry.fields) body.append(name, value);
     const form = owners[entry.key];

@@ -49,6 +49,7 @@ extern "C" {
     fn set_entry(data: &JsValue, name: &str, value: &str);
     fn post(endpoint: &str, form: &JsValue, data: &JsValue, handler: &JsValue);
     fn forget(answer: &JsValue);
+    fn park(answer: &JsValue);
     fn now() -> f64;
     /// A `datetime-local` value (`2030-06-01T09:30`) read in the visitor's timezone, as UNIX
     /// seconds.
@@ -212,6 +213,12 @@ impl Event {
     /// good; its form will make a new key for its next submission.
     pub fn forget(&self) {
         forget(&self.0);
+    }
+
+    /// For an `answer`: keeps the submission in the outbox but stops sending it by itself (Turnstile
+    /// wants a new challenge); the form's next submit, with a fresh token, replaces it.
+    pub fn park(&self) {
+        park(&self.0);
     }
 
     /// What the edge answered, for an `answer` event; status 0 when no answer came.

@@ -9,7 +9,9 @@ use crate::validate::{self, When};
 use crate::{enhance, errors, events};
 use alloc::string::String;
 use alloc::vec::Vec;
+use closem_shared::wire::{answer, code, Disposition};
 use closem_shared::Field;
+use wasm_bindgen::JsValue;
 
 const CHECK_FIELDS: &str = "check the highlighted fields";
 const SENDING: &str = "sending…";
@@ -80,26 +82,62 @@ fn adjust(data: &FormData, controls: &[Control]) {
     }
 }
 
-/// Settles the outbox entry an `answer` is for, then shows the answer on the form that sent it,
-/// if that is still on the page.
+/// What the edge answered, read by the wire contract's keys (`closem_shared::wire`).
+struct EdgeAnswer {
+    status: u16,
+    disposition: Disposition,
+    /// The submission id, when accepted.
+    id: JsValue,
+    /// The answer's `issues` array as it came (for `closem:error`), and its items.
+    issues: JsValue,
+    items: Vec<JsValue>,
+}
+
+fn read_answer(event: &Event) -> EdgeAnswer {
+    let raw = event.answer();
+    let get = |object: &JsValue, key: &str| dom::get(object, key);
+    let issues = get(&raw.body, answer::ISSUES);
+    let items = dom::items(&issues);
+    let codes: Vec<String> = items
+        .iter()
+        .filter_map(|issue| get(issue, answer::CODE).as_string())
+        .collect();
+    let ok = get(&raw.body, answer::OK).as_bool() == Some(true);
+    EdgeAnswer {
+        status: raw.status,
+        disposition: Disposition::of(raw.status, ok, codes.iter().map(String::as_str)),
+        id: get(&raw.body, answer::ID),
+        issues: if issues.is_object() {
+            issues
+        } else {
+            dom::array(Vec::new())
+        },
+        items,
+    }
+}
+
+/// Settles the outbox entry an `answer` is for (forgotten when final, kept to send again, parked
+/// until a new challenge when Turnstile refused it), then shows the answer on the form that sent
+/// it, if that is still on the page.
 pub fn finish(event: &Event) {
-    let answer = event.answer();
-    let retryable = is_retryable(answer.status);
-    if !retryable {
-        event.forget();
+    let answer = read_answer(event);
+    match answer.disposition {
+        Disposition::Retry => {}
+        Disposition::Rechallenge => event.park(),
+        _ => event.forget(),
     }
     let Some(form) = event.sender() else {
         return;
     };
     form.set_busy(false);
     let kept = event.is_kept();
-    if retryable && (kept || answer.status == 0) {
+    if answer.disposition == Disposition::Retry && (kept || answer.status == 0) {
         // A retry's form already says what happened the first time.
         if !event.is_retry() {
             let (code, text) = if kept {
-                ("network.queued", QUEUED)
+                (code::QUEUED, QUEUED)
             } else {
-                ("network", NETWORK)
+                (code::NETWORK, NETWORK)
             };
             errors::status(&form, text);
             let issue = events::issue(None, code, text);
@@ -107,20 +145,20 @@ pub fn finish(event: &Event) {
         }
         return;
     }
-    let accepted = dom::get(&answer.body, "ok").as_bool() == Some(true);
-    if (200..300).contains(&answer.status) && accepted {
+    if answer.disposition == Disposition::Accepted {
         // Fired before the form leaves the page, while the event can still bubble to document.
-        events::success(&form, &dom::get(&answer.body, "id"));
+        events::success(&form, &answer.id);
         errors::success(&form);
         return;
     }
-    let issues = dom::get(&answer.body, "issues");
     let controls = form.controls();
     let mut first: Option<Control> = None;
     let mut form_level = String::new();
-    for issue in dom::items(&issues) {
-        let message = dom::get(&issue, "message").as_string().unwrap_or_default();
-        let field = dom::get(&issue, "field").as_string();
+    for issue in &answer.items {
+        let message = dom::get(issue, answer::MESSAGE)
+            .as_string()
+            .unwrap_or_default();
+        let field = dom::get(issue, answer::FIELD).as_string();
         match field.and_then(|field| control_for(&controls, &field)) {
             Some(control) => {
                 errors::show(&control, &message);
@@ -145,18 +183,7 @@ pub fn finish(event: &Event) {
     if let Some(first) = first {
         first.focus();
     }
-    let issues = if issues.is_object() {
-        issues
-    } else {
-        dom::array(Vec::new())
-    };
-    events::error(&form, answer.status, &issues);
-}
-
-/// No answer, or one saying "later" (429, 5xx): the same submission may go again, and its key makes
-/// sure the edge records it once. Other answers are final: 2xx accepted, 4xx for the visitor to fix.
-fn is_retryable(status: u16) -> bool {
-    status == 0 || status == 429 || status >= 500
+    events::error(&form, answer.status, &answer.issues);
 }
 
 /// The control an edge issue is about: the edge names the input as it was sent (the site's own

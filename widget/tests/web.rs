@@ -59,6 +59,8 @@ window.__t = window.__t || (function () {
       if (t.mode === "reject") return Promise.reject(new TypeError("Failed to fetch"));
       const answer = () => t.mode === "invalid"
         ? json(422, { ok: false, issues: t.issues })
+        : t.mode === "challenge"
+        ? json(403, { ok: false, issues: [{ field: null, code: "turnstile.failed", message: "the challenge expired: complete it again and send" }] })
         : t.mode === "unavailable"
         ? json(503, { ok: false, issues: [{ field: null, code: "edge.unavailable", message: "the form could not be sent just now: please try again in a minute" }] })
         : json(202, { ok: true, id: "t" + t.calls.length, issues: [] });
@@ -906,6 +908,35 @@ async fn an_edit_after_a_lost_answer_is_a_new_submission_with_a_new_key() {
         js_string("__t.outbox()[0].fields.find(([name]) => name === 'fullname')[1]"),
         "Ada King"
     );
+    unmount(container).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_turnstile_refusal_keeps_the_submission_for_a_new_challenge_without_resending_it() {
+    harness("challenge");
+    let container = mount(PLAIN).await;
+    fill_plain();
+    submit("plain-form");
+    settle().await;
+    let key = js_string("__t.calls[0].key");
+    assert_eq!(
+        outbox_len(),
+        1.0,
+        "kept: the same lead may go with a fresh token"
+    );
+    assert_eq!(js_string("String(__t.outbox()[0].parked)"), "1");
+    assert!(status_text("plain-form").contains("challenge expired"));
+    back_online().await;
+    assert_eq!(
+        js_number("__t.calls.length"),
+        1.0,
+        "not resent without a new token"
+    );
+    js("__t.mode = 'ok'");
+    submit("plain-form");
+    settle().await;
+    assert_eq!(js_string("__t.calls[1].key"), key, "the same submission");
+    assert_eq!(outbox_len(), 0.0);
     unmount(container).await;
 }
 

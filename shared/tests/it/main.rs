@@ -10,6 +10,7 @@ mod profile;
 mod props;
 mod reference;
 mod values;
+mod wire;
 
 use closem_shared::{Context, Issue, Submission};
 
