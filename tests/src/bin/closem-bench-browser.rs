@@ -32,18 +32,31 @@ formspree("initForm", { formElement: "#booking", formId: "benchbooking", onInit:
 </script>
 <script src="/formspree.js" defer></script>"##;
 
-/// Waits for 3 enhanced forms, then a little longer so long-task entries are delivered.
+/// Waits for 3 enhanced forms (and, for closem-forms, for validation to be ready: the widget's
+/// `closem:ready` mark), then a little longer so long-task entries are delivered. Reports the
+/// widget's stages from its own `performance.mark`s and the wasm's resource timing (`fetched`:
+/// the response's end), each from the moment the embed starts.
 const WAIT_READY: &str = r#"
 var done = arguments[arguments.length - 1];
 var began = performance.now();
 (function poll() {
   var bench = window.__bench;
-  if (bench && bench.ready !== null) {
+  var closem = !!document.querySelector("script[src*=closem]");
+  var at = function (name) { var entry = performance.getEntriesByName(name)[0]; return entry ? entry.startTime : null; };
+  if (bench && bench.ready !== null && (!closem || at("closem:ready") !== null)) {
     setTimeout(function () {
-      var mark = performance.getEntriesByName("bench:script-start")[0];
-      done({ ms: bench.ready - mark.startTime, longest: Math.max.apply(null, [0].concat(bench.longTasks)) });
+      var start = at("bench:script-start");
+      var wasm = performance.getEntriesByType("resource").filter(function (entry) { return /closem_bg\.wasm/.test(entry.name); })[0];
+      var stages = closem ? {
+        script: at("closem:start") - start,
+        enhanced: at("closem:enhanced") - start,
+        fetched: wasm ? wasm.responseEnd - start : null,
+        compiled: at("closem:compiled") - start,
+        validation: at("closem:ready") - start,
+      } : {};
+      done({ ms: bench.ready - start, longest: Math.max.apply(null, [0].concat(bench.longTasks)), stages: stages });
     }, 100);
-  } else if (performance.now() - began > 5000) {
+  } else if (performance.now() - began > 20000) {
     done({ error: "not ready after 5 s (" + (bench ? bench.enhanced : 0) + " of 3 forms enhanced)" });
   } else {
     setTimeout(poll, 2);
@@ -110,7 +123,33 @@ fn run(loads: usize) -> Result<(), String> {
     measure(&browser, site_port, loads)
 }
 
+/// The network each page load runs on: loopback as it is, and an emulated phone network
+/// (DevTools `Network.emulateNetworkConditions` through chromedriver: 150 ms latency, 1.6 Mbit/s
+/// down, 750 kbit/s up, Chrome's "Slow 4G"/"Fast 3G"-like profile). Samples of the second carry the
+/// prefix `mobile.`.
+const NETWORKS: [(&str, f64, f64, f64); 2] = [
+    ("", 0.0, -1.0, -1.0),
+    ("mobile.", 150.0, 1_600_000.0 / 8.0, 750_000.0 / 8.0),
+];
+
 fn measure(browser: &Browser, site_port: u16, loads: usize) -> Result<(), String> {
+    for (prefix, latency, down, up) in NETWORKS {
+        let conditions = json!({ "network_conditions": {
+            "offline": false, "latency": latency, "download_throughput": down, "upload_throughput": up,
+        }});
+        browser.command("POST", "chromium/network_conditions", conditions)?;
+        // Fewer loads on the slow profile: each costs a few round trips of 150 ms.
+        let loads = if prefix.is_empty() {
+            loads
+        } else {
+            loads.div_ceil(2)
+        };
+        measure_on(browser, site_port, loads, prefix)?;
+    }
+    Ok(())
+}
+
+fn measure_on(browser: &Browser, site_port: u16, loads: usize, prefix: &str) -> Result<(), String> {
     let mut submit_failures: HashMap<&str, String> = HashMap::new();
     for round in 0..WARM_UP_LOADS + loads {
         let counted = round >= WARM_UP_LOADS;
@@ -125,26 +164,39 @@ fn measure(browser: &Browser, site_port: u16, loads: usize) -> Result<(), String
             if !counted {
                 continue;
             }
-            println!("sample startup.{} {}", script.name, number(&ready, "ms")?);
             println!(
-                "sample longtask.{} {}",
+                "sample {prefix}startup.{} {}",
+                script.name,
+                number(&ready, "ms")?
+            );
+            println!(
+                "sample {prefix}longtask.{} {}",
                 script.name,
                 number(&ready, "longest")?
             );
+            for (stage, value) in ready["stages"].as_object().into_iter().flatten() {
+                if let Some(value) = value.as_f64() {
+                    println!("sample {prefix}stage.{stage}.{} {value}", script.name);
+                }
+            }
             match submit.get("error").and_then(Value::as_str) {
                 Some(error) => {
                     submit_failures.insert(script.name, error.to_string());
                 }
-                None => println!("sample submit.{} {}", script.name, number(&submit, "ms")?),
+                None => println!(
+                    "sample {prefix}submit.{} {}",
+                    script.name,
+                    number(&submit, "ms")?
+                ),
             }
         }
         let done = (round + 1).saturating_sub(WARM_UP_LOADS);
         if counted && done.is_multiple_of(5) {
-            eprintln!("    {done} of {loads} page loads per script");
+            eprintln!("    {prefix}{done} of {loads} page loads per script");
         }
     }
     for (name, error) in submit_failures {
-        println!("note submit.{name} {error}");
+        println!("note {prefix}submit.{name} {error}");
     }
     Ok(())
 }
@@ -181,6 +233,15 @@ fn site() -> Result<Site, String> {
     add_widget_files(&mut site, &root.join("widget/pkg"), "")?;
     let formspree = root.join("bench/node_modules/@formspree/ajax/dist/global.js");
     site.insert("/formspree.js".into(), (javascript, read(&formspree)?));
+    // A gzip -9 copy of each script and module, served when the browser accepts it.
+    let scripts: Vec<(String, Vec<u8>)> = site
+        .iter()
+        .filter(|(path, _)| path.ends_with(".js") || path.ends_with(".wasm"))
+        .map(|(path, (_, body))| (path.clone(), body.clone()))
+        .collect();
+    for (path, body) in scripts {
+        site.insert(format!("{path}.gz"), ("application/gzip", gzip(&body)?));
+    }
     Ok(site)
 }
 
@@ -201,6 +262,24 @@ fn add_widget_files(site: &mut Site, dir: &Path, prefix: &str) -> Result<(), Str
         }
     }
     Ok(())
+}
+
+fn gzip(body: &[u8]) -> Result<Vec<u8>, String> {
+    let mut child = std::process::Command::new("gzip")
+        .args(["-9", "-c", "-n"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("cannot run gzip: {error}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(body)
+            .map_err(|error| format!("gzip: {error}"))?;
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|error| format!("gzip: {error}"))?;
+    Ok(output.stdout)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -234,19 +313,31 @@ fn answer(mut stream: TcpStream, site: &Site) {
     if reader.read_line(&mut request_line).is_err() {
         return;
     }
-    // Skip the headers: every request is a GET without a body.
+    // Every request is a GET without a body; only Accept-Encoding matters.
     let mut header = String::new();
+    let mut gzip = false;
     while reader.read_line(&mut header).is_ok_and(|read| read > 2) {
+        let lower = header.to_ascii_lowercase();
+        gzip |= lower.starts_with("accept-encoding:") && lower.contains("gzip");
         header.clear();
     }
     let target = request_line.split_whitespace().nth(1).unwrap_or("/");
     let path = target.split('?').next().unwrap_or(target);
-    let (status, content_type, body) = match site.get(path) {
-        Some((content_type, body)) => ("200 OK", *content_type, body.as_slice()),
-        None => ("404 Not Found", "text/plain", &b"not found"[..]),
+    // Compressed as a CDN serves it (gzip: Chromium offers brotli over https only), so that the
+    // emulated phone network carries realistic bytes.
+    let compressed = gzip.then(|| site.get(&format!("{path}.gz"))).flatten();
+    let (status, content_type, body, encoding) = match (site.get(path), compressed) {
+        (Some((content_type, _)), Some((_, body))) => (
+            "200 OK",
+            *content_type,
+            body.as_slice(),
+            "Content-Encoding: gzip\r\n",
+        ),
+        (Some((content_type, body)), None) => ("200 OK", *content_type, body.as_slice(), ""),
+        _ => ("404 Not Found", "text/plain", &b"not found"[..], ""),
     };
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{encoding}Cache-Control: no-store\r\nConnection: close\r\n\r\n",
         body.len()
     );
     let _ = stream.write_all(head.as_bytes());
