@@ -18,4 +18,5 @@ mod edge_reference;
 mod edge_secrets;
 mod edge_support;
 mod edge_upstream;
+mod leaks;
 mod sandbox;
