@@ -42,7 +42,7 @@ pub fn run(args: &[String]) -> Outcome {
     let survivors = run.survivors(SURVIVOR_GRACE);
     if !survivors.is_empty() {
         return Err(format!(
-            "the demo left {} processes running (now stopped):\n  {}",
+            "the demo left {} process(es) running (now stopped):\n  {}",
             survivors.len(),
             survivors.join("\n  ")
         ));

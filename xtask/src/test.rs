@@ -85,9 +85,9 @@ pub fn run(args: &[String]) -> Outcome {
         let left = run.survivors(SURVIVOR_GRACE);
         if !left.is_empty() {
             println!(
-                "xtask: tier {} left {} processes running (now stopped):",
+                "xtask: tier {} left {} running (now stopped):",
                 tier.name,
-                left.len()
+                processes(left.len())
             );
             for survivor in &left {
                 println!("  {survivor}");
@@ -124,7 +124,7 @@ pub fn run(args: &[String]) -> Outcome {
         summaries.push(format!(
             "{:<12} {} left running by the tiers ({}), now stopped: FAILED",
             "processes",
-            survivors.len(),
+            processes(survivors.len()),
             run.marker()
         ));
         summaries.extend(survivors);
@@ -138,6 +138,13 @@ pub fn run(args: &[String]) -> Outcome {
         Err("some tests failed".into())
     } else {
         Ok(())
+    }
+}
+
+fn processes(count: usize) -> String {
+    match count {
+        1 => "1 process".into(),
+        _ => format!("{count} processes"),
     }
 }
 
