@@ -19,4 +19,5 @@ mod edge_reference;
 mod edge_secrets;
 mod edge_support;
 mod edge_upstream;
+mod leaks;
 mod sandbox;

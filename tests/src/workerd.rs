@@ -165,7 +165,7 @@ pub struct Workerd {
     admin_token: Option<String>,
     deliveries: Deliveries,
     log: Arc<Mutex<String>>,
-    _child: ChildGuard,
+    child: ChildGuard,
 }
 
 pub fn workspace_root() -> PathBuf {
@@ -285,7 +285,7 @@ impl Workerd {
                     admin_token: launch.admin_token.clone(),
                     deliveries,
                     log,
-                    _child: child,
+                    child,
                 });
             }
             if !child.is_running() {
@@ -315,6 +315,11 @@ impl Workerd {
     /// The delivery settings it was started with.
     pub fn deliveries(&self) -> Deliveries {
         self.deliveries
+    }
+
+    /// How `wrangler dev` ended, once it has: then the worker no longer answers.
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.exit_status()
     }
 
     /// Everything wrangler and the worker have printed so far.

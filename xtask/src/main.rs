@@ -7,6 +7,7 @@ mod process;
 mod run;
 mod setup;
 mod soak;
+mod survivors;
 mod test;
 
 use std::process::ExitCode;

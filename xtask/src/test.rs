@@ -1,12 +1,19 @@
 //! `cargo xtask test [tier...]`: sets the machine up, builds both wasm artefacts, then runs every test
-//! tier and prints one summary line per tier and a closing `N passed, N failed` line.
+//! tier and prints one summary line per tier and a closing `N passed, N failed` line. Everything the
+//! tiers start carries this run's marker; whatever is still running at the end is named, stopped,
+//! and fails the run.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::process::{cmd, root, Outcome};
+use crate::survivors::Run;
 use crate::{build, setup};
+
+/// How long a tier's processes get to end after its commands exit (test binaries' watchdogs give
+/// their children 5 s after SIGTERM before SIGKILL).
+const SURVIVOR_GRACE: Duration = Duration::from_secs(20);
 
 struct Tier {
     name: &'static str,
@@ -64,13 +71,33 @@ pub fn run(args: &[String]) -> Outcome {
     let mut summaries = Vec::new();
     let mut total = Counts::default();
     let mut any_failed = false;
+    let run = Run::new();
+    let mut survivors = Vec::new();
     for tier in selected {
         println!("\n==> tier {}: {}", tier.name, tier.what);
         let started = Instant::now();
         let mut counts = Counts::default();
         let mut ok = true;
         for mut command in (tier.commands)() {
-            ok &= run_counting(&mut command, &mut counts)?;
+            ok &= run_counting(run.mark(&mut command), &mut counts)?;
+        }
+        // What a tier leaves running fails it, counted so that the closing line says so.
+        let left = run.survivors(SURVIVOR_GRACE);
+        if !left.is_empty() {
+            println!(
+                "xtask: tier {} left {} running (now stopped):",
+                tier.name,
+                processes(left.len())
+            );
+            for survivor in &left {
+                println!("  {survivor}");
+            }
+            ok = false;
+            counts.failed += 1;
+            survivors.extend(
+                left.into_iter()
+                    .map(|left| format!("  {}: {left}", tier.name)),
+            );
         }
         let seconds = started.elapsed().as_secs_f64();
         any_failed |= !ok || counts.failed > 0;
@@ -87,6 +114,21 @@ pub fn run(args: &[String]) -> Outcome {
         total.failed += counts.failed;
         total.ignored += counts.ignored;
     }
+    if survivors.is_empty() {
+        summaries.push(format!(
+            "{:<12} none left running ({})",
+            "processes",
+            run.marker()
+        ));
+    } else {
+        summaries.push(format!(
+            "{:<12} {} left running by the tiers ({}), now stopped: FAILED",
+            "processes",
+            processes(survivors.len()),
+            run.marker()
+        ));
+        summaries.extend(survivors);
+    }
     println!("\n==> summary");
     for line in &summaries {
         println!("{line}");
@@ -96,6 +138,13 @@ pub fn run(args: &[String]) -> Outcome {
         Err("some tests failed".into())
     } else {
         Ok(())
+    }
+}
+
+fn processes(count: usize) -> String {
+    match count {
+        1 => "1 process".into(),
+        _ => format!("{count} processes"),
     }
 }
 

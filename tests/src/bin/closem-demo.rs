@@ -1,5 +1,14 @@
 //! The local product behind `cargo xtask run`: the CLOSEM sandbox plus the built worker in workerd
-//! (serving www/ and the widget) with the demo forms. Ctrl-C stops both.
+//! (serving www/ and the widget) with the demo forms. Ctrl-C (or SIGTERM, SIGHUP) stops both. When
+//! the worker stops on its own (`wrangler dev` exits, or its runtime stops answering `/health`:
+//! wrangler restarts a crashed workerd, which then may never answer), the demo says so, stops
+//! everything and exits with status 1 rather than leave a site up that no longer works.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::process::ExitStatus;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use closem_tests::sandbox;
 use closem_tests::workerd::{workspace_root, Launch, Workerd, WorkerdOptions};
@@ -11,6 +20,11 @@ const ADMIN_TOKEN: &str = "demo-admin-token-0123456789";
 
 /// The demo page shows the sandbox inbox beside the forms at this port (www/index.html knows it).
 const SANDBOX_PORT: u16 = 8790;
+
+/// How often the worker's `/health` is asked, and how long it may go unanswered before the demo
+/// gives up on it (a busy machine answers in a second or two).
+const HEALTH_EVERY: Duration = Duration::from_secs(5);
+const HEALTH_SILENCE: Duration = Duration::from_secs(30);
 
 fn main() {
     let mut port: u16 = 8787;
@@ -46,7 +60,7 @@ fn main() {
     });
     println!("==> CLOSEM sandbox on {}", sandbox.url());
     println!("==> starting the worker in workerd on port {port}");
-    let worker = Workerd::start_with(
+    let mut worker = Workerd::start_with(
         WorkerdOptions {
             api_key: Some(api_key),
             base_url: format!("{}/", sandbox.url()),
@@ -75,10 +89,22 @@ fn main() {
     println!("  press Ctrl-C to stop");
     println!();
 
-    wait_for_stop();
-    println!("\n==> stopping the worker and the sandbox");
-    drop(worker);
-    drop(sandbox);
+    match wait_for_stop(&mut worker) {
+        Stop::Asked => {
+            println!("\n==> stopping the worker and the sandbox");
+            drop(worker);
+            drop(sandbox);
+        }
+        Stop::WorkerDown(reason) => {
+            eprintln!(
+                "\nclosem-demo: the worker stopped on its own: {reason}. Its log is above. \
+                 Stopping it and the sandbox; run `cargo xtask run` again to restart."
+            );
+            drop(worker);
+            drop(sandbox);
+            std::process::exit(1)
+        }
+    }
 }
 
 fn exit_usage(arg: &str) -> ! {
@@ -86,19 +112,82 @@ fn exit_usage(arg: &str) -> ! {
     std::process::exit(2)
 }
 
-/// Blocks until Ctrl-C or SIGTERM.
-fn wait_for_stop() {
+enum Stop {
+    /// Ctrl-C, SIGTERM or SIGHUP (the terminal closed).
+    Asked,
+    /// `wrangler dev` exited, or the worker stopped answering; why.
+    WorkerDown(String),
+}
+
+/// Blocks until Ctrl-C, SIGTERM or SIGHUP, or until the worker is down.
+fn wait_for_stop(worker: &mut Workerd) -> Stop {
+    use tokio::signal::unix::{signal, SignalKind};
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a signal-only runtime");
     runtime.block_on(async {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
+        let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler");
+        let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        let mut hangup = signal(SignalKind::hangup()).expect("SIGHUP handler");
+        let last_answer = watch_health(worker.port());
+        let mut check = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tokio::select! {
+                _ = interrupt.recv() => return Stop::Asked,
+                _ = terminate.recv() => return Stop::Asked,
+                _ = hangup.recv() => return Stop::Asked,
+                _ = check.tick() => {
+                    if let Some(status) = worker.exit_status() {
+                        return Stop::WorkerDown(exited(status));
+                    }
+                    let silence = last_answer.lock().map(|at| at.elapsed()).unwrap_or_default();
+                    if silence >= HEALTH_SILENCE {
+                        return Stop::WorkerDown(format!(
+                            "{}/health has not answered for {} s",
+                            worker.url(),
+                            silence.as_secs()
+                        ));
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Asks `/health` every [`HEALTH_EVERY`] on a thread of its own (an unanswered request must not
+/// delay Ctrl-C); the instant it last answered.
+fn watch_health(port: u16) -> Arc<Mutex<Instant>> {
+    let last_answer = Arc::new(Mutex::new(Instant::now()));
+    let writer = Arc::clone(&last_answer);
+    std::thread::spawn(move || loop {
+        std::thread::sleep(HEALTH_EVERY);
+        if answers(port) {
+            if let Ok(mut at) = writer.lock() {
+                *at = Instant::now();
+            }
         }
     });
+    last_answer
+}
+
+fn exited(status: ExitStatus) -> String {
+    format!("wrangler dev exited ({status})")
+}
+
+/// True when `GET /health` gets an HTTP status line within a few seconds (any status: the route
+/// reports configuration problems with a 503, and the worker is still up then).
+fn answers(port: u16) -> bool {
+    let ask = || -> std::io::Result<bool> {
+        let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        stream.write_all(
+            format!("GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )?;
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line)?;
+        Ok(line.starts_with("HTTP/"))
+    };
+    ask().unwrap_or(false)
 }
