@@ -55,6 +55,11 @@ impl Site {
     /// started after the site, since its profiles allow the site's origin). Panics when the widget
     /// was not built: the pages cannot be filled in without it.
     pub fn serve(dir: &str) -> Site {
+        Site::serve_on(dir, 0).expect("bind the site's port on 127.0.0.1")
+    }
+
+    /// [`Site::serve`] on a given port (0: any free one); fails when the port is taken.
+    pub fn serve_on(dir: &str, port: u16) -> std::io::Result<Site> {
         let root = workspace_root();
         let release = std::fs::read_to_string(root.join("target/widget-release.txt"))
             .expect("target/widget-release.txt is missing: run `cargo xtask build-widget`");
@@ -64,8 +69,8 @@ impl Site {
             version: lines.next().unwrap_or_default().to_string(),
             integrity: lines.next().unwrap_or_default().to_string(),
         }));
-        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind the site's port");
-        let port = listener.local_addr().expect("the site's address").port();
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        let port = listener.local_addr()?.port();
         let posts = Arc::new(Mutex::new(Vec::new()));
         let dir = root.join(dir);
         let recorded = Arc::clone(&posts);
@@ -88,12 +93,12 @@ impl Site {
                 });
             }
         });
-        Site {
+        Ok(Site {
             port,
             values,
             posts,
             wasm,
-        }
+        })
     }
 
     /// Holds back (or withholds for good) every answer to a request for the widget's wasm.

@@ -11,9 +11,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use closem_tests::sandbox;
+use closem_tests::site::Site;
 use closem_tests::workerd::{workspace_root, Launch, Workerd, WorkerdOptions};
 
-const USAGE: &str = "usage: closem-demo [--port N] [--sandbox-port N] [--timezone IANA-NAME]";
+const USAGE: &str =
+    "usage: closem-demo [--port N] [--sandbox-port N] [--site-port N] [--timezone IANA-NAME]";
+
+/// The sample customer site (tests/site/), on its own origin.
+const SITE_PORT: u16 = 8788;
 
 /// The operators' bearer token in the demo (a real deployment sets its own secret).
 const ADMIN_TOKEN: &str = "demo-admin-token-0123456789";
@@ -29,6 +34,7 @@ const HEALTH_SILENCE: Duration = Duration::from_secs(30);
 fn main() {
     let mut port: u16 = 8787;
     let mut sandbox_port = SANDBOX_PORT;
+    let mut site_port = SITE_PORT;
     let mut timezone = "America/New_York".to_string();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -37,19 +43,21 @@ fn main() {
             ("--sandbox-port", Some(value)) => {
                 sandbox_port = value.parse().unwrap_or_else(|_| exit_usage(&arg))
             }
+            ("--site-port", Some(value)) => {
+                site_port = value.parse().unwrap_or_else(|_| exit_usage(&arg))
+            }
             ("--timezone", Some(value)) => timezone = value,
             _ => exit_usage(&arg),
         }
     }
 
-    let forms_path = workspace_root().join("tests/demo/forms.json");
-    let forms: serde_json::Value = std::fs::read_to_string(&forms_path)
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_else(|| {
-            eprintln!("closem-demo: cannot read {}", forms_path.display());
-            std::process::exit(1)
-        });
+    // The sample customer site: another origin, embedding the widget from the worker.
+    let site = Site::serve_on("tests/site", site_port).unwrap_or_else(|error| {
+        eprintln!("closem-demo: the customer site cannot listen on 127.0.0.1:{site_port}: {error}");
+        eprintln!("  stop whatever uses that port, or pass --site-port N");
+        std::process::exit(1)
+    });
+    let forms = demo_forms(&site.origin());
 
     // A fresh key per run: the demo shows that it never reaches the browser.
     let api_key = format!("demo-key-{}", std::process::id());
@@ -75,8 +83,14 @@ fn main() {
         },
     );
 
+    site.embed_from(&worker.url());
+
     println!();
     println!("  closem-forms is running. Open {}/", worker.url());
+    println!(
+        "  a customer's site embedding it from there (another origin, as on every real site): {}/",
+        site.origin()
+    );
     println!(
         "  sandbox inbox (what CLOSEM receives): {}/_sandbox/",
         sandbox.url()
@@ -105,6 +119,27 @@ fn main() {
             std::process::exit(1)
         }
     }
+}
+
+/// The demo's forms (tests/demo/forms.json) and the builders' pages' (tests/fixtures/builders.json),
+/// each allowing the customer site's origin.
+fn demo_forms(site_origin: &str) -> serde_json::Value {
+    let mut forms = serde_json::Map::new();
+    for file in ["tests/demo/forms.json", "tests/fixtures/builders.json"] {
+        let path = workspace_root().join(file);
+        let Some(serde_json::Value::Object(profiles)) = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+        else {
+            eprintln!("closem-demo: cannot read {}", path.display());
+            std::process::exit(1)
+        };
+        forms.extend(profiles);
+    }
+    for profile in forms.values_mut() {
+        profile["allowed_origins"] = serde_json::json!([site_origin]);
+    }
+    serde_json::Value::Object(forms)
 }
 
 fn exit_usage(arg: &str) -> ! {
