@@ -1,4 +1,8 @@
 //! Email addresses: a practical subset of RFC 5321 that real forms produce.
+//!
+//! Checked byte by byte, never by slicing a `str`: a slice at a computed index brings
+//! `core::str::slice_error_fail` and its formatting machinery into the widget (issue 12), and
+//! every byte an address may hold is ASCII anyway.
 
 use alloc::string::String;
 
@@ -18,17 +22,22 @@ impl Email {
     /// email obfuscation) and are rejected like any other text with spaces.
     pub fn parse(value: &str) -> Result<Email, IssueKind> {
         let value = value.trim();
-        if value.is_empty() || value.len() > MAX_LEN || !value.is_ascii() {
+        let mut parts = value.as_bytes().split(|&byte| byte == b'@');
+        let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(IssueKind::Format);
-        }
-        let (local, domain) = value.split_once('@').ok_or(IssueKind::Format)?;
-        if !valid_local(local) || !valid_domain(domain) {
+        };
+        // Both parts allow ASCII only, so this is also the whole address's length in characters.
+        if value.len() > MAX_LEN || !valid_local(local) || !valid_domain(domain) {
             return Err(IssueKind::Format);
         }
         let mut canonical = String::with_capacity(value.len());
-        canonical.push_str(local);
+        canonical.extend(local.iter().map(|&byte| char::from(byte)));
         canonical.push('@');
-        canonical.push_str(&domain.to_ascii_lowercase());
+        canonical.extend(
+            domain
+                .iter()
+                .map(|&byte| char::from(byte.to_ascii_lowercase())),
+        );
         Ok(Email(canonical))
     }
 
@@ -37,32 +46,60 @@ impl Email {
     }
 }
 
-fn valid_local(local: &str) -> bool {
-    let allowed =
-        |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&byte);
-    !local.is_empty()
-        && local.len() <= MAX_LOCAL
-        && local.bytes().all(allowed)
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
+/// Letters, digits and RFC 5321's other atom characters; dots only between them, one at a time.
+fn valid_local(local: &[u8]) -> bool {
+    // Starting as if after a dot refuses a leading dot; ending on one refuses a trailing dot
+    // and, with it, an empty local part.
+    let mut previous = b'.';
+    for &byte in local {
+        let allowed = byte.is_ascii_alphanumeric()
+            || matches!(
+                byte,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+                    | b'-'
+            )
+            || (byte == b'.' && previous != b'.');
+        if !allowed {
+            return false;
+        }
+        previous = byte;
+    }
+    previous != b'.' && local.len() <= MAX_LOCAL
 }
 
-fn valid_domain(domain: &str) -> bool {
+/// Two or more labels of letters, digits and inner hyphens.
+fn valid_domain(domain: &[u8]) -> bool {
     let mut labels = 0;
-    for label in domain.split('.') {
-        let allowed = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'-';
+    let mut top: &[u8] = &[];
+    for label in domain.split(|&byte| byte == b'.') {
+        let allowed = |byte: &u8| byte.is_ascii_alphanumeric() || *byte == b'-';
         if label.is_empty()
             || label.len() > MAX_LABEL
-            || label.starts_with('-')
-            || label.ends_with('-')
-            || !label.bytes().all(allowed)
+            || label.first() == Some(&b'-')
+            || label.last() == Some(&b'-')
+            || !label.iter().all(allowed)
         {
             return false;
         }
         labels += 1;
+        top = label;
     }
     // A top-level domain is never all digits; this refuses `name@1.2.3.4` lookalikes.
-    let top = domain.rsplit('.').next().unwrap_or("");
-    labels >= 2 && !top.bytes().all(|byte| byte.is_ascii_digit())
+    labels >= 2 && !top.iter().all(u8::is_ascii_digit)
 }

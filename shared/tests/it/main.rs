@@ -1,5 +1,6 @@
 //! The crate's integration tests, one binary with a module per area.
 
+mod bytewise;
 mod fields;
 mod fuzz;
 #[cfg(feature = "config")]
