@@ -5,6 +5,7 @@ use alloc::{string::String, vec::Vec};
 use core::fmt;
 
 use crate::issue::IssueKind;
+use crate::split;
 
 /// Caps a list so one field cannot fan a request out to thousands of targets.
 pub const MAX_LIST_ITEMS: usize = 100;
@@ -26,10 +27,7 @@ impl Id {
     /// Exactly one id: CLOSEM runs one sequence per request, so `42,57` is `multiple`.
     /// Blank input (or only commas) is `Ok(None)`: empty values count as absent.
     pub fn parse_single(value: &str) -> Result<Option<Id>, IssueKind> {
-        let mut items = value
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty());
+        let mut items = split::items(value);
         let Some(first) = items.next() else {
             return Ok(None);
         };
@@ -73,11 +71,7 @@ impl IdList {
         let mut list = IdList::default();
         let mut format = false;
         for value in values {
-            for item in value
-                .split(',')
-                .map(str::trim)
-                .filter(|item| !item.is_empty())
-            {
+            for item in split::items(value) {
                 match Id::parse(item) {
                     Ok(id) => list.push(id)?,
                     Err(_) => format = true,

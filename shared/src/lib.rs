@@ -19,6 +19,7 @@ mod issue;
 mod parse;
 mod phone;
 mod profile;
+mod split;
 mod submission;
 mod timestamp;
 mod value;

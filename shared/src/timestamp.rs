@@ -2,6 +2,7 @@
 
 use crate::context::Context;
 use crate::issue::IssueKind;
+use crate::split;
 
 /// 9999-12-31 23:59:59 UTC; anything larger is more likely milliseconds than a real date.
 pub const MAX_UNIX: i64 = 253_402_300_799;
@@ -82,7 +83,7 @@ fn parse_local(value: &str) -> Option<LocalDateTime> {
         return None;
     };
 
-    let mut parts = date.split('/');
+    let mut parts = split::split(date, '/');
     let month = number(parts.next()?, 1, 2)?;
     let day = number(parts.next()?, 1, 2)?;
     let year_text = parts.next()?;
@@ -94,7 +95,7 @@ fn parse_local(value: &str) -> Option<LocalDateTime> {
         4 => number(year_text, 4, 4)?,
         _ => return None,
     };
-    let (hour, minute) = time.split_once(':')?;
+    let (hour, minute) = split::split_once(time, ':')?;
     let hour = number(hour, 1, 2)?;
     let minute = number(minute, 2, 2)?;
     if !(1..=12).contains(&month)
@@ -118,11 +119,11 @@ fn parse_local(value: &str) -> Option<LocalDateTime> {
 /// `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (seconds dropped), as HTML's datetime-local sends.
 fn parse_datetime_local(value: &str) -> Option<LocalDateTime> {
     let (date, time) = value.split_once(['T', 't'])?;
-    let mut date_parts = date.split('-');
+    let mut date_parts = split::split(date, '-');
     let year = number(date_parts.next()?, 4, 4)?;
     let month = number(date_parts.next()?, 2, 2)?;
     let day = number(date_parts.next()?, 2, 2)?;
-    let mut time_parts = time.split(':');
+    let mut time_parts = split::split(time, ':');
     let hour = number(time_parts.next()?, 2, 2)?;
     let minute = number(time_parts.next()?, 2, 2)?;
     let second_ok = match time_parts.next() {

@@ -9,6 +9,7 @@ use crate::field::{Field, Mode};
 use crate::ids::{push_decimal, Id, IdList, MAX_LIST_ITEMS};
 use crate::issue::IssueKind;
 use crate::phone::Phone;
+use crate::split;
 use crate::timestamp::resolve_timestamp;
 
 /// Most text fields: names, address parts.
@@ -100,11 +101,7 @@ pub(crate) fn list<'v, T: PartialEq>(
     let mut items = Vec::new();
     let mut format = false;
     for value in values {
-        for item in value
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-        {
+        for item in split::items(value) {
             match parse(item) {
                 Ok(item) if items.contains(&item) => {}
                 Ok(_) if items.len() == MAX_LIST_ITEMS => return Err(IssueKind::TooLong),
