@@ -128,17 +128,11 @@ impl IdList {
     }
 }
 
-/// Decimal digits without `format!`, which would pull formatting machinery into the widget.
-pub(crate) fn push_decimal(out: &mut String, mut number: u64) {
-    let mut buffer = [0u8; 20];
-    let mut start = buffer.len();
-    loop {
-        start -= 1;
-        buffer[start] = b'0' + (number % 10) as u8;
-        number /= 10;
-        if number == 0 {
-            break;
-        }
+/// Decimal digits without `format!`, which would pull formatting machinery into the widget, and
+/// without a digit buffer, whose indexing would bring a bounds-check panic message instead.
+pub(crate) fn push_decimal(out: &mut String, number: u64) {
+    if number >= 10 {
+        push_decimal(out, number / 10);
     }
-    out.extend(buffer[start..].iter().map(|&digit| char::from(digit)));
+    out.push(char::from(b'0' + (number % 10) as u8));
 }

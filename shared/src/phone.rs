@@ -28,10 +28,11 @@ impl Phone {
         for (position, byte) in value.bytes().enumerate() {
             match byte {
                 b'0'..=b'9' => {
-                    if count == digits.len() {
+                    // `get_mut`, not indexing: no bounds-check panic (and its formatting) to ship.
+                    let Some(slot) = digits.get_mut(count) else {
                         return Err(IssueKind::Format);
-                    }
-                    digits[count] = byte;
+                    };
+                    *slot = byte;
                     count += 1;
                 }
                 b'+' if position == 0 => plus = true,
