@@ -2,7 +2,6 @@
 
 use crate::context::Context;
 use crate::issue::IssueKind;
-use crate::split;
 
 /// 9999-12-31 23:59:59 UTC; anything larger is more likely milliseconds than a real date.
 pub const MAX_UNIX: i64 = 253_402_300_799;
@@ -33,13 +32,19 @@ impl TimeInput {
     pub fn parse(value: &str) -> Result<TimeInput, IssueKind> {
         let value = value.trim();
         if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
-            return match value.parse::<i64>() {
-                Ok(seconds) if seconds <= MAX_UNIX => Ok(TimeInput::Unix(seconds)),
+            // Saturating: any overflow is past `MAX_UNIX` too.
+            let seconds = value.bytes().fold(0i64, |seconds, digit| {
+                seconds
+                    .saturating_mul(10)
+                    .saturating_add(i64::from(digit - b'0'))
+            });
+            return match seconds {
+                seconds if seconds <= MAX_UNIX => Ok(TimeInput::Unix(seconds)),
                 _ => Err(IssueKind::Format),
             };
         }
-        parse_local(value)
-            .or_else(|| parse_datetime_local(value))
+        parse_local(Cursor(value.as_bytes()))
+            .or_else(|| parse_datetime_local(Cursor(value.as_bytes())))
             .map(TimeInput::Local)
             .ok_or(IssueKind::Format)
     }
@@ -58,46 +63,28 @@ pub fn resolve_timestamp(value: &str, ctx: &Context) -> Result<i64, IssueKind> {
     Ok(seconds)
 }
 
-fn parse_local(value: &str) -> Option<LocalDateTime> {
-    let mut tokens = value.split_ascii_whitespace();
-    let date = tokens.next()?;
-    let mut time = tokens.next()?;
-    let meridiem = match tokens.next() {
-        Some(meridiem) => meridiem,
-        // `12:30PM` without the space: split the last two bytes off if they are ASCII.
-        None => {
-            let split = time.len().checked_sub(2)?;
-            let (clock, meridiem) = (time.get(..split)?, time.get(split..)?);
-            time = clock;
-            meridiem
-        }
+/// `M/D/YY H:MM AM` with one or two digits for month, day and hour, two or four for the year,
+/// ASCII whitespace between date and time, and AM or PM after the time, spaced or not.
+fn parse_local(mut text: Cursor) -> Option<LocalDateTime> {
+    let month = text.number(1, 2)?;
+    text.byte(b'/')?;
+    let day = text.number(1, 2)?;
+    text.byte(b'/')?;
+    let year = match text.number(4, 4) {
+        Some(year) => year,
+        None => 2000 + text.number(2, 2)?,
     };
-    if tokens.next().is_some() {
-        return None;
-    }
-    let pm = if meridiem.eq_ignore_ascii_case("pm") {
-        true
-    } else if meridiem.eq_ignore_ascii_case("am") {
-        false
-    } else {
-        return None;
-    };
-
-    let mut parts = split::split(date, '/');
-    let month = number(parts.next()?, 1, 2)?;
-    let day = number(parts.next()?, 1, 2)?;
-    let year_text = parts.next()?;
-    if parts.next().is_some() {
-        return None;
-    }
-    let year = match year_text.len() {
-        2 => 2000 + number(year_text, 2, 2)?,
-        4 => number(year_text, 4, 4)?,
+    text.spaces()?;
+    let hour = text.number(1, 2)?;
+    text.byte(b':')?;
+    let minute = text.number(2, 2)?;
+    // `12:30PM` without the space is accepted too.
+    let _ = text.spaces();
+    let pm = match text.0 {
+        [b'a' | b'A', b'm' | b'M'] => false,
+        [b'p' | b'P', b'm' | b'M'] => true,
         _ => return None,
     };
-    let (hour, minute) = split::split_once(time, ':')?;
-    let hour = number(hour, 1, 2)?;
-    let minute = number(minute, 2, 2)?;
     if !(1..=12).contains(&month)
         || day == 0
         || day > days_in_month(year, month)
@@ -117,22 +104,20 @@ fn parse_local(value: &str) -> Option<LocalDateTime> {
 }
 
 /// `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (seconds dropped), as HTML's datetime-local sends.
-fn parse_datetime_local(value: &str) -> Option<LocalDateTime> {
-    let (date, time) = value.split_once(['T', 't'])?;
-    let mut date_parts = split::split(date, '-');
-    let year = number(date_parts.next()?, 4, 4)?;
-    let month = number(date_parts.next()?, 2, 2)?;
-    let day = number(date_parts.next()?, 2, 2)?;
-    let mut time_parts = split::split(time, ':');
-    let hour = number(time_parts.next()?, 2, 2)?;
-    let minute = number(time_parts.next()?, 2, 2)?;
-    let second_ok = match time_parts.next() {
-        None => true,
-        Some(second) => number(second, 2, 2).is_some_and(|second| second <= 59),
-    };
-    if date_parts.next().is_some()
-        || time_parts.next().is_some()
-        || !second_ok
+fn parse_datetime_local(mut text: Cursor) -> Option<LocalDateTime> {
+    let year = text.number(4, 4)?;
+    text.byte(b'-')?;
+    let month = text.number(2, 2)?;
+    text.byte(b'-')?;
+    let day = text.number(2, 2)?;
+    text.byte(b'T').or_else(|| text.byte(b't'))?;
+    let hour = text.number(2, 2)?;
+    text.byte(b':')?;
+    let minute = text.number(2, 2)?;
+    if text.byte(b':').is_some() && text.number(2, 2)? > 59 {
+        return None;
+    }
+    if !text.0.is_empty()
         || !(1..=12).contains(&month)
         || day == 0
         || day > days_in_month(year, month)
@@ -150,13 +135,54 @@ fn parse_datetime_local(value: &str) -> Option<LocalDateTime> {
     })
 }
 
-fn number(text: &str, min_len: usize, max_len: usize) -> Option<u32> {
-    let valid =
-        (min_len..=max_len).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit());
-    if !valid {
-        return None;
+/// What is left of a time to read. Byte by byte, never slicing or splitting a `str`: those bring
+/// panic messages and `core::fmt` into the widget (issue 12), and every byte a time may hold is
+/// ASCII. Each reader takes what it wants or, answering `None`, nothing.
+struct Cursor<'a>(&'a [u8]);
+
+impl Cursor<'_> {
+    /// The run of ASCII digits that starts here, as a number, when it is `min..=max` long: a
+    /// longer run is refused, not cut.
+    fn number(&mut self, min: usize, max: usize) -> Option<u32> {
+        let length = self
+            .0
+            .iter()
+            .take_while(|byte| byte.is_ascii_digit())
+            .count();
+        if length < min || length > max {
+            return None;
+        }
+        let (digits, rest) = self.0.split_at_checked(length)?;
+        self.0 = rest;
+        Some(
+            digits
+                .iter()
+                .fold(0, |number, digit| number * 10 + u32::from(digit - b'0')),
+        )
     }
-    text.parse().ok()
+
+    fn byte(&mut self, wanted: u8) -> Option<()> {
+        match self.0 {
+            [first, rest @ ..] if *first == wanted => {
+                self.0 = rest;
+                Some(())
+            }
+            _ => None,
+        }
+    }
+
+    /// A run of one or more ASCII whitespace bytes.
+    fn spaces(&mut self) -> Option<()> {
+        let mut found = None;
+        while let [first, rest @ ..] = self.0 {
+            if !first.is_ascii_whitespace() {
+                break;
+            }
+            self.0 = rest;
+            found = Some(());
+        }
+        found
+    }
 }
 
 fn is_leap(year: u32) -> bool {
