@@ -32,16 +32,12 @@ impl TimeInput {
     pub fn parse(value: &str) -> Result<TimeInput, IssueKind> {
         let value = value.trim();
         if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
-            // Saturating: any overflow is past `MAX_UNIX` too.
-            let seconds = value.bytes().fold(0i64, |seconds, digit| {
-                seconds
-                    .saturating_mul(10)
-                    .saturating_add(i64::from(digit - b'0'))
+            // Stops past `MAX_UNIX`, so the sum cannot overflow.
+            let seconds = value.bytes().try_fold(0i64, |seconds, digit| {
+                let seconds = seconds * 10 + i64::from(digit - b'0');
+                (seconds <= MAX_UNIX).then_some(seconds)
             });
-            return match seconds {
-                seconds if seconds <= MAX_UNIX => Ok(TimeInput::Unix(seconds)),
-                _ => Err(IssueKind::Format),
-            };
+            return seconds.map(TimeInput::Unix).ok_or(IssueKind::Format);
         }
         parse_local(Cursor(value.as_bytes()))
             .or_else(|| parse_datetime_local(Cursor(value.as_bytes())))
