@@ -44,4 +44,4 @@ pub use submission::{
 pub use timestamp::{
     days_from_civil, local_as_utc, resolve_timestamp, LocalDateTime, TimeInput, MAX_UNIX,
 };
-pub use value::{check_value, MAX_LONG_TEXT, MAX_TEXT};
+pub use value::{check_value, check_visitor_value, MAX_LONG_TEXT, MAX_TEXT};

@@ -1,8 +1,8 @@
 //! Properties over generated input: no panics, stable normalisation, encode/parse round trips.
 
 use closem_shared::{
-    check_value, parse, parse_for_mode, AddContact, Contact, Email, Field, Id, IdList, Mode, Name,
-    Phone, RunSequence, ScheduleAppointment, Submission, Targets,
+    check_value, check_visitor_value, parse, parse_for_mode, AddContact, Contact, Email, Field, Id,
+    IdList, Mode, Name, Phone, RunSequence, ScheduleAppointment, Submission, Targets,
 };
 use proptest::prelude::*;
 
@@ -217,6 +217,20 @@ proptest! {
             if let Ok(normal) = check_value(field, &input, &ctx()) {
                 prop_assert_eq!(check_value(field, &normal, &ctx()), Ok(normal.clone()), "{:?}", field);
             }
+        }
+    }
+
+    #[test]
+    fn visitor_values_are_checked_as_check_value_does(
+        input in prop_oneof![value(), phone_like(), email_like(), text()]
+    ) {
+        for field in Field::ALL {
+            let expected = if field.is_control() {
+                Ok(())
+            } else {
+                check_value(field, &input, &ctx()).map(drop)
+            };
+            prop_assert_eq!(check_visitor_value(field, &input, &ctx()), expected, "{:?}", field);
         }
     }
 
