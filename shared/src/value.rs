@@ -82,7 +82,7 @@ pub fn check_visitor_value(field: Field, value: &str, ctx: &Context) -> Result<(
         | Field::City
         | Field::State
         | Field::Zip
-        | Field::AppointmentNote => text(field, value).map(drop),
+        | Field::AppointmentNote => check_text(field, value),
         Field::Mode
         | Field::Upsert
         | Field::Tags
@@ -99,17 +99,28 @@ pub fn check_visitor_value(field: Field, value: &str, ctx: &Context) -> Result<(
 /// Control characters (NUL, escape, DEL, ...) are refused: no person types them, and CLOSEM and
 /// whatever reads its data next should not have to cope; notes may keep tabs and line breaks.
 pub(crate) fn text(field: Field, value: &str) -> Result<String, IssueKind> {
-    let value = value.trim();
+    check_text(field, value)?;
+    Ok(value.trim().to_owned())
+}
+
+/// [`text`]'s checks, in one pass: too long wins over a control character, as a person sees
+/// the length first.
+fn check_text(field: Field, value: &str) -> Result<(), IssueKind> {
     let multiline = matches!(field, Field::Notes | Field::AppointmentNote);
     let limit = if multiline { MAX_LONG_TEXT } else { MAX_TEXT };
-    if value.chars().nth(limit).is_some() {
-        return Err(IssueKind::TooLong);
+    let mut characters = 0;
+    let mut control = false;
+    for c in value.trim().chars() {
+        characters += 1;
+        control |= c.is_control() && !(multiline && matches!(c, '\t' | '\r' | '\n'));
     }
-    let allowed = |c: char| multiline && matches!(c, '\t' | '\r' | '\n');
-    if value.chars().any(|c| c.is_control() && !allowed(c)) {
-        return Err(IssueKind::Format);
+    if characters > limit {
+        Err(IssueKind::TooLong)
+    } else if control {
+        Err(IssueKind::Format)
+    } else {
+        Ok(())
     }
-    Ok(value.to_owned())
 }
 
 /// HTML checkboxes send `on`; people and tools send the rest.
