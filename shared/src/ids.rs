@@ -18,10 +18,20 @@ impl Id {
     /// ASCII digits only, after trimming; anything else (signs, spaces inside, overflow) is `format`.
     pub fn parse(value: &str) -> Result<Id, IssueKind> {
         let value = value.trim();
-        if value.is_empty() || !value.bytes().all(|byte| byte.is_ascii_digit()) {
+        if value.is_empty() {
             return Err(IssueKind::Format);
         }
-        value.parse().map(Id).map_err(|_| IssueKind::Format)
+        // Digit by digit: `str::parse` brings its own error type and 128-bit overflow checks.
+        value
+            .bytes()
+            .try_fold(0u64, |id, byte| {
+                let digit = byte.checked_sub(b'0').filter(|digit| *digit <= 9)?;
+                (id <= u64::MAX / 10)
+                    .then(|| id * 10)?
+                    .checked_add(u64::from(digit))
+            })
+            .map(Id)
+            .ok_or(IssueKind::Format)
     }
 
     /// Exactly one id: CLOSEM runs one sequence per request, so `42,57` is `multiple`.

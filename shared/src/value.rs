@@ -125,16 +125,22 @@ fn check_text(field: Field, value: &str) -> Result<(), IssueKind> {
 
 /// HTML checkboxes send `on`; people and tools send the rest.
 pub(crate) fn parse_bool(value: &str) -> Result<bool, IssueKind> {
-    const TRUE: [&str; 4] = ["true", "1", "yes", "on"];
-    const FALSE: [&str; 4] = ["false", "0", "no", "off"];
+    const WORDS: [(&str, bool); 8] = [
+        ("true", true),
+        ("1", true),
+        ("yes", true),
+        ("on", true),
+        ("false", false),
+        ("0", false),
+        ("no", false),
+        ("off", false),
+    ];
     let value = value.trim();
-    if TRUE.iter().any(|word| word.eq_ignore_ascii_case(value)) {
-        Ok(true)
-    } else if FALSE.iter().any(|word| word.eq_ignore_ascii_case(value)) {
-        Ok(false)
-    } else {
-        Err(IssueKind::Format)
-    }
+    WORDS
+        .iter()
+        .find(|(word, _)| word.eq_ignore_ascii_case(value))
+        .map(|&(_, flag)| flag)
+        .ok_or(IssueKind::Format)
 }
 
 /// Comma-separated values across repeated inputs: each item checked, duplicates dropped in
