@@ -259,6 +259,22 @@ proptest! {
     }
 
     #[test]
+    fn ids_are_read_as_before(input in prop_oneof![
+        "[0-9]{1,22}",
+        " ?[+-]?[0-9]{0,21}[ ,a٣]?[0-9]{0,3} ?",
+        "1844674407370955161[0-9]",
+        any::<String>(),
+    ]) {
+        let value = input.trim();
+        let before = if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
+            value.parse::<u64>().map(Id::from).map_err(|_| IssueKind::Format)
+        } else {
+            Err(IssueKind::Format)
+        };
+        prop_assert_eq!(Id::parse(&input), before, "{:?}", input);
+    }
+
+    #[test]
     fn ids_are_written_as_before(ids in proptest::collection::vec(any::<u64>(), 0..6)) {
         let list = IdList::from_ids(ids.iter().copied().map(Id::from)).unwrap();
         let mut seen = Vec::new();
