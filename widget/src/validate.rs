@@ -3,7 +3,8 @@
 
 use alloc::string::String;
 use closem_shared::{
-    check_value, local_as_utc, message, resolve_field, Context, Field, IssueKind, LocalDateTime,
+    check_visitor_value, local_as_utc, message, resolve_field, Context, Field, IssueKind,
+    LocalDateTime,
 };
 
 use crate::dom::{self, Control};
@@ -79,7 +80,7 @@ pub fn check(control: &Control, when: When) -> Option<Problem> {
             now,
             resolve_local: &latest_instant,
         };
-        if let Err(kind) = check_value(field, &value, &context) {
+        if let Err(kind) = check_visitor_value(field, &value, &context) {
             return Some(problem(Some(field), kind));
         }
     }
