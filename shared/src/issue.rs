@@ -89,15 +89,7 @@ impl Issue {
     /// when the site's input has its own name (`your-email` gives `email.format`): codes stay the
     /// same across sites, for clients and analytics; `field` says where to show the message.
     pub fn code(&self) -> String {
-        let name: &str = match self.about {
-            Some(field) => field.canonical(),
-            None => &self.field,
-        };
-        let mut code = String::with_capacity(name.len() + 1 + 8);
-        code.push_str(name);
-        code.push('.');
-        code.push_str(self.kind.as_str());
-        code
+        issue_code(self.about, &self.field, self.kind)
     }
 
     pub fn message(&self) -> &'static str {
@@ -165,4 +157,19 @@ pub fn message(about: Option<Field>, kind: IssueKind) -> &'static str {
         (_, K::Unknown) => "choose one of the offered values",
         (_, K::Format) => "check the format of this value",
     }
+}
+
+/// An issue's code, `{field}.{kind}` (see [`Issue::code`]): the CLOSEM field's canonical name when
+/// the issue is about one, else the input's name. The widget codes its own findings with it, so
+/// its `closem:error` codes are the edge's.
+pub fn issue_code(about: Option<Field>, input: &str, kind: IssueKind) -> String {
+    let name: &str = match about {
+        Some(field) => field.canonical(),
+        None => input,
+    };
+    let mut code = String::with_capacity(name.len() + 1 + 8);
+    code.push_str(name);
+    code.push('.');
+    code.push_str(kind.as_str());
+    code
 }

@@ -34,7 +34,7 @@ pub use context::Context;
 pub use email::Email;
 pub use field::{resolve_field, Field, Mode};
 pub use ids::{Id, IdList, MAX_LIST_ITEMS};
-pub use issue::{message, Issue, IssueKind};
+pub use issue::{issue_code, message, Issue, IssueKind};
 pub use parse::{parse, parse_for_mode};
 pub use phone::Phone;
 pub use profile::{Accepted, Forms, Profile, Spam, Unmapped};

@@ -10,7 +10,7 @@ use crate::{enhance, errors, events};
 use alloc::string::String;
 use alloc::vec::Vec;
 use closem_shared::wire::{answer, code, Disposition};
-use closem_shared::Field;
+use closem_shared::{issue_code, Field};
 use wasm_bindgen::JsValue;
 
 const CHECK_FIELDS: &str = "check the highlighted fields";
@@ -43,10 +43,7 @@ pub fn on_submit(form: &Form, event: &Event) {
         }
         if let Some(problem) = validate::refresh(control, When::Submit) {
             // Codes name the CLOSEM field, as the edge's do (`email.format` for `your-email`).
-            let mut code = validate::field_of(control)
-                .map_or_else(|| name.clone(), |field| field.canonical().into());
-            code.push('.');
-            code.push_str(problem.kind.as_str());
+            let code = issue_code(validate::field_of(control), &name, problem.kind);
             issues.push(events::issue(Some(&name), &code, &problem.message));
             invalid.push(control.clone());
         }
