@@ -5,8 +5,8 @@
 //!
 //! `<how>`: `exit` (returns from main with the worker in a static, as the shared test fixtures
 //! keep theirs, and the browser dropped), `drop` (drops both, then returns), `panic` (a failing
-//! assertion with the browser held), `setup-panic` (the browser in a static, then a panic inside the
-//! worker's static initialiser after the worker started), `timeout` (a deadline thread calls
+//! assertion with the browser held), `setup-panic` (a browser that is never dropped, as a static's
+//! would not be, then a panic inside the worker's static initialiser after the worker started), `timeout` (a deadline thread calls
 //! `process::exit` while the main thread is stuck holding the browser), `wait` (waits to be
 //! killed: SIGTERM, SIGKILL, Ctrl-C).
 
@@ -23,7 +23,6 @@ const USAGE: &str = "usage: closem-leak-probe exit|drop|panic|setup-panic|timeou
 const KEY: &str = "leak-probe-key-8e41c07b";
 
 static WORKER: OnceLock<Workerd> = OnceLock::new();
-static BROWSER: OnceLock<Browser> = OnceLock::new();
 
 fn main() {
     let how = std::env::args().nth(1).unwrap_or_default();
@@ -48,7 +47,9 @@ fn main() {
             assert_eq!(browser.current_url(), "about:blank", "a failing assertion");
         }
         "setup-panic" => {
-            let browser = BROWSER.get_or_init(|| Browser::start(BrowserOptions::default()));
+            // Leaked rather than kept in a static (a `Browser` is not `Sync`): never dropped either way.
+            let browser: &'static Browser =
+                Box::leak(Box::new(Browser::start(BrowserOptions::default())));
             WORKER.get_or_init(|| {
                 let worker = start_worker(&sandbox);
                 browser.goto(&format!("{}/health", worker.url()));
