@@ -1,7 +1,6 @@
 //! Headless Chromium driven through chromedriver's W3C WebDriver endpoints, over plain loopback
 //! HTTP (no client crate). Both processes die with the `Browser` (or with the test binary).
 
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -50,7 +49,7 @@ pub struct Browser {
     session: String,
     profile: PathBuf,
     /// Console messages a test expects from the widget (substrings), which do not fail it.
-    expected: RefCell<Vec<String>>,
+    expected: std::sync::Mutex<Vec<String>>,
     _driver: ChildGuard,
 }
 
@@ -121,7 +120,7 @@ impl Browser {
             port,
             session,
             profile,
-            expected: RefCell::new(Vec::new()),
+            expected: std::sync::Mutex::new(Vec::new()),
             _driver: driver,
         };
         browser.command(
@@ -309,13 +308,19 @@ impl Browser {
     /// Tells the error check that console errors containing `text` are this test's expectation
     /// (the CSP violation of a page that forbids WebAssembly, say).
     pub fn expect_console(&self, text: &str) {
-        self.expected.borrow_mut().push(text.to_string());
+        if let Ok(mut expected) = self.expected.lock() {
+            expected.push(text.to_string());
+        }
     }
 
     /// Errors the widget caused: severe entries (console errors, uncaught exceptions, failed loads)
     /// that name one of its files, less the ones the test expects.
     pub fn widget_errors(&self) -> Vec<String> {
-        let expected = self.expected.borrow();
+        let expected = self
+            .expected
+            .lock()
+            .map(|list| list.clone())
+            .unwrap_or_default();
         self.console()
             .into_iter()
             .filter(|entry| entry.level == "SEVERE" && entry.message.contains("closem"))
