@@ -1,7 +1,25 @@
 //! The worker serves the widget's files from its static assets, with the right content types and
 //! cache rules (widget/pkg/_headers, written by `cargo xtask build-widget`).
 
-use crate::edge_support::{client, shared};
+use crate::edge_support::{client, shared, Edge};
+
+/// `GET path` (from a page on `origin`, if given), asserting a 200; returns a header reader.
+fn fetch(edge: &Edge, path: &str, origin: Option<&str>) -> impl Fn(&str) -> String {
+    let mut request = client().get(edge.url(path));
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
+    }
+    let response = request.send().expect("the worker answers");
+    assert_eq!(response.status().as_u16(), 200, "{path}");
+    let headers = response.headers().clone();
+    move |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+}
 
 #[test]
 fn the_widget_files_are_served_with_their_types_and_cache_rules() {
@@ -10,19 +28,7 @@ fn the_widget_files_are_served_with_their_types_and_cache_rules() {
         ("/closem.js", "javascript"),
         ("/closem_bg.wasm", "application/wasm"),
     ] {
-        let response = client()
-            .get(edge.url(path))
-            .send()
-            .expect("the worker answers");
-        assert_eq!(response.status().as_u16(), 200, "{path}");
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default()
-                .to_string()
-        };
+        let header = fetch(edge, path, None);
         assert!(
             header("content-type").contains(content_type),
             "{path}: {}",
@@ -64,20 +70,7 @@ fn the_widget_files_are_public_to_every_origin_and_the_versioned_ones_immutable(
         versioned_js.as_str(),
         versioned_wasm.as_str(),
     ] {
-        let response = client()
-            .get(edge.url(path))
-            .header("Origin", "https://customer.example")
-            .send()
-            .expect("the worker answers");
-        assert_eq!(response.status().as_u16(), 200, "{path}");
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default()
-                .to_string()
-        };
+        let header = fetch(edge, path, Some("https://customer.example"));
         assert_eq!(header("access-control-allow-origin"), "*", "{path}");
         assert_eq!(
             header("cross-origin-resource-policy"),
