@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
 
-use crate::process::{cmd, output, root, step, Outcome};
+use crate::process::{cmd, output, root, step, which, Outcome};
 use crate::{build, setup};
 
 const USAGE: &str =
@@ -366,6 +366,9 @@ impl Table {
     }
 }
 
+/// The emulated phone network's latency (closem-bench-browser's `NETWORKS`): one round trip.
+const MOBILE_LATENCY_MS: f64 = 150.0;
+
 fn report(settings: &Settings, sizes: &Sizes, results: &Results, load_average: &str) -> String {
     let count = |name: &str| results.samples.get(name).map_or(0, Vec::len);
     let median = |name: &str| {
@@ -442,6 +445,37 @@ fn report(settings: &Settings, sizes: &Sizes, results: &Results, load_average: &
         "submit.closem",
         "submit.formspree",
     );
+    // Start-up by stage (the widget's `performance.mark`s; `fetched` is the wasm's responseEnd),
+    // each against Formspree's one stage, ready, on both networks.
+    for (network, prefix) in [
+        ("loopback", ""),
+        ("phone network: 150 ms latency, 1.6 Mbit/s down", "mobile."),
+    ] {
+        let loads = count(&format!("{prefix}startup.closem"));
+        for (stage, what) in [
+            ("enhanced", "forms enhanced"),
+            ("fetched", "wasm fetched"),
+            ("compiled", "wasm compiled"),
+            ("validation", "validation ready"),
+        ] {
+            table.timing(
+                &format!(
+                    "{network}: script start to {what}, ms ({loads} loads; alternative: Formspree ready)"
+                ),
+                results,
+                &format!("{prefix}stage.{stage}.closem"),
+                &format!("{prefix}startup.formspree"),
+            );
+        }
+    }
+    let validation = median("mobile.stage.validation.closem");
+    let target = median("mobile.startup.formspree") + MOBILE_LATENCY_MS;
+    table.row([
+        "phone network: validation ready against Formspree ready + one round trip, ms",
+        &number(validation),
+        &number(target),
+        &ratio(validation, target),
+    ]);
 
     table.section("Edge, next to a minimal JavaScript forwarding worker (bench/js-forwarder)");
     table.row([
@@ -552,7 +586,39 @@ fn report(settings: &Settings, sizes: &Sizes, results: &Results, load_average: &
             .into(),
     );
     table.lines.push(String::new());
+    table.lines.extend(wasm_top_items());
     table.lines.join("\n")
+}
+
+/// The widget's largest wasm items, from twiggy on the release build before wasm-opt (names
+/// kept; sizes a little above the shipped, optimised module's). `cargo install twiggy` to see them.
+fn wasm_top_items() -> Vec<String> {
+    let wasm = root().join("target/wasm32-unknown-unknown/release/closem_widget.wasm");
+    let top = which("twiggy").and_then(|twiggy| {
+        output(
+            cmd(&twiggy.to_string_lossy())
+                .args(["top", "-n", "12"])
+                .arg(&wasm),
+        )
+    });
+    match top {
+        Some(top) => {
+            let mut lines = vec![
+                "The widget's largest wasm items (twiggy top, release build before wasm-opt):"
+                    .into(),
+                String::new(),
+                "```".into(),
+            ];
+            lines.extend(top.lines().map(str::to_owned));
+            lines.extend(["```".into(), String::new()]);
+            lines
+        }
+        None => vec![
+            "(twiggy is not installed: `cargo install twiggy` lists the wasm's largest items here.)"
+                .into(),
+            String::new(),
+        ],
+    }
 }
 
 /// `"version": "x.y.z"` from a package's package.json.
