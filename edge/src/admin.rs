@@ -1,29 +1,41 @@
 //! Operators' routes, behind the `ADMIN_TOKEN` bearer token (without the secret they do not exist:
-//! 404, like any unknown path; a wrong or missing token is 401):
+//! 404, like any unknown path; a wrong or missing token is 401). Each asks every ledger shard (or
+//! the one an id names) and merges the answers:
 //!
-//! - `GET /admin/submissions[?state=pending|delivered|refused|dead][&limit=N]`: counts per state
-//!   and the newest submissions (with the fields CLOSEM receives, so an operator can act on them),
-//!   and per form the bots turned away (`spam`: honeypot, fill_time, turnstile).
-//! - `POST /admin/replay[?key=K][&limit=N]`: every dead submission (up to 1000 a call, the oldest
-//!   first; or the one `K`, if dead or pending) back to pending and onto the queue. The answer
-//!   lists the keys queued; call again while it is not empty.
+//! - `GET /admin/submissions[?state=pending|held|delivered|refused|dead|spam][&limit=N][&before=C]`:
+//!   counts per state (kept by the shards, not counted by scanning), per form the bots turned
+//!   away (`spam`: honeypot, fill_time, turnstile), and one page of submissions, newest first,
+//!   with the fields CLOSEM receives; `next` is the cursor of the following page (`before=`).
+//! - `GET /admin/submissions/{id}`: one submission with its timeline (recorded, each attempt with
+//!   its time, CLOSEM's status and a key-free excerpt of its answer, operators' actions).
+//! - `POST /admin/replay[?id=ID][&state=S][&limit=N][&include_delivered=1]`: the one submission
+//!   `ID`, or up to N (1000) in state S (dead unless said; `spam` releases quarantined ones) of
+//!   every shard, back to pending; the shards' alarms queue them. A delivered submission only with
+//!   `include_delivered=1`. The answer lists the ids; call again while it is not empty.
+//! - `POST /admin/erase?email=E` or `?phone=P`: deletes every submission of that person on every
+//!   shard (a person's right to erasure); the answer says how many went.
 //!
 //! Answers are JSON for operators, not visitors' outcomes, so they are built here rather than in
 //! respond.rs. Nothing here is logged beyond counts.
 
+use std::cell::RefCell;
+
+use closem_shared::{Email, Phone};
+use serde_json::Value;
 use worker::{Env, Method, Request, Response, Result};
 
 use crate::config::Config;
-use crate::idempotency;
 use crate::json;
-use crate::ledger::{LedgerClient, State};
+use crate::ledger::shard::SubmissionId;
+use crate::ledger::{self, LedgerClient, ListQuery, ReplayOrder, SpamCounts, State};
 use crate::log;
-use crate::queue;
 use crate::respond::{issues, json_response, Problem};
 
 /// Rows listed unless `limit` says; a replay takes up to [`MAX_LIMIT`].
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
+const ROUTES: &str = "the admin routes are GET /admin/submissions, GET /admin/submissions/{id}, \
+                      POST /admin/replay and POST /admin/erase";
 
 /// Whether `path` is one of the admin routes (so the router sends it here).
 pub fn is_admin_path(path: &str) -> bool {
@@ -48,91 +60,307 @@ pub async fn handle_admin(req: &Request, env: &Env, config: &Config) -> Option<R
     }
     let query = query_pairs(req);
     let path = req.path();
-    Some(match (req.method(), path.as_str()) {
-        (Method::Get, "/admin/submissions") => list(env, &query).await,
-        (Method::Post, "/admin/replay") => replay(env, &query).await,
-        (_, "/admin/submissions" | "/admin/replay") => problem(
-            405,
-            "method.not_allowed",
-            "use GET /admin/submissions or POST /admin/replay",
-        ),
-        _ => problem(
-            404,
-            "admin.unknown",
-            "the admin routes are GET /admin/submissions and POST /admin/replay",
-        ),
+    let one = path.strip_prefix("/admin/submissions/");
+    Some(match (req.method(), path.as_str(), one) {
+        (Method::Get, "/admin/submissions", _) => list(env, config, &query).await,
+        (Method::Get, _, Some(id)) => timeline(env, id).await,
+        (Method::Post, "/admin/replay", _) => replay(env, config, &query).await,
+        (Method::Post, "/admin/erase", _) => erase(env, config, &query).await,
+        (_, "/admin/submissions" | "/admin/replay" | "/admin/erase", _) | (_, _, Some(_)) => {
+            problem(405, "method.not_allowed", ROUTES)
+        }
+        _ => problem(404, "admin.unknown", ROUTES),
     })
 }
 
-async fn list(env: &Env, query: &[(String, String)]) -> Result<Response> {
-    let state = match value(query, "state") {
-        None | Some("" | "all") => None,
-        Some(text) => match State::parse(text) {
-            Some(state) => Some(state),
-            None => {
-                return problem(
-                    400,
-                    "admin.state",
-                    "state must be pending, delivered, refused or dead",
-                )
-            }
-        },
+fn parse_state(
+    query: &[(String, String)],
+    default: Option<State>,
+) -> std::result::Result<Option<State>, ()> {
+    match value(query, "state") {
+        None | Some("") => Ok(default),
+        Some("all") if default.is_none() => Ok(None),
+        Some(text) => State::parse(text).map(Some).ok_or(()),
+    }
+}
+
+fn bad_state() -> Result<Response> {
+    problem(
+        400,
+        "admin.state",
+        "state must be pending, held, delivered, refused, dead or spam",
+    )
+}
+
+/// Asks every shard with `ask` and collects the answers in shard order; `None` if one failed.
+async fn every_shard<T, F, Fut>(env: &Env, config: &Config, ask: F) -> Option<Vec<T>>
+where
+    F: Fn(LedgerClient) -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, ledger::Unavailable>>,
+{
+    let answers = RefCell::new(Vec::new());
+    let ask = &ask;
+    crate::queue::join_all(config.all_shards().map(|shard| {
+        let answers = &answers;
+        async move {
+            let answer = match LedgerClient::open(env, shard) {
+                Ok(ledger) => ask(ledger).await.ok(),
+                Err(_) => None,
+            };
+            answers.borrow_mut().push((shard, answer));
+        }
+    }))
+    .await;
+    let mut answers = answers.into_inner();
+    answers.sort_by_key(|(shard, _)| *shard);
+    answers.into_iter().map(|(_, answer)| answer).collect()
+}
+
+async fn list(env: &Env, config: &Config, query: &[(String, String)]) -> Result<Response> {
+    let Ok(state) = parse_state(query, None) else {
+        return bad_state();
     };
     let Some(limit) = limit(query, DEFAULT_LIMIT) else {
         return bad_limit();
     };
-    let Ok(ledger) = LedgerClient::open(env) else {
+    let before = match value(query, "before") {
+        None | Some("") => None,
+        Some(cursor) => match parse_cursor(cursor) {
+            Some(before) => Some(before),
+            None => {
+                return problem(
+                    400,
+                    "admin.before",
+                    "before must be the `next` cursor of an earlier page",
+                )
+            }
+        },
+    };
+    let shard_query = ListQuery {
+        state,
+        limit,
+        before,
+    };
+    let shard_query = &shard_query;
+    let Some(listings) = every_shard(env, config, |ledger| async move {
+        ledger.list(shard_query).await
+    })
+    .await
+    else {
         return unavailable();
     };
-    match ledger.list(state, limit).await {
-        Ok(listing) => json(listing, 200),
+    json(merge_listings(&listings, limit), 200)
+}
+
+/// One listing from the shards' own: counts and spam counters summed, submissions merged newest
+/// first (by creation time, then id) and cut to `limit`, with the cursor of the next page.
+fn merge_listings(listings: &[Value], limit: u32) -> String {
+    let mut counts = [0i64; State::ALL.len()];
+    let mut spam: Vec<(String, SpamCounts)> = Vec::new();
+    let mut submissions: Vec<&Value> = Vec::new();
+    for listing in listings {
+        for (index, state) in State::ALL.into_iter().enumerate() {
+            counts[index] += json::int(&listing["counts"], state.as_str()).unwrap_or(0);
+        }
+        if let Some(forms) = listing["spam"].as_object() {
+            for (form, traps) in forms {
+                let at = match spam.iter().position(|(known, _)| known == form) {
+                    Some(at) => at,
+                    None => {
+                        spam.push((form.clone(), SpamCounts::default()));
+                        spam.len() - 1
+                    }
+                };
+                for (trap, n) in traps.as_object().into_iter().flatten() {
+                    spam[at].1.add(trap, n.as_u64().unwrap_or(0));
+                }
+            }
+        }
+        submissions.extend(listing["submissions"].as_array().into_iter().flatten());
+    }
+    let order = |entry: &Value| {
+        (
+            json::int(entry, "created_ms").unwrap_or(0),
+            entry["id"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    submissions.sort_by_key(|entry| std::cmp::Reverse(order(entry)));
+    let more = submissions.len() > limit as usize;
+    submissions.truncate(limit as usize);
+    let next = submissions.last().filter(|_| more).map(|entry| {
+        let (created, id) = order(entry);
+        [created.to_string(), id].join(".")
+    });
+    let mut counts_object = json::object();
+    for (state, n) in State::ALL.into_iter().zip(counts) {
+        counts_object.int(state.as_str(), n.max(0));
+    }
+    spam.sort_by(|(left, _), (right, _)| left.cmp(right));
+    let mut spam_object = json::object();
+    for (form, traps) in &spam {
+        spam_object.raw(form, &traps.to_json());
+    }
+    json::object()
+        .raw("counts", &counts_object.finish())
+        .raw("spam", &spam_object.finish())
+        .raw(
+            "submissions",
+            &json::array(submissions.iter().map(|entry| entry.to_string())),
+        )
+        .opt_str("next", next.as_deref())
+        .finish()
+}
+
+/// `{created_ms}.{id}`, as `next` gives it.
+fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
+    let (created, id) = cursor.split_once('.')?;
+    let created: i64 = created.parse().ok()?;
+    SubmissionId::parse(id)?;
+    Some((created, id.to_string()))
+}
+
+async fn timeline(env: &Env, id: &str) -> Result<Response> {
+    let Some(parsed) = SubmissionId::parse(id) else {
+        return bad_id();
+    };
+    let Ok(ledger) = LedgerClient::for_id(env, &parsed) else {
+        return unavailable();
+    };
+    match ledger.get(id).await {
+        Ok(Some(entry)) => json(
+            json::object()
+                .bool("ok", true)
+                .raw("submission", &entry.to_string())
+                .finish(),
+            200,
+        ),
+        Ok(None) => problem(404, "admin.no_submission", "no submission has this id"),
         Err(_) => unavailable(),
     }
 }
 
-async fn replay(env: &Env, query: &[(String, String)]) -> Result<Response> {
-    let key = value(query, "key");
-    if key.is_some_and(|key| !idempotency::is_key(key)) {
-        return problem(
-            400,
-            "admin.key",
-            "key must be a submission id as listed by /admin/submissions",
-        );
-    }
+async fn replay(env: &Env, config: &Config, query: &[(String, String)]) -> Result<Response> {
+    let id = value(query, "id").or_else(|| value(query, "key"));
+    let parsed = match id {
+        Some(id) => match SubmissionId::parse(id) {
+            Some(parsed) => Some(parsed),
+            None => return bad_id(),
+        },
+        None => None,
+    };
+    let Ok(Some(state)) = parse_state(query, Some(State::Dead)) else {
+        return bad_state();
+    };
     let Some(limit) = limit(query, MAX_LIMIT) else {
         return bad_limit();
     };
-    let Ok(ledger) = LedgerClient::open(env) else {
+    let include_delivered = matches!(value(query, "include_delivered"), Some("1" | "true"));
+    let order = ReplayOrder {
+        id: id.map(str::to_string),
+        state,
+        limit,
+        include_delivered,
+    };
+    let order = &order;
+    let replayed = match &parsed {
+        Some(parsed) => match LedgerClient::for_id(env, parsed) {
+            Ok(ledger) => ledger.replay(order).await.ok(),
+            Err(_) => None,
+        },
+        None => every_shard(
+            env,
+            config,
+            |ledger| async move { ledger.replay(order).await },
+        )
+        .await
+        .map(|per_shard| per_shard.concat()),
+    };
+    let Some(mut queued) = replayed else {
         return unavailable();
     };
-    let Ok(replayed) = ledger.replay(key, limit).await else {
-        return unavailable();
-    };
-    let mut queued = Vec::new();
-    let mut failed = Vec::new();
-    for key in replayed {
-        if queue::enqueue(env, &key).await.is_ok() {
-            let _ = ledger.queued(&key).await;
-            queued.push(key);
-        } else {
-            // Back to dead so a later replay picks it up again.
-            let _ = ledger.dead(&key).await;
-            failed.push(key);
-        }
-    }
-    let count = |keys: &[String]| i64::try_from(keys.len()).unwrap_or(i64::MAX);
+    queued.truncate(limit as usize);
     log::write(
         log::line("replay")
-            .int("queued", count(&queued))
-            .int("failed", count(&failed)),
+            .str("state", state.as_str())
+            .int("queued", i64::try_from(queued.len()).unwrap_or(i64::MAX)),
     );
-    let status = if failed.is_empty() { 200 } else { 503 };
     let body = json::object()
-        .bool("ok", failed.is_empty())
+        .bool("ok", true)
         .raw("queued", &json::strings(queued.iter().map(String::as_str)))
-        .raw("failed", &json::strings(failed.iter().map(String::as_str)))
         .finish();
-    json(body, status)
+    json(body, 200)
+}
+
+async fn erase(env: &Env, config: &Config, query: &[(String, String)]) -> Result<Response> {
+    let email = value(query, "email").filter(|text| !text.trim().is_empty());
+    let phone = value(query, "phone").filter(|text| !text.trim().is_empty());
+    let mut problems = Vec::new();
+    let email = match email.map(Email::parse) {
+        Some(Ok(email)) => Some(email),
+        Some(Err(_)) => {
+            problems.push(Problem {
+                field: Some("email".to_string()),
+                code: "admin.email".to_string(),
+                message: "email must be an email address like ann@example.com".to_string(),
+            });
+            None
+        }
+        None => None,
+    };
+    let phone = match phone.map(Phone::parse) {
+        Some(Ok(phone)) => Some(phone),
+        Some(Err(_)) => {
+            problems.push(Problem {
+                field: Some("phone".to_string()),
+                code: "admin.phone".to_string(),
+                message: "phone must look like +1 (555) 444-3333".to_string(),
+            });
+            None
+        }
+        None => None,
+    };
+    if problems.is_empty() && email.is_none() && phone.is_none() {
+        problems.push(Problem::form(
+            "admin.erase",
+            "name the person: POST /admin/erase?email=... or ?phone=...",
+        ));
+    }
+    if !problems.is_empty() {
+        let body = json::object()
+            .bool("ok", false)
+            .raw("issues", &issues(&problems))
+            .finish();
+        return json(body, 400);
+    }
+    let (Some(email), Some(phone)) = (
+        ledger::contact_digest("email", email.as_ref().map(Email::as_str)).await,
+        ledger::contact_digest("phone", phone.as_ref().map(Phone::as_str)).await,
+    ) else {
+        return unavailable();
+    };
+    let (email, phone) = (&email, &phone);
+    let Some(erased) = every_shard(env, config, |ledger| async move {
+        ledger.erase(email.as_deref(), phone.as_deref()).await
+    })
+    .await
+    else {
+        return unavailable();
+    };
+    let erased: u64 = erased.iter().sum();
+    log::write(log::line("erase").int("erased", i64::try_from(erased).unwrap_or(i64::MAX)));
+    let body = json::object()
+        .bool("ok", true)
+        .int("erased", i64::try_from(erased).unwrap_or(i64::MAX))
+        .finish();
+    json(body, 200)
+}
+
+fn bad_id() -> Result<Response> {
+    problem(
+        400,
+        "admin.id",
+        "id must be a submission id as listed by /admin/submissions",
+    )
 }
 
 fn limit(query: &[(String, String)], default: u32) -> Option<u32> {
@@ -208,7 +436,53 @@ fn unavailable() -> Result<Response> {
 
 #[cfg(test)]
 mod tests {
-    use super::pairs_of_url;
+    use super::{merge_listings, pairs_of_url, parse_cursor};
+
+    #[test]
+    fn listings_of_shards_merge_newest_first_with_a_cursor() {
+        let shard = |counts: serde_json::Value, spam: serde_json::Value, ids: &[(i64, &str)]| {
+            let submissions: Vec<serde_json::Value> = ids
+                .iter()
+                .map(|(created, id)| serde_json::json!({"id": id, "created_ms": created}))
+                .collect();
+            serde_json::json!({"counts": counts, "spam": spam, "submissions": submissions})
+        };
+        let a = "s0-k00000000000000000000000000000000";
+        let b = "s1-k00000000000000000000000000000001";
+        let c = "s1-k00000000000000000000000000000002";
+        let listings = [
+            shard(
+                serde_json::json!({"pending": 1, "delivered": 2}),
+                serde_json::json!({"contact": {"honeypot": 1, "fill_time": 0, "turnstile": 0}}),
+                &[(30, a)],
+            ),
+            shard(
+                serde_json::json!({"pending": 2, "spam": 1}),
+                serde_json::json!({"contact": {"honeypot": 2, "fill_time": 1, "turnstile": 0}}),
+                &[(40, b), (10, c)],
+            ),
+        ];
+        let merged: serde_json::Value =
+            serde_json::from_str(&merge_listings(&listings, 2)).unwrap();
+        assert_eq!(merged["counts"]["pending"], 3, "{merged}");
+        assert_eq!(merged["counts"]["delivered"], 2, "{merged}");
+        assert_eq!(merged["counts"]["held"], 0, "{merged}");
+        assert_eq!(merged["spam"]["contact"]["honeypot"], 3, "{merged}");
+        assert_eq!(merged["spam"]["contact"]["fill_time"], 1, "{merged}");
+        let ids: Vec<&str> = merged["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [b, a]);
+        assert_eq!(merged["next"], format!("30.{a}"));
+        assert_eq!(parse_cursor(&format!("30.{a}")), Some((30, a.to_string())));
+        assert_eq!(parse_cursor("30.nope"), None);
+        assert_eq!(parse_cursor(a), None);
+        let all: serde_json::Value = serde_json::from_str(&merge_listings(&listings, 3)).unwrap();
+        assert!(all["next"].is_null(), "{all}");
+    }
 
     #[test]
     fn query_values_are_percent_decoded() {

@@ -35,6 +35,38 @@ pub struct Config {
     /// `RATE_LIMIT_PERIOD`: the limiter's period in seconds (10 or 60, as in wrangler.toml),
     /// sent as `Retry-After` with a 429.
     pub rate_limit_period: u32,
+    /// `LEDGER_SHARDS`: how many ledger objects new submissions spread over.
+    pub shards: u16,
+    /// `LEDGER_SHARDS_PREVIOUS`: the count before the last change, while resubmissions of older
+    /// submissions may still arrive (ledger/shard.rs).
+    pub previous_shards: Option<u16>,
+    /// `RETENTION_DAYS`: final rows keep their fields this long.
+    pub retention_days: u32,
+    /// `SPAM_KEEP_DAYS`: quarantined spam is kept this long.
+    pub spam_keep_days: u32,
+}
+
+impl Config {
+    /// Every shard that may hold rows: the current count, or the previous one if larger.
+    pub fn all_shards(&self) -> std::ops::Range<u16> {
+        0..self.shards.max(self.previous_shards.unwrap_or(0))
+    }
+}
+
+/// A whole number of days from 1 to 3650.
+pub fn days(text: &str) -> Option<u32> {
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|days| (1..=3650).contains(days))
+}
+
+/// A shard count from 1 to [`MAX_SHARDS`](crate::ledger::shard::MAX_SHARDS).
+fn shard_count(text: &str) -> Option<u16> {
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|count| (1..=crate::ledger::shard::MAX_SHARDS).contains(count))
 }
 
 /// The `TURNSTILE_SECRET` secret. No Debug or Display, like [`ApiKey`].
@@ -239,6 +271,40 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
     };
     let rate_limiter = binding(env, crate::ratelimit::BINDING).is_some();
 
+    let shards_problem = format!(
+        "must be a whole number from 1 to {}",
+        crate::ledger::shard::MAX_SHARDS
+    );
+    let shards = match string_var(env, "LEDGER_SHARDS") {
+        None => Some(crate::ledger::shard::DEFAULT_SHARDS),
+        Some(text) => shard_count(&text).or_else(|| {
+            problems.push(Problem::new("LEDGER_SHARDS", shards_problem.clone()));
+            None
+        }),
+    };
+    let previous_shards = match string_var(env, "LEDGER_SHARDS_PREVIOUS") {
+        None => None,
+        Some(text) => {
+            let count = shard_count(&text);
+            if count.is_none() {
+                problems.push(Problem::new("LEDGER_SHARDS_PREVIOUS", shards_problem));
+            }
+            count
+        }
+    };
+    let mut days_var = |name: &str, default: u32| match string_var(env, name) {
+        None => default,
+        Some(text) => days(&text).unwrap_or_else(|| {
+            problems.push(Problem::new(
+                name,
+                "must be a whole number of days from 1 to 3650",
+            ));
+            default
+        }),
+    };
+    let retention_days = days_var("RETENTION_DAYS", crate::ledger::DEFAULT_RETENTION_DAYS);
+    let spam_keep_days = days_var("SPAM_KEEP_DAYS", crate::ledger::DEFAULT_SPAM_KEEP_DAYS);
+
     match (
         api_key,
         base_url,
@@ -247,6 +313,7 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
         max_delay,
         turnstile_verify_url,
         rate_limit_period,
+        shards,
     ) {
         (
             Some(api_key),
@@ -256,6 +323,7 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
             Some(max_delay),
             Some(turnstile_verify_url),
             Some(rate_limit_period),
+            Some(shards),
         ) if problems.is_empty() => Ok(Config {
             api_key,
             base_url,
@@ -268,6 +336,10 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
             turnstile_verify_url,
             rate_limiter,
             rate_limit_period,
+            shards,
+            previous_shards,
+            retention_days,
+            spam_keep_days,
         }),
         _ => Err(problems),
     }

@@ -14,23 +14,44 @@ use crate::config::Config;
 /// Sent with every attempt so CLOSEM (or anything between) can recognise a repeat.
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
-/// How long CLOSEM gets to answer before the submission counts as not delivered.
+/// How long CLOSEM gets to answer, its body included, before the attempt counts as failed.
 pub const UPSTREAM_TIMEOUT_MS: u32 = 10_000;
+/// How much of CLOSEM's answer is read, and how much of it is kept for operators.
+const ANSWER_LIMIT: usize = 4 * 1024;
+const EXCERPT_CHARS: usize = 200;
 
-/// What became of one forwarding attempt.
+/// What became of one forwarding attempt: the failure policy, one row per status class.
+///
+/// | CLOSEM answers | verdict | then |
+/// | --- | --- | --- |
+/// | 2xx | delivered | final |
+/// | 408, 425, 429 | throttled | pending; the ledger retries after `Retry-After` (seconds, capped at `DELIVERY_MAX_DELAY`; the backoff without one) |
+/// | 401, 403 | held | `/health` degraded ("CLOSEM refuses the API key"); the ledger retries every `DELIVERY_MAX_DELAY` until the key works |
+/// | 3xx | failed (not followed) | the queue retries with backoff, then dead |
+/// | other 4xx | refused | final |
+/// | 5xx, anything else, timeout, network | failed | the queue retries with backoff, then dead |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
     /// CLOSEM answered 2xx.
     Delivered { status: u16 },
-    /// CLOSEM answered 4xx: retrying the same fields would be refused again.
+    /// CLOSEM answered a 4xx that the same fields would get again.
     Refused { status: u16 },
-    /// CLOSEM answered 5xx, or did not answer in time, or could not be reached: worth retrying.
+    /// CLOSEM refused the API key (401, 403): nothing is wrong with the submission.
+    KeyRefused { status: u16 },
+    /// CLOSEM asked to come back later (408, 425, 429), maybe saying when.
+    Throttled {
+        status: u16,
+        retry_after: Option<u32>,
+    },
+    /// CLOSEM answered 5xx or 3xx, or did not answer in time, or could not be reached.
     Unavailable { cause: Unavailable },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unavailable {
     Status(u16),
+    /// A 3xx: the edge does not follow it (the key would go wherever it points).
+    Redirect(u16),
     Timeout,
     Network,
 }
@@ -41,8 +62,10 @@ impl Delivery {
         match self {
             Delivery::Delivered { status }
             | Delivery::Refused { status }
+            | Delivery::KeyRefused { status }
+            | Delivery::Throttled { status, .. }
             | Delivery::Unavailable {
-                cause: Unavailable::Status(status),
+                cause: Unavailable::Status(status) | Unavailable::Redirect(status),
             } => Some(status),
             Delivery::Unavailable { .. } => None,
         }
@@ -53,6 +76,8 @@ impl Delivery {
         match self {
             Delivery::Delivered { .. } => "delivered",
             Delivery::Refused { .. } => "refused",
+            Delivery::KeyRefused { .. } => "key_refused",
+            Delivery::Throttled { .. } => "throttled",
             Delivery::Unavailable { cause } => cause.as_str(),
         }
     }
@@ -62,6 +87,7 @@ impl Unavailable {
     pub fn as_str(self) -> &'static str {
         match self {
             Unavailable::Status(_) => "upstream_status",
+            Unavailable::Redirect(_) => "redirect",
             Unavailable::Timeout => "timeout",
             Unavailable::Network => "network",
         }
@@ -77,22 +103,36 @@ fn api_url_for(base_url: &str, key: &str) -> String {
     let mut url = String::with_capacity(base_url.len() + key.len() + 16);
     url.push_str(base_url);
     url.push_str("?m=api&auth=");
-    for byte in key.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            url.push(byte as char);
-        } else {
-            url.push('%');
-            url.push(char::from(b"0123456789ABCDEF"[usize::from(byte >> 4)]));
-            url.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 15)]));
-        }
-    }
+    url.push_str(&percent_encoded(key));
     url
 }
 
-/// Classifies an upstream status code.
-pub fn classify(status: u16) -> Delivery {
+fn percent_encoded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push('%');
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte >> 4)]));
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 15)]));
+        }
+    }
+    out
+}
+
+/// Classifies an upstream answer by the policy table above.
+pub fn classify(status: u16, retry_after: Option<&str>) -> Delivery {
     match status {
         200..=299 => Delivery::Delivered { status },
+        401 | 403 => Delivery::KeyRefused { status },
+        408 | 425 | 429 => Delivery::Throttled {
+            status,
+            retry_after: retry_after.and_then(retry_after_seconds),
+        },
+        300..=399 => Delivery::Unavailable {
+            cause: Unavailable::Redirect(status),
+        },
         400..=499 => Delivery::Refused { status },
         _ => Delivery::Unavailable {
             cause: Unavailable::Status(status),
@@ -100,44 +140,105 @@ pub fn classify(status: u16) -> Delivery {
     }
 }
 
-/// One attempt: `fields` as recorded in the ledger, `key` the submission's idempotency key.
-pub async fn forward(config: &Config, fields: &[(String, String)], key: &str) -> Delivery {
-    let Ok(form) = web_sys::FormData::new() else {
-        return Delivery::Unavailable {
+/// `Retry-After` in seconds. The HTTP-date form counts as absent (the backoff applies).
+pub fn retry_after_seconds(text: &str) -> Option<u32> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 9 || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// The start of CLOSEM's answer for operators: at most [`EXCERPT_CHARS`] characters, control
+/// characters as spaces, and the key (plain or percent-encoded) as `[key]`, wherever it appears.
+pub fn excerpt(body: &str, key: &str) -> Option<String> {
+    let mut text = body.to_string();
+    if !key.is_empty() {
+        text = text.replace(key, "[key]");
+        let encoded = percent_encoded(key);
+        if encoded != key {
+            text = text.replace(&encoded, "[key]");
+        }
+    }
+    let text: String = text
+        .chars()
+        .map(|character| {
+            if character.is_control() {
+                ' '
+            } else {
+                character
+            }
+        })
+        .collect();
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut cut: String = text.chars().take(EXCERPT_CHARS).collect();
+    // The key cut in half at the end would still be most of the key.
+    for end in (1..key.len().min(cut.len() + 1)).rev() {
+        if key.is_char_boundary(end) && cut.ends_with(&key[..end]) && end >= 4 {
+            cut.truncate(cut.len() - end);
+            cut.push_str("[key]");
+            break;
+        }
+    }
+    Some(cut)
+}
+
+/// One attempt: `fields` as recorded in the ledger, `id` the submission's id. Answers the verdict
+/// and the excerpt of CLOSEM's answer.
+pub async fn forward(
+    config: &Config,
+    fields: &[(String, String)],
+    id: &str,
+) -> (Delivery, Option<String>) {
+    let failed = (
+        Delivery::Unavailable {
             cause: Unavailable::Network,
-        };
+        },
+        None,
+    );
+    let Ok(form) = web_sys::FormData::new() else {
+        return failed;
     };
     for (name, value) in fields {
         if form.append_with_str(name, value).is_err() {
-            return Delivery::Unavailable {
-                cause: Unavailable::Network,
-            };
+            return failed;
         }
     }
-    let headers = js::object(&[(IDEMPOTENCY_HEADER, JsValue::from_str(key))]);
-    // The answer's body is read (and dropped) so the connection can be reused.
+    let headers = js::object(&[(IDEMPOTENCY_HEADER, JsValue::from_str(id))]);
     let answer = js::post(
         &js_sys::global(),
         &api_url(config),
         headers,
         form.into(),
-        Some(UPSTREAM_TIMEOUT_MS),
+        &js::Exchange {
+            timeout_ms: Some(UPSTREAM_TIMEOUT_MS),
+            manual_redirect: true,
+            body_limit: ANSWER_LIMIT,
+            read_header: Some("Retry-After"),
+        },
     )
     .await;
     match answer {
-        Ok(posted) => classify(posted.status),
-        Err(NoAnswer::Timeout) => Delivery::Unavailable {
-            cause: Unavailable::Timeout,
-        },
-        Err(NoAnswer::Network) => Delivery::Unavailable {
-            cause: Unavailable::Network,
-        },
+        Ok(posted) => (
+            classify(posted.status, posted.header.as_deref()),
+            excerpt(&posted.body, config.api_key.expose()),
+        ),
+        Err(NoAnswer::Timeout) => (
+            Delivery::Unavailable {
+                cause: Unavailable::Timeout,
+            },
+            None,
+        ),
+        Err(NoAnswer::Network) => failed,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{api_url_for, classify, Delivery, Unavailable};
+    use super::{api_url_for, classify, excerpt, retry_after_seconds, Delivery, Unavailable};
 
     #[test]
     fn the_key_is_percent_encoded_into_the_query() {
@@ -152,21 +253,92 @@ mod tests {
     }
 
     #[test]
-    fn upstream_statuses_map_to_deliveries() {
-        assert_eq!(classify(200), Delivery::Delivered { status: 200 });
-        assert_eq!(classify(204), Delivery::Delivered { status: 204 });
-        assert_eq!(classify(422), Delivery::Refused { status: 422 });
+    fn the_failure_policy_has_one_verdict_per_status_class() {
+        let check = |status: u16, retry_after: Option<&str>, expected: Delivery| {
+            assert_eq!(classify(status, retry_after), expected, "{status}");
+        };
+        check(200, None, Delivery::Delivered { status: 200 });
+        check(204, None, Delivery::Delivered { status: 204 });
+        for status in [408, 425, 429] {
+            check(
+                status,
+                Some("7"),
+                Delivery::Throttled {
+                    status,
+                    retry_after: Some(7),
+                },
+            );
+        }
+        check(
+            429,
+            Some("Wed, 21 Oct 2026 07:28:00 GMT"),
+            Delivery::Throttled {
+                status: 429,
+                retry_after: None,
+            },
+        );
+        check(401, None, Delivery::KeyRefused { status: 401 });
+        check(403, Some("5"), Delivery::KeyRefused { status: 403 });
+        for status in [301, 302, 303, 307, 308] {
+            check(
+                status,
+                None,
+                Delivery::Unavailable {
+                    cause: Unavailable::Redirect(status),
+                },
+            );
+        }
+        for status in [400, 404, 413, 415, 422] {
+            check(status, None, Delivery::Refused { status });
+        }
+        for status in [500, 502, 503, 504, 100, 600] {
+            check(
+                status,
+                Some("3"),
+                Delivery::Unavailable {
+                    cause: Unavailable::Status(status),
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_is_whole_seconds() {
+        assert_eq!(retry_after_seconds("0"), Some(0));
+        assert_eq!(retry_after_seconds(" 120 "), Some(120));
+        assert_eq!(retry_after_seconds("-1"), None);
+        assert_eq!(retry_after_seconds("1.5"), None);
+        assert_eq!(retry_after_seconds("9999999999"), None);
+        assert_eq!(retry_after_seconds(""), None);
+    }
+
+    #[test]
+    fn excerpts_are_short_and_never_hold_the_key() {
+        let key = "sk_live_0123456789";
         assert_eq!(
-            classify(503),
-            Delivery::Unavailable {
-                cause: Unavailable::Status(503)
-            }
+            excerpt(r#"{"status":"success","id":"sbx-1"}"#, key).as_deref(),
+            Some(r#"{"status":"success","id":"sbx-1"}"#)
         );
         assert_eq!(
-            classify(302),
-            Delivery::Unavailable {
-                cause: Unavailable::Status(302)
-            }
+            excerpt(
+                "bad auth=sk_live_0123456789 and\nagain sk_live_0123456789",
+                key
+            )
+            .as_deref(),
+            Some("bad auth=[key] and again [key]")
         );
+        assert_eq!(
+            excerpt("url ?auth=a%20b here", "a b").as_deref(),
+            Some("url ?auth=[key] here")
+        );
+        assert_eq!(excerpt("  \n ", key), None);
+        let long = "x".repeat(500);
+        assert_eq!(
+            excerpt(&long, key).map(|text| text.chars().count()),
+            Some(200)
+        );
+        let cut = format!("{}{key}", "y".repeat(190));
+        let kept = excerpt(&cut, key).unwrap_or_default();
+        assert!(!kept.contains("sk_live_01"), "{kept}");
     }
 }

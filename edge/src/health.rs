@@ -1,15 +1,54 @@
-//! `GET /health`: version, configuration status, the delivery bindings and the abuse defences
-//! (whether the rate limiter is on, whether the Turnstile secret is set). It names what is wrong,
-//! never a secret's value, and never how many leads there are (that is for `/admin/submissions`).
+//! `GET /health`: version, configuration status, the delivery bindings, whether delivery works
+//! (`status: degraded` while CLOSEM refuses the API key, as any ledger shard last saw) and the
+//! abuse defences (whether the rate limiter is on, whether the Turnstile secret is set). It names
+//! what is wrong, never a secret's value, and never how many leads there are (that is for
+//! `/admin/submissions`).
 
-use worker::{Response, Result};
+use std::cell::RefCell;
+
+use worker::{Env, Response, Result};
 
 use crate::config::{Config, Problem};
 use crate::json;
+use crate::ledger::LedgerClient;
 use crate::respond::json_response;
 
-pub fn handle_health(config: &std::result::Result<Config, Vec<Problem>>) -> Result<Response> {
+/// What `/health` says about delivery while CLOSEM refuses the key.
+pub const KEY_REFUSED: &str = "CLOSEM refuses the API key";
+
+/// Whether CLOSEM refuses the key: `Some(since)` if any shard says so, `None` if none does;
+/// `Err` if a shard could not be asked.
+async fn key_refused(env: &Env, config: &Config) -> std::result::Result<Option<i64>, ()> {
+    let answers = RefCell::new(Vec::new());
+    crate::queue::join_all(config.all_shards().map(|shard| {
+        let answers = &answers;
+        async move {
+            let answer = match LedgerClient::open(env, shard) {
+                Ok(ledger) => ledger.key_refused_since().await.map_err(drop),
+                Err(_) => Err(()),
+            };
+            answers.borrow_mut().push(answer);
+        }
+    }))
+    .await;
+    let mut since: Option<i64> = None;
+    for answer in answers.into_inner() {
+        if let Some(at) = answer? {
+            since = Some(since.map_or(at, |earlier| earlier.min(at)));
+        }
+    }
+    Ok(since)
+}
+
+pub async fn handle_health(
+    config: &std::result::Result<Config, Vec<Problem>>,
+    env: &Env,
+) -> Result<Response> {
     let version = env!("CARGO_PKG_VERSION");
+    let delivery = match config {
+        Ok(config) => Some(key_refused(env, config).await),
+        Err(_) => None,
+    };
     let body = match config {
         Ok(config) => {
             let forms = json::array(config.forms.iter().map(|(id, profile)| {
@@ -41,13 +80,38 @@ pub fn handle_health(config: &std::result::Result<Config, Vec<Problem>>) -> Resu
                 )
                 .str("verify_url", verify_url)
                 .finish();
-            let deliveries = json::object()
+            let mut deliveries = json::object();
+            deliveries
                 .str("queue", crate::queue::BINDING)
                 .str("ledger", crate::ledger::BINDING)
+                .int("shards", i64::from(config.shards))
+                .opt_int("previous_shards", config.previous_shards.map(i64::from))
                 .int("max_delay_seconds", i64::from(config.max_delay))
-                .finish();
+                .int("retention_days", i64::from(config.retention_days))
+                .int("spam_keep_days", i64::from(config.spam_keep_days));
+            let status = match delivery {
+                Some(Ok(Some(since))) => {
+                    deliveries
+                        .str("state", "degraded")
+                        .str("problem", KEY_REFUSED)
+                        .int("since_ms", since);
+                    "degraded"
+                }
+                Some(Err(())) => {
+                    deliveries
+                        .str("state", "unknown")
+                        .str("problem", "the ledger could not be asked");
+                    "degraded"
+                }
+                _ => {
+                    deliveries.str("state", "ok");
+                    "ok"
+                }
+            };
+            let deliveries = deliveries.finish();
             json::object()
                 .bool("ok", true)
+                .str("status", status)
                 .str("version", version)
                 .str("api_key", "set")
                 .str("timezone", &config.timezone)
@@ -83,6 +147,7 @@ pub fn handle_health(config: &std::result::Result<Config, Vec<Problem>>) -> Resu
             }));
             json::object()
                 .bool("ok", false)
+                .str("status", "not_configured")
                 .str("version", version)
                 .str("api_key", api_key)
                 .raw("problems", &listed)

@@ -1,5 +1,6 @@
 //! Idempotency keys: one per submission, so a visitor's resubmission and a queue's second delivery
-//! reach CLOSEM once. The visitor's submission id is the key itself.
+//! reach CLOSEM once. The visitor's submission id is the key with its ledger shard
+//! (`s{shard}-{key}`, ledger/shard.rs).
 //!
 //! A client names its submission with the `Idempotency-Key` header or the `_closem_key` form field
 //! (the widget makes one per submission and reuses it on every retry). A native form post has
@@ -27,8 +28,13 @@ pub enum Source {
     /// The client named it: exactly one candidate preimage.
     Client(Vec<u8>),
     /// Derived: the current bucket's preimage, then the previous bucket's, so a resubmission just
-    /// after a bucket boundary still finds the first.
-    Derived { current: Vec<u8>, previous: Vec<u8> },
+    /// after a bucket boundary still finds the first; `shard` is the preimage without a bucket,
+    /// whose digest starts both keys so that they land on one ledger shard (ledger/shard.rs).
+    Derived {
+        current: Vec<u8>,
+        previous: Vec<u8>,
+        shard: Vec<u8>,
+    },
 }
 
 /// The client's key was unusable: empty after trimming, too long, or not visible ASCII.
@@ -50,6 +56,7 @@ pub fn source(
             Ok(Source::Derived {
                 current: derived_preimage(form_id, fields, bucket),
                 previous: derived_preimage(form_id, fields, bucket - 1),
+                shard: shard_preimage(form_id, fields),
             })
         }
     }
@@ -69,6 +76,15 @@ pub fn client_preimage(form_id: &str, given: &str) -> Result<Vec<u8>, InvalidKey
 /// length, sorted so the order the encoder emits them in does not matter. Canonical names hold no
 /// NUL and values are length-prefixed, so two different field lists never share a preimage.
 pub fn derived_preimage(form_id: &str, fields: &[(String, String)], bucket: i64) -> Vec<u8> {
+    fields_preimage(&format!("native\0{form_id}\0{bucket}"), fields)
+}
+
+/// The preimage of a derived key's shard seed: the form and fields without a time bucket.
+pub fn shard_preimage(form_id: &str, fields: &[(String, String)]) -> Vec<u8> {
+    fields_preimage(&format!("shard\0{form_id}"), fields)
+}
+
+fn fields_preimage(head: &str, fields: &[(String, String)]) -> Vec<u8> {
     let mut sorted: Vec<&(String, String)> = fields.iter().collect();
     // An insertion sort: a form has a few dozen fields at most, and std's sorts cost the worker
     // a few KB. Equal pairs are equal bytes, so the order of ties does not show.
@@ -79,7 +95,7 @@ pub fn derived_preimage(form_id: &str, fields: &[(String, String)], bucket: i64)
             at -= 1;
         }
     }
-    let mut preimage = format!("native\0{form_id}\0{bucket}").into_bytes();
+    let mut preimage = head.as_bytes().to_vec();
     for (name, value) in sorted {
         preimage.push(0);
         preimage.extend_from_slice(name.as_bytes());
@@ -94,11 +110,24 @@ pub fn derived_preimage(form_id: &str, fields: &[(String, String)], bucket: i64)
 pub fn key_from_digest(digest: &[u8]) -> String {
     let mut key = String::with_capacity(33);
     key.push('k');
-    for byte in digest.iter().take(16) {
-        key.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        key.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
-    }
+    push_hex(&mut key, digest.iter().take(16));
     key
+}
+
+/// A derived key: `k`, 64 bits of the shard seed's digest, then 64 bits of the bucket's digest.
+pub fn key_from_digests(shard_digest: &[u8], digest: &[u8]) -> String {
+    let mut key = String::with_capacity(33);
+    key.push('k');
+    push_hex(&mut key, shard_digest.iter().take(8));
+    push_hex(&mut key, digest.iter().take(8));
+    key
+}
+
+fn push_hex<'a>(out: &mut String, bytes: impl Iterator<Item = &'a u8>) {
+    for byte in bytes {
+        out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        out.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+    }
 }
 
 /// Whether `text` has the shape of a key this module makes (checked before trusting a queue
@@ -111,9 +140,9 @@ pub fn is_key(text: &str) -> bool {
             .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
 }
 
-/// SHA-256 of `preimage` with the runtime's WebCrypto, as a key. `None` if the runtime refuses,
-/// which the caller answers as "try again" (nothing was recorded).
-pub async fn key(preimage: &[u8]) -> Option<String> {
+/// SHA-256 of `preimage` with the runtime's WebCrypto. `None` if the runtime refuses, which the
+/// caller answers as "try again" (nothing was recorded).
+pub async fn digest(preimage: &[u8]) -> Option<Vec<u8>> {
     use wasm_bindgen::JsCast;
     let global = js_sys::global();
     let crypto = js_sys::Reflect::get(&global, &"crypto".into()).ok()?;
@@ -125,14 +154,14 @@ pub async fn key(preimage: &[u8]) -> Option<String> {
     let promise: js_sys::Promise = promise.dyn_into().ok()?;
     let buffer = js_sys::futures::JsFuture::from(promise).await.ok()?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    (bytes.len() == 32).then(|| key_from_digest(&bytes))
+    (bytes.len() == 32).then_some(bytes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::{
-        client_preimage, derived_preimage, is_key, key_from_digest, source, InvalidKey, Source,
-        BUCKET_SECONDS,
+        client_preimage, derived_preimage, is_key, key_from_digest, key_from_digests,
+        shard_preimage, source, InvalidKey, Source, BUCKET_SECONDS,
     };
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -222,12 +251,18 @@ mod tests {
     fn derived_sources_carry_this_bucket_and_the_previous_one() {
         let fields = pairs(&[("email", "ann@example.com")]);
         let now = 100 * BUCKET_SECONDS + 5;
-        let Ok(Source::Derived { current, previous }) = source("f", None, None, &fields, now)
+        let Ok(Source::Derived {
+            current,
+            previous,
+            shard,
+        }) = source("f", None, None, &fields, now)
         else {
             panic!("a derived source");
         };
         assert_eq!(current, derived_preimage("f", &fields, 100));
         assert_eq!(previous, derived_preimage("f", &fields, 99));
+        assert_eq!(shard, shard_preimage("f", &fields));
+        assert_ne!(shard, derived_preimage("f", &fields, 100));
     }
 
     #[test]
@@ -236,6 +271,10 @@ mod tests {
         let key = key_from_digest(&digest);
         assert_eq!(key, "k000102030405060708090a0b0c0d0e0f");
         assert!(is_key(&key));
+        let other: Vec<u8> = (100u8..132).collect();
+        let derived = key_from_digests(&digest, &other);
+        assert_eq!(derived, "k00010203040506076465666768696a6b");
+        assert!(is_key(&derived));
         for text in [
             "",
             "k",

@@ -68,7 +68,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     let path = req.path();
     let method = req.method();
     if path == "/health" {
-        return health::handle_health(&config);
+        return health::handle_health(&config, &env).await;
     }
     if admin::is_admin_path(&path) {
         if let Ok(config) = config.as_ref() {

@@ -1,11 +1,15 @@
-//! The queues: `DELIVERIES` carries one message `{key}` per accepted submission; its consumer
-//! delivers each message on its own (one failure never retries the batch), and the queue moves a
-//! message that ran out of retries to `closem-deliveries-dlq`, whose consumer (this worker too,
-//! told apart by the batch's queue name) marks the submission dead for an operator to replay.
+//! The queues: `DELIVERIES` carries one message `{key: id}` per submission the ledger's alarm
+//! sends (ledger/object.rs); its consumer delivers each message on its own (one failure never
+//! retries the batch), and the queue moves a message that ran out of retries to
+//! `closem-deliveries-dlq`, whose consumer (this worker too, told apart by the batch's queue name)
+//! marks the submission dead for an operator to replay.
 //!
-//! Each message asks the ledger first: a submission already delivered or refused is acknowledged
-//! without calling CLOSEM, which makes a second delivery of one message harmless; one that another
-//! attempt holds is retried after that attempt's lease.
+//! Each message asks the submission's shard first: a submission already delivered or refused is
+//! acknowledged without calling CLOSEM, which makes a second delivery of one message harmless; one
+//! that another attempt holds is retried after that attempt's lease. The verdict follows the
+//! failure policy of forward.rs: failures are retried by the queue (then dead-lettered); a
+//! throttled or held submission is acknowledged and the ledger sends it again when its wait is
+//! over, so neither counts against the queue's retries.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,8 +21,8 @@ use worker::Env;
 
 use crate::config::Config;
 use crate::forward::{self, Delivery};
-use crate::idempotency;
 use crate::js;
+use crate::ledger::shard::SubmissionId;
 use crate::ledger::{self, Begin, Finish, LedgerClient, Outcome};
 use crate::log;
 
@@ -31,46 +35,23 @@ const TROUBLE_DELAY_SECONDS: u32 = 10;
 /// Delay before retrying a message while the worker's bindings are wrong.
 const NOT_CONFIGURED_DELAY_SECONDS: u32 = 60;
 
-/// Sends the message for `key`: `{key}`, only the key; the ledger holds the fields. An error means
-/// it was not queued.
-pub async fn enqueue(env: &Env, key: &str) -> Result<(), JsValue> {
-    let queue = js::get(env, BINDING).ok_or(JsValue::UNDEFINED)?;
-    let message = js::object(&[("key", JsValue::from_str(key))]);
-    js::call_async(&queue, "send", &[message]).await.map(drop)
-}
-
 pub async fn consume(batch: &MessageBatch, env: &Env, config: Option<&Config>) {
     let dead_letters = batch.queue().is_ok_and(|name| name == DEAD_LETTER_QUEUE);
     let messages: Vec<Message> = batch
         .messages()
         .map(|messages| messages.iter().map(Message::from).collect())
         .unwrap_or_default();
-    let ledger = match LedgerClient::open(env) {
-        Ok(ledger) => ledger,
-        Err(_) => {
-            log::write(log::line("deliver").str("outcome", "ledger_unbound"));
-            for message in &messages {
-                retry(message, TROUBLE_DELAY_SECONDS);
-            }
-            return;
-        }
-    };
     if dead_letters {
-        join_all(messages.iter().map(|message| bury(message, &ledger))).await;
+        join_all(messages.iter().map(|message| bury(message, env))).await;
     } else {
-        join_all(
-            messages
-                .iter()
-                .map(|message| deliver(message, &ledger, config)),
-        )
-        .await;
+        join_all(messages.iter().map(|message| deliver(message, env, config))).await;
     }
 }
 
 /// Runs `futures` together until all are done: futures_util's `join_all` for small sets, without
 /// the machinery for large ones that it compiles in (a batch is at most 100 messages; this worker's
 /// are 10).
-async fn join_all<F: Future<Output = ()>>(futures: impl Iterator<Item = F>) {
+pub async fn join_all<F: Future<Output = ()>>(futures: impl Iterator<Item = F>) {
     let mut pending: Vec<Pin<Box<F>>> = futures.map(Box::pin).collect();
     std::future::poll_fn(|context| {
         pending.retain_mut(|future| future.as_mut().poll(context).is_pending());
@@ -83,16 +64,22 @@ async fn join_all<F: Future<Output = ()>>(futures: impl Iterator<Item = F>) {
     .await;
 }
 
-/// The key a message carries, if it has the shape of one.
-fn key_of(message: &Message) -> Option<String> {
-    let key = js::get(&message.body().ok()?, "key")?.as_string()?;
-    idempotency::is_key(&key).then_some(key)
+/// The submission id a message carries, if it has the shape of one.
+fn id_of(message: &Message) -> Option<SubmissionId> {
+    let id = js::get(&message.body().ok()?, "key")?.as_string()?;
+    SubmissionId::parse(&id)
 }
 
-async fn deliver(message: &Message, ledger: &LedgerClient, config: Option<&Config>) {
-    let Some(key) = key_of(message) else {
+async fn deliver(message: &Message, env: &Env, config: Option<&Config>) {
+    let Some(id) = id_of(message) else {
         log::write(log::line("deliver").str("outcome", "malformed_message"));
         ack(message);
+        return;
+    };
+    let key = id.text();
+    let Ok(ledger) = LedgerClient::for_id(env, &id) else {
+        note(&key, "ledger_unbound");
+        retry(message, TROUBLE_DELAY_SECONDS);
         return;
     };
     let Some(config) = config else {
@@ -134,19 +121,20 @@ async fn deliver(message: &Message, ledger: &LedgerClient, config: Option<&Confi
     };
 
     let started = js_sys::Date::now();
-    let delivery = forward::forward(config, &fields, &key).await;
+    let (delivery, excerpt) = forward::forward(config, &fields, &key).await;
+    let (result, retry_in_seconds) = verdict(delivery, attempts_before + 1, config.max_delay);
     let finish = Finish {
-        key: key.clone(),
-        result: match delivery {
-            Delivery::Delivered { .. } => Outcome::Delivered,
-            Delivery::Refused { .. } => Outcome::Refused,
-            Delivery::Unavailable { .. } => Outcome::Failed,
-        },
+        id: key.clone(),
+        result,
         status: delivery.status(),
         cause: match delivery {
             Delivery::Unavailable { cause } => Some(cause.as_str().to_string()),
+            Delivery::KeyRefused { .. } => Some("key_refused".to_string()),
+            Delivery::Throttled { .. } => Some("throttled".to_string()),
             _ => None,
         },
+        excerpt,
+        retry_in_ms: i64::from(retry_in_seconds) * 1000,
     };
     // A lost report would leave the lease to expire and CLOSEM to be called again: try it twice.
     let finished = match ledger.finish(&finish).await {
@@ -165,23 +153,48 @@ async fn deliver(message: &Message, ledger: &LedgerClient, config: Option<&Confi
             .bool("recorded", finished.is_ok())
             .int("ms", log::elapsed_ms(started)),
     );
-    match (delivery, finished) {
-        (Delivery::Delivered { .. } | Delivery::Refused { .. }, Ok(_)) => ack(message),
-        (Delivery::Delivered { .. } | Delivery::Refused { .. }, Err(_)) => {
+    match (result, finished) {
+        (Outcome::Failed, _) => retry(message, retry_in_seconds),
+        // Delivered, refused, or left to the ledger to send again when its wait is over.
+        (_, Ok(_)) => ack(message),
+        (_, Err(_)) => {
             // The next attempt finds the lease and waits it out; CLOSEM may then see this
             // submission twice, with the same Idempotency-Key.
             retry(message, TROUBLE_DELAY_SECONDS);
         }
-        (Delivery::Unavailable { .. }, _) => {
-            retry(message, ledger::backoff_seconds(attempts, config.max_delay));
-        }
+    }
+}
+
+/// What the ledger makes of an attempt (`attempts` of them so far, this one included), and the
+/// wait before the next one in seconds: the queue's backoff for failures, `Retry-After` (capped)
+/// for throttling, the backoff's cap while the key is refused.
+pub fn verdict(delivery: Delivery, attempts: u32, max_delay: u32) -> (Outcome, u32) {
+    match delivery {
+        Delivery::Delivered { .. } => (Outcome::Delivered, 0),
+        Delivery::Refused { .. } => (Outcome::Refused, 0),
+        Delivery::KeyRefused { .. } => (Outcome::Held, max_delay.max(1)),
+        Delivery::Throttled { retry_after, .. } => (
+            Outcome::Throttled,
+            retry_after
+                .unwrap_or_else(|| ledger::backoff_seconds(attempts, max_delay))
+                .clamp(1, max_delay.max(1)),
+        ),
+        Delivery::Unavailable { .. } => (
+            Outcome::Failed,
+            ledger::backoff_seconds(attempts, max_delay),
+        ),
     }
 }
 
 /// A message the queue gave up on: mark its submission dead, then let it go.
-async fn bury(message: &Message, ledger: &LedgerClient) {
-    let Some(key) = key_of(message) else {
+async fn bury(message: &Message, env: &Env) {
+    let Some(id) = id_of(message) else {
         ack(message);
+        return;
+    };
+    let key = id.text();
+    let Ok(ledger) = LedgerClient::for_id(env, &id) else {
+        retry(message, TROUBLE_DELAY_SECONDS);
         return;
     };
     match ledger.dead(&key).await {
@@ -209,4 +222,38 @@ fn ack(message: &Message) {
 /// Logs a delivery that ended before CLOSEM was called.
 fn note(key: &str, outcome: &str) {
     log::write(log::line("deliver").str("id", key).str("outcome", outcome));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verdict;
+    use crate::forward::{Delivery, Unavailable};
+    use crate::ledger::Outcome;
+
+    #[test]
+    fn verdicts_follow_the_policy_and_waits_stay_under_the_cap() {
+        let check = |delivery: Delivery, attempts: u32, expected: (Outcome, u32)| {
+            assert_eq!(verdict(delivery, attempts, 60), expected, "{delivery:?}");
+        };
+        check(
+            Delivery::Delivered { status: 200 },
+            1,
+            (Outcome::Delivered, 0),
+        );
+        check(Delivery::Refused { status: 422 }, 1, (Outcome::Refused, 0));
+        check(Delivery::KeyRefused { status: 401 }, 1, (Outcome::Held, 60));
+        let throttled = |retry_after| Delivery::Throttled {
+            status: 429,
+            retry_after,
+        };
+        check(throttled(Some(7)), 1, (Outcome::Throttled, 7));
+        check(throttled(Some(3600)), 1, (Outcome::Throttled, 60));
+        check(throttled(Some(0)), 1, (Outcome::Throttled, 1));
+        check(throttled(None), 3, (Outcome::Throttled, 8));
+        let failed = Delivery::Unavailable {
+            cause: Unavailable::Redirect(302),
+        };
+        check(failed, 1, (Outcome::Failed, 2));
+        check(failed, 10, (Outcome::Failed, 60));
+    }
 }

@@ -1,9 +1,10 @@
 //! `POST /f/{form id}` and `OPTIONS /f/{form id}`: check the origin and the client's rate, read
-//! the body, turn bots away (spam.rs: honeypot, fill time), let the form's profile turn it into a
-//! CLOSEM submission (or every problem with it), give it its idempotency key, verify its Turnstile
-//! token when the profile asks (turnstile.rs), record it in the ledger under its key, queue it for
-//! delivery, and answer. Success means "recorded and queued":
-//! CLOSEM is called by the queue's consumer (queue.rs), never while the visitor waits.
+//! the body within its limit, let the form's profile turn it into a CLOSEM submission (or every
+//! problem with it), give it its idempotency key and shard, keep bots' submissions in quarantine
+//! (spam.rs: honeypot, fill time) with an ordinary-looking answer, verify its Turnstile token when
+//! the profile asks (turnstile.rs), record it in its ledger shard, and answer. Success means
+//! "durably recorded": one ledger call while the visitor waits; the shard's alarm puts it on the
+//! queue afterwards, and CLOSEM is called by the queue's consumer (queue.rs).
 
 use closem_shared::{Context, Issue, Profile, Submission};
 use worker::{Env, Request, Response};
@@ -12,10 +13,11 @@ use crate::body::{self, BodyError, LIMITS};
 use crate::config::Config;
 use crate::cors;
 use crate::idempotency::{self, Source};
+use crate::js;
 use crate::json;
-use crate::ledger::{LedgerClient, NewSubmission, Recorded};
+use crate::ledger::shard::{self, SubmissionId};
+use crate::ledger::{self, LedgerClient, NewSubmission, Recorded, SpamMark};
 use crate::log;
-use crate::queue;
 use crate::ratelimit::{self, Limit};
 use crate::respond::{respond, Answer, Problem, Reply};
 use crate::spam::{self, Trap};
@@ -57,6 +59,7 @@ pub async fn handle_submit(
 
     // Before the body is read, so a flood costs little.
     let client = ratelimit::client_key(incoming.form_id, incoming.client_ip.as_deref());
+    let client_fingerprint = log::fingerprint(&client);
     match ratelimit::check(env, config.rate_limiter, client).await {
         Limit::Allowed => {}
         Limit::Limited => {
@@ -93,26 +96,7 @@ pub async fn handle_submit(
     let fill_time = take_field(&mut pairs, spam::FILL_TIME_FIELD);
     // Never forwarded, whatever the profile: it is Turnstile's, not the visitor's.
     let token = take_field(&mut pairs, turnstile::TOKEN_FIELD);
-    if let Some(trap) = spam::trapped(profile.spam(), &pairs, fill_time.as_deref()) {
-        // Bots get an ordinary success so they learn nothing; the lead is not recorded, only
-        // counted (a failure to count changes nothing for the answer).
-        let id = random_id();
-        count(env, incoming.form_id, trap).await;
-        log::write(
-            log::line("submit")
-                .str("form", incoming.form_id)
-                .str("outcome", "spam")
-                .str("trap", trap.as_str())
-                .str("id", &id),
-        );
-        return respond(
-            Answer::Accepted {
-                id,
-                redirect: profile.redirect().map(str::to_string),
-            },
-            &reply,
-        );
-    }
+    let trap = spam::trapped(profile.spam(), &pairs, fill_time.as_deref());
 
     let resolve = |local| config.zone.resolve(local);
     let context = Context {
@@ -121,7 +105,14 @@ pub async fn handle_submit(
     };
     let accepted = match profile.accept(&pairs, &context) {
         Ok(accepted) => accepted,
-        Err(issues) => return invalid(incoming.form_id, &issues, &reply),
+        Err(issues) => {
+            if let Some(trap) = trap {
+                // A bot's invalid post: nothing deliverable to keep, only counted.
+                count(env, config, incoming.form_id, trap).await;
+                return bot_answer(incoming.form_id, trap, random_id(), profile, &reply);
+            }
+            return invalid(incoming.form_id, &issues, &reply);
+        }
     };
 
     let fields: Vec<(String, String)> = accepted
@@ -140,23 +131,69 @@ pub async fn handle_submit(
         return bad_key(incoming.form_id, &reply);
     };
     let mode = accepted.submission.mode().as_str();
-    let Some((key, also)) = keys(source).await else {
+    let (email, phone) = contact_of(&accepted.submission);
+    let (Some(keys), Some(email), Some(phone)) = (
+        keys(source).await,
+        ledger::contact_digest("email", email).await,
+        ledger::contact_digest("phone", phone).await,
+    ) else {
         outcome(incoming.form_id, "digest_failed");
         return respond(Answer::Unavailable, &reply);
     };
+    let submission = NewSubmission {
+        id: SubmissionId::new(keys.shard(config.shards), &keys.key).text(),
+        also: keys
+            .also
+            .iter()
+            .map(|key| SubmissionId::new(keys.shard(config.shards), key).text())
+            .collect(),
+        form: incoming.form_id.to_string(),
+        mode: mode.to_string(),
+        fields,
+        email,
+        phone,
+        insert: true,
+        spam: trap.map(|trap| SpamMark {
+            trap,
+            client: client_fingerprint.clone(),
+        }),
+    };
+
+    if let Some(trap) = trap {
+        // Bots get an ordinary success so they learn nothing; the submission is kept in
+        // quarantine (within its bounds) for an operator to release, never forwarded by itself.
+        let kept = match LedgerClient::open(env, keys.shard(config.shards)) {
+            Ok(ledger) => ledger.record(&submission).await.ok(),
+            Err(_) => None,
+        };
+        let id = match kept {
+            Some(Recorded::New { id } | Recorded::Found { id }) => id,
+            Some(Recorded::Counted) => random_id(),
+            _ => {
+                log::write(
+                    log::line("count_failed")
+                        .str("form", incoming.form_id)
+                        .str("trap", trap.as_str()),
+                );
+                random_id()
+            }
+        };
+        return bot_answer(incoming.form_id, trap, id, profile, &reply);
+    }
+
     if profile.spam().turnstile_site_key.is_some() {
         let hostnames = turnstile::expected_hostnames(profile, &incoming.own_origin);
         let check = turnstile::Check {
             token: token.as_deref(),
             remote_ip: incoming.client_ip.as_deref(),
-            key: &key,
+            key: &keys.key,
             hostnames: &hostnames,
             action: profile.spam().turnstile_action.as_deref(),
         };
         match turnstile::verify(config, &check).await {
             Verdict::Passed => {}
             Verdict::Failed(failure) => {
-                count(env, incoming.form_id, Trap::Turnstile).await;
+                count(env, config, incoming.form_id, Trap::Turnstile).await;
                 return turnstile_failed(incoming.form_id, &failure, &reply);
             }
             Verdict::Unavailable(reason) => {
@@ -170,40 +207,81 @@ pub async fn handle_submit(
             }
         }
     }
-    let outcome = record_and_queue(env, incoming.form_id, mode, fields, key, also).await;
+    let (outcome, calls) = record(env, config, &keys, submission).await;
     log_recorded(
         incoming.form_id,
         mode,
         &outcome,
         &accepted.submission,
         accepted.ignored.len(),
+        calls,
         started,
     );
     let answer = match outcome {
-        Ok(recorded) => Answer::Accepted {
-            id: recorded.id,
+        Ok(Recorded::New { id } | Recorded::Found { id }) => Answer::Accepted {
+            id,
             redirect: profile.redirect().map(str::to_string),
         },
-        Err(_) => Answer::Unavailable,
+        Ok(Recorded::Conflict { .. }) => Answer::Invalid {
+            status: 409,
+            problems: vec![Problem {
+                field: Some(idempotency::KEY_FIELD.to_string()),
+                code: "idempotency_key.reused".to_string(),
+                message: "this idempotency key was sent before with other fields: send an edited \
+                          form with a new key"
+                    .to_string(),
+            }],
+        },
+        Ok(Recorded::Absent | Recorded::Counted) | Err(_) => Answer::Unavailable,
     };
     respond(answer, &reply)
 }
 
-/// The submission's key and, for derived keys, the previous time bucket's key (which also counts
-/// as "already recorded"). `None` if the runtime's digest failed.
-async fn keys(source: Source) -> Option<(String, Vec<String>)> {
-    match source {
-        Source::Client(preimage) => Some((idempotency::key(&preimage).await?, Vec::new())),
-        Source::Derived { current, previous } => Some((
-            idempotency::key(&current).await?,
-            idempotency::key(&previous).await.into_iter().collect(),
-        )),
+/// A submission's key, the previous bucket's key for derived ones, and the seed of its shard.
+struct Keys {
+    key: String,
+    also: Vec<String>,
+    seed: u64,
+}
+
+impl Keys {
+    fn shard(&self, shards: u16) -> u16 {
+        shard::jump(self.seed, shards)
     }
 }
 
-/// Counts a bot turned away, best effort: the answer does not depend on it.
-async fn count(env: &Env, form_id: &str, trap: Trap) {
-    let counted = match LedgerClient::open(env) {
+/// `None` if the runtime's digest failed.
+async fn keys(source: Source) -> Option<Keys> {
+    match source {
+        Source::Client(preimage) => {
+            let digest = idempotency::digest(&preimage).await?;
+            Some(Keys {
+                key: idempotency::key_from_digest(&digest),
+                also: Vec::new(),
+                seed: shard::seed_of(&digest),
+            })
+        }
+        Source::Derived {
+            current,
+            previous,
+            shard: seed_preimage,
+        } => {
+            let seed = idempotency::digest(&seed_preimage).await?;
+            let current = idempotency::digest(&current).await?;
+            let previous = idempotency::digest(&previous).await?;
+            Some(Keys {
+                key: idempotency::key_from_digests(&seed, &current),
+                also: vec![idempotency::key_from_digests(&seed, &previous)],
+                seed: shard::seed_of(&seed),
+            })
+        }
+    }
+}
+
+/// Counts a bot turned away whose post is not kept, best effort: the answer does not depend on
+/// it. Counted on shard 0, where operators read the counters with the rest.
+async fn count(env: &Env, _config: &Config, form_id: &str, trap: Trap) {
+    let counted = match LedgerClient::open(env, 0) {
         Ok(ledger) => ledger.count(form_id, trap).await.is_ok(),
         Err(_) => false,
     };
@@ -216,37 +294,73 @@ async fn count(env: &Env, form_id: &str, trap: Trap) {
     }
 }
 
-/// Records the submission (or finds it, for a resubmission) and sends its queue message when it
-/// has none yet. Success only once both hold; the error names the step that failed, for the log.
-async fn record_and_queue(
-    env: &Env,
+/// The ordinary-looking success a bot gets, logged as spam.
+fn bot_answer(
     form_id: &str,
-    mode: &str,
-    fields: Vec<(String, String)>,
-    key: String,
-    also: Vec<String>,
-) -> Result<Recorded, &'static str> {
-    let ledger = LedgerClient::open(env).map_err(|_| "ledger_unbound")?;
-    let submission = NewSubmission {
-        key,
-        also,
-        form: form_id.to_string(),
-        mode: mode.to_string(),
-        fields,
-    };
-    let recorded = ledger
-        .record(&submission)
-        .await
-        .map_err(|_| "ledger_error")?;
-    if recorded.needs_queue {
-        queue::enqueue(env, &recorded.id)
-            .await
-            .map_err(|_| "queue_error")?;
-        // If this note is lost, a resubmission queues a second message, which the ledger makes
-        // harmless: the submission is still delivered once.
-        let _ = ledger.queued(&recorded.id).await;
+    trap: Trap,
+    id: String,
+    profile: &Profile,
+    reply: &Reply,
+) -> worker::Result<Response> {
+    log::write(
+        log::line("submit")
+            .str("form", form_id)
+            .str("outcome", "spam")
+            .str("trap", trap.as_str())
+            .str("id", &id),
+    );
+    respond(
+        Answer::Accepted {
+            id,
+            redirect: profile.redirect().map(str::to_string),
+        },
+        reply,
+    )
+}
+
+/// Records the submission on its shard (or finds it, for a resubmission): one ledger call, whose
+/// answer leaves the object once the row is durable; the object's alarm queues it afterwards.
+/// While `LEDGER_SHARDS_PREVIOUS` names an older count and the key's shard moved, the old shard is
+/// asked first, so a submission recorded before the change is found. Answers the ledger calls
+/// made, for the log.
+async fn record(
+    env: &Env,
+    config: &Config,
+    keys: &Keys,
+    submission: NewSubmission,
+) -> (Result<Recorded, &'static str>, u32) {
+    let mut calls = 0;
+    if let Some(previous) = config.previous_shards {
+        let old = keys.shard(previous);
+        if old != keys.shard(config.shards) {
+            let lookup = NewSubmission {
+                id: SubmissionId::new(old, &keys.key).text(),
+                also: keys
+                    .also
+                    .iter()
+                    .map(|key| SubmissionId::new(old, key).text())
+                    .collect(),
+                insert: false,
+                ..submission.clone()
+            };
+            let Ok(ledger) = LedgerClient::open(env, old) else {
+                return (Err("ledger_unbound"), calls);
+            };
+            let found = ledger.record(&lookup).await;
+            calls += ledger.calls();
+            match found {
+                Ok(Recorded::Absent) => {}
+                Ok(found) => return (Ok(found), calls),
+                Err(_) => return (Err("ledger_error"), calls),
+            }
+        }
     }
-    Ok(recorded)
+    let Ok(ledger) = LedgerClient::open(env, keys.shard(config.shards)) else {
+        return (Err("ledger_unbound"), calls);
+    };
+    let recorded = ledger.record(&submission).await;
+    calls += ledger.calls();
+    (recorded.map_err(|_| "ledger_error"), calls)
 }
 
 pub fn handle_preflight(config: &Config, incoming: &Incoming<'_>) -> worker::Result<Response> {
@@ -263,6 +377,9 @@ pub fn handle_preflight(config: &Config, incoming: &Incoming<'_>) -> worker::Res
     }
 }
 
+/// Reads the body within [`LIMITS`]: a declared oversize body is refused before any of it is
+/// read, and any other is read chunk by chunk, at most the limit plus one byte, so a huge body
+/// without `Content-Length` (chunked) never sits in the isolate's memory.
 async fn read_fields(req: &mut Request) -> Result<Vec<(String, String)>, BodyError> {
     let declared = req
         .headers()
@@ -270,15 +387,20 @@ async fn read_fields(req: &mut Request) -> Result<Vec<(String, String)>, BodyErr
         .ok()
         .flatten()
         .and_then(|length| length.trim().parse::<u64>().ok());
-    // Refuse a declared oversize body before reading any of it.
     if declared.is_some_and(|length| length > LIMITS.body_bytes as u64) {
         return Err(BodyError::TooLarge);
     }
     let content_type = req.headers().get("Content-Type").ok().flatten();
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| BodyError::BrokenMultipart("the body could not be read"))?;
+    let bytes = match req.inner().body() {
+        None => Vec::new(),
+        Some(stream) => match js::read_stream(&stream.into(), LIMITS.body_bytes).await {
+            js::Read::Whole(bytes) => bytes,
+            js::Read::Over(_) => return Err(BodyError::TooLarge),
+            js::Read::Broken(_) => {
+                return Err(BodyError::BrokenMultipart("the body could not be read"))
+            }
+        },
+    };
     body::parse(content_type.as_deref(), &bytes)
 }
 
@@ -373,6 +495,7 @@ fn log_recorded(
     outcome: &Result<Recorded, &'static str>,
     submission: &Submission,
     ignored: usize,
+    ledger_calls: u32,
     started: f64,
 ) {
     let (email, phone) = contact_of(submission);
@@ -383,21 +506,28 @@ fn log_recorded(
             .str("form", form_id)
             .opt_str(
                 "id",
-                outcome.as_ref().ok().map(|recorded| recorded.id.as_str()),
+                match outcome {
+                    Ok(
+                        Recorded::New { id } | Recorded::Found { id } | Recorded::Conflict { id },
+                    ) => Some(id.as_str()),
+                    _ => None,
+                },
             )
             .str("mode", mode)
             .str(
                 "outcome",
                 match outcome {
-                    Ok(recorded) if recorded.fresh => "queued",
-                    Ok(recorded) if recorded.needs_queue => "requeued",
-                    Ok(_) => "resubmitted",
+                    Ok(Recorded::New { .. }) => "recorded",
+                    Ok(Recorded::Found { .. }) => "resubmitted",
+                    Ok(Recorded::Conflict { .. }) => "key_reused",
+                    Ok(Recorded::Absent | Recorded::Counted) => "ledger_error",
                     Err(step) => step,
                 },
             )
             .opt_str("email", email.as_deref())
             .opt_str("phone", phone.as_deref())
             .int("ignored", i64::try_from(ignored).unwrap_or(i64::MAX))
+            .int("ledger_calls", i64::from(ledger_calls))
             .int("ms", log::elapsed_ms(started)),
     );
 }

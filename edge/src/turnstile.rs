@@ -223,7 +223,12 @@ pub async fn verify(config: &Config, check: &Check<'_>) -> Verdict {
         &config.turnstile_verify_url,
         headers,
         JsValue::from(body),
-        Some(VERIFY_TIMEOUT_MS),
+        &js::Exchange {
+            timeout_ms: Some(VERIFY_TIMEOUT_MS),
+            manual_redirect: false,
+            body_limit: 16 * 1024,
+            read_header: None,
+        },
     )
     .await;
     let posted = match answer {

@@ -17,6 +17,20 @@ use crate::edge_support::{
     client, fields_of, forms, send, shared, unique_email, value_of, Edge, Reply, ADMIN, TIMEZONE,
 };
 
+/// `s{shard}-k{32 hex digits}`: the id names its ledger shard (edge/src/ledger/shard.rs).
+pub fn is_submission_id(id: &str) -> bool {
+    let Some((shard, key)) = id.strip_prefix('s').and_then(|rest| rest.split_once('-')) else {
+        return false;
+    };
+    !shard.is_empty()
+        && shard.bytes().all(|byte| byte.is_ascii_digit())
+        && key.len() == 33
+        && key.starts_with('k')
+        && key[1..]
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
+}
+
 fn post_keyed(edge: &Edge, form: &str, key: &str, fields: &[(&str, &str)]) -> Reply {
     edge.send(
         client()
@@ -85,7 +99,7 @@ fn a_native_post_sent_twice_is_one_submission_and_a_changed_one_is_another() {
     let records = edge.records_now(&email);
     assert_eq!(records.len(), 1, "{records:#?}");
     let key = records[0]["idempotency_key"].as_str().unwrap_or_default();
-    assert!(key.starts_with('k') && key.len() == 33, "{key}");
+    assert!(is_submission_id(key), "{key}");
 
     let changed = [("email", email.as_str()), ("first_name", "Anna")];
     assert_eq!(edge.post_native("plain", &changed).status, 303);
