@@ -587,3 +587,65 @@ fn wrangler_toml_declares_the_rate_limiter_the_harness_uses() {
         "TURNSTILE_VERIFY_URL = \"https://challenges.cloudflare.com/turnstile/v0/siteverify\""
     ));
 }
+
+#[test]
+fn a_quarantined_submission_can_be_released_to_closem_once() {
+    let edge = abuse();
+    let ip = client_ip();
+    let marker = unique_email("abuse-release");
+    // A person who typed quickly (or whose autofill was quick) is judged a bot...
+    let reply = post(
+        edge,
+        "trap",
+        &ip,
+        Some(&format!("release-{marker}")),
+        &[
+            ("email", &marker),
+            ("first_name", "Quick"),
+            ("_closem_t", "900"),
+        ],
+    );
+    let id = reply.assert_delivered();
+    edge.assert_not_forwarded(&marker);
+    let kept = quarantined(edge, &marker);
+    assert_eq!(kept.len(), 1, "{kept:#?}");
+    assert_eq!(kept[0]["id"], id.as_str());
+    assert!(
+        kept[0]["fields"]
+            .as_array()
+            .is_some_and(|fields| fields.contains(&json!(["email", marker]))),
+        "{}",
+        kept[0]
+    );
+    // ...and an operator releases it: it goes to CLOSEM like any other.
+    let release = edge.send(
+        client()
+            .post(edge.url(&format!("/admin/replay?id={id}")))
+            .bearer_auth(ADMIN),
+    );
+    assert_eq!(release.status, 200, "{}", release.body);
+    assert_eq!(release.json()["queued"], json!([id]), "{}", release.body);
+    let fields = edge.forwarded(&marker);
+    assert!(
+        fields.contains(&("firstname".to_string(), "Quick".to_string())),
+        "{fields:?}"
+    );
+    assert!(quarantined(edge, &marker).is_empty());
+    let timeline = edge.send(
+        client()
+            .get(edge.url(&format!("/admin/submissions/{id}")))
+            .bearer_auth(ADMIN),
+    );
+    let kinds: Vec<String> = timeline.json()["submission"]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["quarantined", "released", "delivered"],
+        "{}",
+        timeline.body
+    );
+}

@@ -1,21 +1,16 @@
-//! Durable delivery, exactly once as CLOSEM sees it (issue 6): idempotency keys, the ledger's
-//! operator routes, the wrangler configuration the harness mirrors, and fault injection (a small
-//! run here; `cargo xtask soak` runs the full one).
+//! Durable delivery, exactly once as CLOSEM sees it (issues 6 and 11): idempotency keys (and a
+//! key reused with other fields), the ledger's operator routes, and the wrangler configuration
+//! the harness mirrors. Fault injection is in edge_soak.rs.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use closem_tests::workerd::{
-    workspace_root, Deliveries, Launch, DEAD_LETTER_QUEUE, DEAD_LETTER_RETRIES, LEDGER_BINDING,
+    workspace_root, Deliveries, DEAD_LETTER_QUEUE, DEAD_LETTER_RETRIES, LEDGER_BINDING,
     LEDGER_CLASS, QUEUE, QUEUE_BINDING,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::edge_support::{
-    client, fields_of, forms, send, shared, unique_email, value_of, Edge, Reply, ADMIN, TIMEZONE,
-};
+use crate::edge_support::{client, fields_of, shared, unique_email, value_of, Edge, Reply, ADMIN};
 
 /// `s{shard}-k{32 hex digits}`: the id names its ledger shard (edge/src/ledger/shard.rs).
 pub fn is_submission_id(id: &str) -> bool {
@@ -68,6 +63,42 @@ fn resubmitting_with_the_same_key_answers_the_same_id_and_closem_sees_it_once() 
     assert_eq!(late, first);
     edge.settle();
     assert_eq!(edge.records_now(&email).len(), 1);
+}
+
+#[test]
+fn a_key_reused_with_other_fields_is_409_and_the_first_submission_stands() {
+    let edge = shared();
+    let email = unique_email("reused");
+    let key = format!("it-{email}");
+    let first = post_keyed(
+        edge,
+        "plain",
+        &key,
+        &[("email", &email), ("first_name", "Ann")],
+    )
+    .assert_delivered();
+    let edited = post_keyed(
+        edge,
+        "plain",
+        &key,
+        &[("email", &email), ("first_name", "Anna")],
+    );
+    edited.assert_issues(409, &["idempotency_key.reused"]);
+    assert_eq!(edited.json()["issues"][0]["field"], "_closem_key");
+    // The same fields again are still the same submission.
+    let again = post_keyed(
+        edge,
+        "plain",
+        &key,
+        &[("email", &email), ("first_name", "Ann")],
+    );
+    assert_eq!(again.assert_delivered(), first);
+    // CLOSEM got the first submission, once.
+    let records = edge.wait_records(&email, |records| !records.is_empty());
+    edge.settle();
+    let records_later = edge.records_now(&email);
+    assert_eq!(records_later.len(), records.len());
+    assert_eq!(value_of(&fields_of(&records_later[0]), "firstname"), "Ann");
 }
 
 #[test]
@@ -137,7 +168,7 @@ fn admin_routes_want_the_bearer_token() {
     let good = edge.send(list().bearer_auth(ADMIN));
     assert_eq!(good.status, 200, "{}", good.body);
     let body = good.json();
-    for state in ["pending", "delivered", "refused", "dead"] {
+    for state in ["pending", "held", "delivered", "refused", "dead", "spam"] {
         assert!(body["counts"][state].is_u64(), "{body}");
     }
     let checks = [
@@ -190,6 +221,9 @@ fn health_names_the_delivery_bindings() {
     assert_eq!(body["deliveries"]["queue"], QUEUE_BINDING, "{body}");
     assert_eq!(body["deliveries"]["ledger"], LEDGER_BINDING, "{body}");
     assert_eq!(body["admin"], "enabled", "{body}");
+    assert_eq!(body["deliveries"]["shards"], 16, "{body}");
+    assert_eq!(body["deliveries"]["retention_days"], 30, "{body}");
+    assert_eq!(body["status"], "ok", "{body}");
     assert!(
         body["counts"].is_null(),
         "no lead volume on a public route: {body}"
@@ -263,245 +297,13 @@ fn wrangler_toml_declares_the_bindings_the_harness_uses() {
         vars[0]["DELIVERY_MAX_DELAY"],
         quoted(&production.max_delay.to_string())
     );
+    // The test instances run on the edge's defaults, which production states explicitly.
+    assert_eq!(vars[0]["LEDGER_SHARDS"], quoted("16"));
+    assert_eq!(vars[0]["RETENTION_DAYS"], quoted("30"));
+    assert_eq!(vars[0]["SPAM_KEEP_DAYS"], quoted("14"));
+    assert!(!vars[0].contains_key("LEDGER_SHARDS_PREVIOUS"));
     // The test configuration is the same shape with shorter waits.
     let test = Deliveries::TEST;
     assert!(test.max_batch_timeout <= production.max_batch_timeout);
     assert!(test.max_delay <= production.max_delay);
-}
-
-/// What a fault-injection run counted.
-#[derive(Debug, Default)]
-pub struct SoakReport {
-    pub submitted: usize,
-    pub answered_other: usize,
-    pub delivered: u64,
-    pub refused: u64,
-    pub dead_lettered_before_replay: u64,
-    pub dead_after_replay: u64,
-    pub pending_at_end: u64,
-    /// Every request the sandbox recorded, and those it failed (5xx, dropped) or refused.
-    pub closem_requests: usize,
-    pub closem_not_accepted: usize,
-    pub closem_dropped: usize,
-    /// Attempts the edge gave up on after its 10 s timeout (from the worker's log).
-    pub edge_timeouts: usize,
-    /// Submissions CLOSEM accepted, and those it accepted more than once.
-    pub accepted_keys: usize,
-    pub duplicates: usize,
-    /// Submitted (202) but never accepted by CLOSEM.
-    pub lost: usize,
-    pub seconds: u64,
-}
-
-/// The settings a soak runs with: the test configuration (3 retries) with delays of 2, 4, 4 s, so
-/// a submission rides out about 12 s of failures; longer runs of failures (the outage window, or
-/// four 30% failures in a row) dead-letter it, and the replay after recovery delivers it.
-const SOAK_DELIVERIES: Deliveries = Deliveries {
-    max_delay: 4,
-    ..Deliveries::TEST
-};
-
-/// Sends `count` submissions from 8 clients, paced over `pace`, while the sandbox fails 30% of
-/// requests with 5xx (seeded), answers slower than the edge's timeout for a window, drops some
-/// connections and is fully down for another window; then lets the ledger drain, replays what was
-/// dead-lettered, lets it drain again and counts. Bounded: panics past its deadlines.
-pub fn soak(count: usize, pace: Duration) -> SoakReport {
-    let started = Instant::now();
-    let edge = Edge::start_with(
-        forms(),
-        TIMEZONE,
-        Launch {
-            deliveries: Some(SOAK_DELIVERIES),
-            ..Launch::default()
-        },
-    );
-    edge.order_faults(json!({"fail_rate": 0.3, "status": 503, "seed": 20261126}));
-
-    let next = AtomicUsize::new(0);
-    let ids = Mutex::new(Vec::<(usize, String)>::new());
-    let others = AtomicUsize::new(0);
-    let phase_order = Mutex::new(0usize);
-    let gap = pace / u32::try_from(count.max(1)).unwrap_or(u32::MAX);
-    // Phases by share of the submissions sent: a slow window (timeouts), a drop, an outage.
-    let phases = [
-        (count * 25 / 100, json!({"latency_ms": 11_000})),
-        (count * 30 / 100, json!({"latency_ms": 0, "drop_next": 3})),
-        (count * 50 / 100, json!({"down": true})),
-        (count * 75 / 100, json!({"down": false})),
-    ];
-    std::thread::scope(|scope| {
-        for _ in 0..8 {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::SeqCst);
-                if index >= count {
-                    return;
-                }
-                {
-                    let mut order = phase_order.lock().unwrap_or_else(|e| e.into_inner());
-                    while *order < phases.len() && index >= phases[*order].0 {
-                        edge.order_faults(phases[*order].1.clone());
-                        *order += 1;
-                    }
-                }
-                let email = format!("soak-{index}@example.com");
-                let form = ["contact", "sequence", "plain"][index % 3];
-                let reply = send(
-                    client()
-                        .post(edge.url(&format!("/f/{form}")))
-                        .header("Accept", "application/json")
-                        .header("Idempotency-Key", format!("soak-{index}"))
-                        .form(&[("email", email.as_str())]),
-                );
-                if reply.status == 202 {
-                    let id = reply.json()["id"].as_str().unwrap_or_default().to_string();
-                    ids.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((index, id));
-                } else {
-                    others.fetch_add(1, Ordering::SeqCst);
-                }
-                std::thread::sleep(gap * 8);
-            });
-        }
-    });
-    // Submissions are in; CLOSEM keeps failing 30% until the queue has drained.
-    let drain = |what: &str| -> Value {
-        let deadline = Instant::now() + Duration::from_secs(300);
-        loop {
-            let listing = edge.admin_list(ADMIN, "pending");
-            if listing["counts"]["pending"] == 0 {
-                return listing["counts"].clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what}: still pending after 300 s: {}",
-                listing["counts"]
-            );
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    };
-    let first = drain("before replay");
-    edge.clear_faults();
-    // Replay every dead letter (a call takes up to 1000) until none is left.
-    let mut replayed = 0;
-    let last = loop {
-        let replay = edge.send(client().post(edge.url("/admin/replay")).bearer_auth(ADMIN));
-        assert_eq!(replay.status, 200, "{}", replay.body);
-        let queued = replay.json()["queued"].as_array().map_or(0, Vec::len);
-        replayed += queued;
-        let counts = drain("after replay");
-        if queued == 0 || replayed > count {
-            break counts;
-        }
-    };
-
-    let ids = ids.into_inner().unwrap_or_else(|e| e.into_inner());
-    let records = edge.all_records();
-    let mut accepted_per_key: BTreeMap<String, usize> = BTreeMap::new();
-    let mut not_accepted = 0;
-    let mut dropped = 0;
-    for record in &records {
-        let key = record["idempotency_key"].as_str().unwrap_or_default();
-        if record["accepted"] == true {
-            *accepted_per_key.entry(key.to_string()).or_default() += 1;
-        } else {
-            not_accepted += 1;
-        }
-        if record["fault"] == "drop_next" {
-            dropped += 1;
-        }
-    }
-    let edge_timeouts = edge.worker.log().matches("\"outcome\":\"timeout\"").count();
-    let lost = ids
-        .iter()
-        .filter(|(_, id)| !accepted_per_key.contains_key(id))
-        .count();
-    let count_of = |counts: &Value, state: &str| counts[state].as_u64().unwrap_or(0);
-    SoakReport {
-        submitted: ids.len(),
-        answered_other: others.load(Ordering::SeqCst),
-        delivered: count_of(&last, "delivered"),
-        refused: count_of(&last, "refused"),
-        dead_lettered_before_replay: count_of(&first, "dead"),
-        dead_after_replay: count_of(&last, "dead"),
-        pending_at_end: count_of(&last, "pending"),
-        closem_requests: records.len(),
-        closem_not_accepted: not_accepted,
-        closem_dropped: dropped,
-        edge_timeouts,
-        accepted_keys: accepted_per_key.len(),
-        duplicates: accepted_per_key.values().filter(|n| **n > 1).count(),
-        lost,
-        seconds: started.elapsed().as_secs(),
-    }
-}
-
-impl SoakReport {
-    /// The figures, one per line, as a person reads them.
-    pub fn table(&self) -> String {
-        let rows: [(&str, String); 15] = [
-            ("submitted (202)", self.submitted.to_string()),
-            ("answered otherwise", self.answered_other.to_string()),
-            ("delivered", self.delivered.to_string()),
-            ("refused", self.refused.to_string()),
-            (
-                "dead-lettered, before replay",
-                self.dead_lettered_before_replay.to_string(),
-            ),
-            ("dead after replay", self.dead_after_replay.to_string()),
-            ("pending at the end", self.pending_at_end.to_string()),
-            ("CLOSEM requests", self.closem_requests.to_string()),
-            (
-                "  of which failed or refused",
-                self.closem_not_accepted.to_string(),
-            ),
-            ("  of which dropped", self.closem_dropped.to_string()),
-            ("edge timeouts", self.edge_timeouts.to_string()),
-            (
-                "submissions CLOSEM accepted",
-                self.accepted_keys.to_string(),
-            ),
-            ("duplicates seen by CLOSEM", self.duplicates.to_string()),
-            ("lost", self.lost.to_string()),
-            ("seconds", self.seconds.to_string()),
-        ];
-        rows.iter()
-            .map(|(name, value)| format!("  {name:<30} {value:>7}\n"))
-            .collect()
-    }
-}
-
-fn check_soak(report: &SoakReport, count: usize) {
-    eprintln!("fault injection, {count} submissions:\n{}", report.table());
-    assert_eq!(report.submitted, count, "{report:#?}");
-    assert_eq!(report.answered_other, 0, "{report:#?}");
-    assert_eq!(report.lost, 0, "{report:#?}");
-    assert_eq!(report.pending_at_end, 0, "{report:#?}");
-    assert_eq!(report.dead_after_replay, 0, "{report:#?}");
-    assert_eq!(report.delivered as usize, count, "{report:#?}");
-    assert_eq!(report.duplicates, 0, "{report:#?}");
-}
-
-/// The integration tier's fault injection: 150 submissions.
-#[test]
-fn fault_injection_loses_nothing_and_duplicates_nothing() {
-    let report = soak(150, Duration::from_secs(20));
-    check_soak(&report, 150);
-}
-
-/// The full run, for `cargo xtask soak`: `CLOSEM_SOAK_SUBMISSIONS` submissions (1,000 unless
-/// set) over `CLOSEM_SOAK_SECONDS` (60 unless set).
-#[test]
-#[ignore = "several minutes: run with `cargo xtask soak`"]
-fn soak_fault_injection() {
-    let number = |name: &str, default: usize| {
-        std::env::var(name)
-            .ok()
-            .and_then(|text| text.parse().ok())
-            .unwrap_or(default)
-    };
-    let count = number("CLOSEM_SOAK_SUBMISSIONS", 1000);
-    let seconds = number("CLOSEM_SOAK_SECONDS", 60);
-    let report = soak(count, Duration::from_secs(seconds as u64));
-    check_soak(&report, count);
 }

@@ -12,6 +12,8 @@ mod edge_durable;
 mod edge_fields;
 mod edge_health;
 mod edge_input;
+mod edge_ledger;
+mod edge_limits;
 mod edge_malformed;
 mod edge_modes;
 mod edge_native;

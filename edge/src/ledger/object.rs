@@ -172,8 +172,14 @@ impl DurableObject for Ledger {
                 Some(new) => Some(self.record(new).await),
                 None => None,
             },
-            "begin" => json::text(&body, "id").map(|id| self.begin(&id)),
-            "finish" => Finish::from_json(&body).map(|finish| self.finish(&finish)),
+            "begin" => match json::text(&body, "id") {
+                Some(id) => Some(self.begin(&id).await),
+                None => None,
+            },
+            "finish" => match Finish::from_json(&body) {
+                Some(finish) => Some(self.finish(&finish).await),
+                None => None,
+            },
             "dead" => json::text(&body, "id").map(|id| self.dead(&id)),
             "count" => self.count(&body),
             "list" => Some(self.list(&ListQuery::from_json(&body))),
@@ -570,7 +576,7 @@ impl Ledger {
         Ok(())
     }
 
-    fn begin(&self, key: &str) -> Result<String> {
+    async fn begin(&self, key: &str) -> Result<String> {
         let now = now_ms();
         let Some(row) = self.row(key)? else {
             return Ok(Begin::Unknown.to_json());
@@ -581,16 +587,14 @@ impl Ledger {
             BeginRule::Busy(retry_in_ms) => Begin::Busy { retry_in_ms },
             BeginRule::Go => {
                 // A dead row with a live message left is being delivered again: pending.
+                let due = now + LEASE_MS + SWEEP_MARGIN_MS;
                 self.exec(
                     "UPDATE submissions SET state = CASE WHEN state = 'dead' THEN 'pending' \
                      ELSE state END, lease_until = ?, due_at = ?, updated_at = ? WHERE key = ?",
-                    vec![
-                        number(now + LEASE_MS),
-                        number(now + LEASE_MS + SWEEP_MARGIN_MS),
-                        number(now),
-                        key.into(),
-                    ],
+                    vec![number(now + LEASE_MS), number(due), number(now), key.into()],
                 )?;
+                // If this attempt's report never comes, the sweep sends the row again.
+                self.arm(due).await?;
                 Begin::Go {
                     fields: row.fields(),
                     attempts: u32::try_from(row.attempts).unwrap_or(0),
@@ -600,13 +604,11 @@ impl Ledger {
         Ok(begin.to_json())
     }
 
-    fn finish(&self, finish: &Finish) -> Result<String> {
+    async fn finish(&self, finish: &Finish) -> Result<String> {
         let now = now_ms();
         let state = finish.result.state();
-        let due = finish
-            .result
-            .due_at(now, finish.retry_in_ms)
-            .map_or(JsValue::NULL, number);
+        let due_at = finish.result.due_at(now, finish.retry_in_ms);
+        let due = due_at.map_or(JsValue::NULL, number);
         // A final state is never undone (a late report of an older attempt cannot reopen it).
         self.exec(
             "UPDATE submissions SET state = CASE WHEN state IN ('delivered', 'refused') \
@@ -644,9 +646,12 @@ impl Ledger {
             }
             _ => {}
         }
-        let attempts = self
-            .row(&finish.id)?
-            .map_or(0, |row| u32::try_from(row.attempts).unwrap_or(0));
+        let row = self.row(&finish.id)?;
+        if let Some(due) = due_at.filter(|_| row.as_ref().is_some_and(|row| row.due_at.is_some())) {
+            // Held and throttled rows are sent again by the alarm when their wait is over.
+            self.arm(due).await?;
+        }
+        let attempts = row.map_or(0, |row| u32::try_from(row.attempts).unwrap_or(0));
         Ok(json::object().int("attempts", i64::from(attempts)).finish())
     }
 

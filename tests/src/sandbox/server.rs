@@ -68,6 +68,73 @@ pub fn router(key: String) -> Router {
 /// 403), then the body's encoding (400, 413, 415), then the documented rules (422). Every request
 /// is recorded, whatever the answer.
 async fn handle_api(State(app): State<App>, request: Request) -> Response {
+    let fault = app.store.decide_fault();
+    let (drip, retry_after) = (fault.drip, fault.retry_after);
+    let mut response = answer_api(&app, request, fault).await;
+    if let Some(seconds) = retry_after.filter(|_| response.status().as_u16() >= 300) {
+        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+    }
+    if response.status().is_redirection() {
+        // Where a redirect would take the key: a client must not follow it.
+        response.headers_mut().insert(
+            header::LOCATION,
+            HeaderValue::from_static("http://127.0.0.1:9/elsewhere"),
+        );
+    }
+    if drip.is_zero() {
+        response
+    } else {
+        let (parts, body) = response.into_parts();
+        Response::from_parts(parts, drip_body(body, drip).await)
+    }
+}
+
+/// The body one byte at a time, `gap` apart: a slow drip the client's timeout must cover.
+async fn drip_body(body: Body, gap: std::time::Duration) -> Body {
+    let bytes = axum::body::to_bytes(body, DRAIN_LIMIT)
+        .await
+        .unwrap_or_default();
+    Body::from_stream(Drip {
+        bytes,
+        at: 0,
+        gap,
+        sleep: None,
+    })
+}
+
+struct Drip {
+    bytes: Bytes,
+    at: usize,
+    gap: std::time::Duration,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl futures_core::Stream for Drip {
+    type Item = Result<Bytes, io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.at >= self.bytes.len() {
+            return Poll::Ready(None);
+        }
+        let gap = self.gap;
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(gap)));
+        match std::future::Future::poll(sleep.as_mut(), context) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => {
+                self.sleep = None;
+                let at = self.at;
+                self.at += 1;
+                Poll::Ready(Some(Ok(self.bytes.slice(at..at + 1))))
+            }
+        }
+    }
+}
+
+async fn answer_api(app: &App, request: Request, fault: super::store::FaultDecision) -> Response {
     let time = calendar::now_rfc3339();
     let (parts, body) = request.into_parts();
     let content_type = header_text(&parts.headers, header::CONTENT_TYPE.as_str());
@@ -81,7 +148,6 @@ async fn handle_api(State(app): State<App>, request: Request) -> Response {
         Ok(bytes) => parse_fields(&parts.headers, bytes).await,
         Err(refusal) => Err(refusal),
     };
-    let fault = app.store.decide_fault();
     if !fault.latency.is_zero() {
         tokio::time::sleep(fault.latency).await;
     }

@@ -66,6 +66,13 @@ pub struct Faults {
     pub fail_rate_status: u16,
     pub seed: u64,
     pub down: bool,
+    /// What `down` answers (503 unless the order said, e.g. 429 for a throttling stretch or 401
+    /// for a window of refused keys).
+    pub down_status: u16,
+    /// Seconds sent as `Retry-After` with every fault's answer, if set.
+    pub retry_after: Option<u64>,
+    /// Milliseconds between the bytes of every answer's body (a slow drip), 0 for none.
+    pub drip_ms: u64,
 }
 
 impl Faults {
@@ -79,6 +86,9 @@ impl Faults {
             fail_rate_status: DEFAULT_FAULT_STATUS,
             seed: DEFAULT_SEED,
             down: false,
+            down_status: DEFAULT_FAULT_STATUS,
+            retry_after: None,
+            drip_ms: 0,
         }
     }
 }
@@ -95,6 +105,8 @@ pub enum FaultAction {
 pub struct FaultDecision {
     pub latency: Duration,
     pub action: Option<FaultAction>,
+    pub retry_after: Option<u64>,
+    pub drip: Duration,
 }
 
 struct State {
@@ -205,7 +217,7 @@ impl Store {
             Some(FaultAction::Drop)
         } else if faults.down {
             Some(FaultAction::Fail {
-                status: DEFAULT_FAULT_STATUS,
+                status: faults.down_status,
                 order: "down",
             })
         } else if faults.fail_next > 0 {
@@ -223,7 +235,12 @@ impl Store {
         } else {
             None
         };
-        FaultDecision { latency, action }
+        FaultDecision {
+            latency,
+            action,
+            retry_after: faults.retry_after,
+            drip: Duration::from_millis(faults.drip_ms),
+        }
     }
 
     /// Applies one `POST /_sandbox/faults` body. Only the orders named change; the whole order is
@@ -245,6 +262,13 @@ impl Store {
         }
         if let Some(down) = parsed.down {
             faults.down = down;
+            faults.down_status = parsed.status.unwrap_or(DEFAULT_FAULT_STATUS);
+        }
+        if let Some(retry_after) = parsed.retry_after {
+            faults.retry_after = (retry_after > 0).then_some(retry_after - 1);
+        }
+        if let Some(drip_ms) = parsed.drip_ms {
+            faults.drip_ms = drip_ms;
         }
         if let Some(rate) = parsed.fail_rate {
             faults.fail_rate = rate;
@@ -269,6 +293,9 @@ struct FaultOrder {
     fail_rate: Option<f64>,
     seed: Option<u64>,
     down: Option<bool>,
+    /// Seconds plus one (0 clears it), so the order `retry_after: 0` can mean "0 seconds".
+    retry_after: Option<u64>,
+    drip_ms: Option<u64>,
 }
 
 impl FaultOrder {
@@ -295,7 +322,7 @@ impl FaultOrder {
                 "seed" => count().map(|seed| parsed.seed = Some(seed)).is_some(),
                 "status" => count()
                     .and_then(|status| u16::try_from(status).ok())
-                    .filter(|status| (400..=599).contains(status))
+                    .filter(|status| (300..=599).contains(status))
                     .map(|status| parsed.status = Some(status))
                     .is_some(),
                 "fail_rate" => value
@@ -307,17 +334,35 @@ impl FaultOrder {
                     .as_bool()
                     .map(|down| parsed.down = Some(down))
                     .is_some(),
+                "retry_after" => match value {
+                    Value::Null => {
+                        parsed.retry_after = Some(0);
+                        true
+                    }
+                    _ => count()
+                        .filter(|seconds| *seconds <= 86_400)
+                        .map(|seconds| parsed.retry_after = Some(seconds + 1))
+                        .is_some(),
+                },
+                "drip_ms" => count()
+                    .filter(|ms| *ms <= 60_000)
+                    .map(|ms| parsed.drip_ms = Some(ms))
+                    .is_some(),
                 _ => {
                     errors.push(format!(
                         "unknown fault order {key:?}: use fail_next, status, latency_ms, \
-                         drop_next, fail_rate, seed or down"
+                         drop_next, fail_rate, seed, down, retry_after or drip_ms"
                     ));
                     continue;
                 }
             };
             if !ok {
                 errors.push(match key.as_str() {
-                    "status" => "status must be a number from 400 to 599".to_string(),
+                    "status" => "status must be a number from 300 to 599".to_string(),
+                    "retry_after" => {
+                        "retry_after must be whole seconds up to 86400, or null".to_string()
+                    }
+                    "drip_ms" => "drip_ms must be a whole number up to 60000".to_string(),
                     "fail_rate" => "fail_rate must be a number from 0 to 1".to_string(),
                     "down" => "down must be true or false".to_string(),
                     "latency_ms" => "latency_ms must be a whole number up to 600000".to_string(),
@@ -325,8 +370,12 @@ impl FaultOrder {
                 });
             }
         }
-        if parsed.status.is_some() && parsed.fail_next.is_none() && parsed.fail_rate.is_none() {
-            errors.push("status goes with fail_next or fail_rate".to_string());
+        if parsed.status.is_some()
+            && parsed.fail_next.is_none()
+            && parsed.fail_rate.is_none()
+            && parsed.down != Some(true)
+        {
+            errors.push("status goes with fail_next, fail_rate or down: true".to_string());
         }
         if errors.is_empty() {
             Ok(parsed)
