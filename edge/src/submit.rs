@@ -193,6 +193,19 @@ pub async fn handle_submit(
         match turnstile::verify(config, &check).await {
             Verdict::Passed => {}
             Verdict::Failed(failure) => {
+                // An outbox retry of a submission already recorded carries a token that has
+                // expired or was spent by the first post: it was verified then, so the ledger
+                // answers (one lookup, on this path only). Anything else needs a new challenge.
+                if let Some(id) = recorded_before(env, config, &keys, &submission).await {
+                    outcome(incoming.form_id, "resubmitted_after_turnstile");
+                    return respond(
+                        Answer::Accepted {
+                            id,
+                            redirect: profile.redirect().map(str::to_string),
+                        },
+                        &reply,
+                    );
+                }
                 count(env, config, incoming.form_id, Trap::Turnstile).await;
                 return turnstile_failed(incoming.form_id, &failure, &reply);
             }
@@ -275,6 +288,24 @@ async fn keys(source: Source) -> Option<Keys> {
                 seed: shard::seed_of(&seed),
             })
         }
+    }
+}
+
+/// The id of this very submission (same key, same fields) if its shard has it already.
+async fn recorded_before(
+    env: &Env,
+    config: &Config,
+    keys: &Keys,
+    submission: &NewSubmission,
+) -> Option<String> {
+    let ledger = LedgerClient::open(env, keys.shard(config.shards)).ok()?;
+    let lookup = NewSubmission {
+        insert: false,
+        ..submission.clone()
+    };
+    match ledger.record(&lookup).await {
+        Ok(Recorded::Found { id }) => Some(id),
+        _ => None,
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use closem_tests::sandbox::{spawn, UNAVAILABLE_TOKEN};
+use closem_tests::sandbox::{spawn, ALWAYS_FAILS, ALWAYS_SPENT, UNAVAILABLE_TOKEN};
 use closem_tests::workerd::{
     workspace_root, Launch, RateLimit, Workerd, WorkerdOptions, RATE_LIMIT_BINDING,
     RATE_LIMIT_NAMESPACE,
@@ -648,4 +648,45 @@ fn a_quarantined_submission_can_be_released_to_closem_once() {
         "{}",
         timeline.body
     );
+}
+
+#[test]
+fn a_recorded_submission_resent_with_a_spent_token_is_answered_from_the_ledger() {
+    let edge = abuse();
+    // Each post from its own address: this worker allows 3 posts per client and form.
+    let marker = unique_email("abuse-outbox");
+    let key = format!("outbox-{marker}");
+    let token = format!("ok:www.example.com:lead:{marker}");
+    let id = post(
+        edge,
+        "guarded",
+        &client_ip(),
+        Some(&key),
+        &[("email", &marker), ("cf-turnstile-response", &token)],
+    )
+    .assert_delivered();
+    // The visitor never saw that answer; the outbox resends later, its token spent or expired:
+    // the submission is known, so the answer is the same success, not a new challenge.
+    for stale in [ALWAYS_SPENT, ALWAYS_FAILS] {
+        let again = post(
+            edge,
+            "guarded",
+            &client_ip(),
+            Some(&key),
+            &[("email", &marker), ("cf-turnstile-response", stale)],
+        );
+        assert_eq!(again.assert_delivered(), id);
+    }
+    // A submission the ledger does not have still needs a valid token.
+    post(
+        edge,
+        "guarded",
+        &client_ip(),
+        Some(&format!("{key}-new")),
+        &[("email", &marker), ("cf-turnstile-response", ALWAYS_SPENT)],
+    )
+    .assert_issues(403, &["turnstile.failed"]);
+    assert_eq!(edge.records_with(&marker).len(), 1);
+    edge.settle();
+    assert_eq!(edge.records_now(&marker).len(), 1, "CLOSEM got it once");
 }

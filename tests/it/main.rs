@@ -19,6 +19,7 @@ mod edge_modes;
 mod edge_native;
 mod edge_reference;
 mod edge_secrets;
+mod edge_soak;
 mod edge_support;
 mod edge_upstream;
 mod leaks;

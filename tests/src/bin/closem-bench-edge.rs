@@ -2,8 +2,10 @@
 //! (bench/js-forwarder), both in workerd through `wrangler dev`, both forwarding to one CLOSEM sandbox.
 //!
 //! Measures, per worker: the time from starting `wrangler dev` to the first 200 from `/health`;
-//! the startup phase as `wrangler check startup` profiles it; and throughput and latency of
-//! `POST /f/lead` under `wrk` at a fixed concurrency, in rounds alternating between the two.
+//! the startup phase as `wrangler check startup` profiles it; throughput and latency of
+//! `POST /f/lead` under `wrk` at concurrency 8 (or `--connections`), 1 (accept latency) and 32, in
+//! rounds alternating between the two; and, for ours, the ledger calls each new lead cost while
+//! the visitor waited, counted from the worker's own log lines (`ledger_calls`).
 //! Prints `sample NAME VALUE` lines on stdout (milliseconds, requests per second or counts) and
 //! progress on stderr. Every child process
 //! (wrangler, workerd, wrk) is in a group that is killed when this process ends, however it ends.
@@ -191,10 +193,39 @@ fn measure(
         instances.push((target, url, instance));
     }
     let slice = (options.seconds / options.rounds).max(1);
+    for (prefix, connections) in [("load", options.connections), ("load1", 1), ("load32", 32)] {
+        rounds(options, &script, &instances, prefix, connections, slice)?;
+    }
+    let (_, _, ours) = &instances[0];
+    let (leads, calls) = ours.log.counted();
+    if leads == 0 {
+        return Err("ours logged no recorded lead: ledger calls could not be counted".into());
+    }
+    println!("sample ledger.leads {leads}");
+    println!(
+        "sample ledger.calls_per_lead {:.3}",
+        calls as f64 / leads as f64
+    );
+    eprintln!(
+        "    ledger calls while the visitor waited: {calls} for {leads} new leads ({:.3} each)",
+        calls as f64 / leads as f64
+    );
+    Ok(())
+}
+
+/// Rounds of load at `connections`, alternating between the workers; samples named `prefix.*`.
+fn rounds(
+    options: &Options,
+    script: &Path,
+    instances: &[(Target, String, Instance)],
+    prefix: &str,
+    connections: u32,
+    slice: u32,
+) -> Result<(), String> {
     for round in 1..=options.rounds {
-        for (target, url, instance) in &instances {
+        for (target, url, instance) in instances {
             let name = target.name();
-            let result = wrk(&script, url, options.connections, slice)?;
+            let result = wrk(script, url, connections, slice)?;
             if result.errors > 0 {
                 eprintln!(
                     "      {name}: the last lines wrangler printed:\n{}",
@@ -202,16 +233,15 @@ fn measure(
                 );
             }
             let rate = result.requests / (result.duration_us / 1e6);
-            println!("sample load.{name}.rps {rate:.1}");
-            println!("sample load.{name}.p50 {:.3}", result.p50_us / 1e3);
-            println!("sample load.{name}.p99 {:.3}", result.p99_us / 1e3);
-            println!("sample load.{name}.requests {}", result.requests);
-            println!("sample load.{name}.errors {}", result.errors);
+            println!("sample {prefix}.{name}.rps {rate:.1}");
+            println!("sample {prefix}.{name}.p50 {:.3}", result.p50_us / 1e3);
+            println!("sample {prefix}.{name}.p99 {:.3}", result.p99_us / 1e3);
+            println!("sample {prefix}.{name}.requests {}", result.requests);
+            println!("sample {prefix}.{name}.errors {}", result.errors);
             eprintln!(
-                "    round {round} of {}, {name}: {slice} s at concurrency {}: {rate:.0} requests/s, \
+                "    round {round} of {}, {name}: {slice} s at concurrency {connections}: {rate:.0} requests/s, \
                  p50 {:.1} ms, p99 {:.1} ms, {} errors",
                 options.rounds,
-                options.connections,
                 result.p50_us / 1e3,
                 result.p99_us / 1e3,
                 result.errors
@@ -340,20 +370,38 @@ fn write_config(
     Ok(path)
 }
 
-/// The last lines a child printed, for error messages (under load wrangler logs every request).
+/// The last lines a child printed, for error messages (under load wrangler logs every request),
+/// and the new leads it logged with the ledger calls each cost.
 #[derive(Clone, Default)]
-struct Log(Arc<Mutex<VecDeque<String>>>);
+struct Log(Arc<Mutex<VecDeque<String>>>, Arc<Mutex<(u64, u64)>>);
 
 impl Log {
     const KEEP: usize = 60;
 
     fn push(&self, line: String) {
+        if line.contains("\"event\":\"submit\"") && line.contains("\"outcome\":\"recorded\"") {
+            let calls = line.split("\"ledger_calls\":").nth(1).and_then(|rest| {
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse::<u64>()
+                    .ok()
+            });
+            if let (Ok(mut counted), Some(calls)) = (self.1.lock(), calls) {
+                counted.0 += 1;
+                counted.1 += calls;
+            }
+        }
         if let Ok(mut lines) = self.0.lock() {
             if lines.len() == Log::KEEP {
                 lines.pop_front();
             }
             lines.push_back(line);
         }
+    }
+
+    /// (new leads logged, ledger calls they cost).
+    fn counted(&self) -> (u64, u64) {
+        self.1.lock().map(|counted| *counted).unwrap_or_default()
     }
 
     fn tail(&self) -> String {
