@@ -18,8 +18,6 @@
 //! Answers are JSON for operators, not visitors' outcomes, so they are built here rather than in
 //! respond.rs. Nothing here is logged beyond counts.
 
-use std::cell::RefCell;
-
 use closem_shared::{Email, Phone};
 use serde_json::Value;
 use worker::{Env, Method, Request, Response, Result};
@@ -92,30 +90,6 @@ fn bad_state() -> Result<Response> {
     )
 }
 
-/// Asks every shard with `ask` and collects the answers in shard order; `None` if one failed.
-async fn every_shard<T, F, Fut>(env: &Env, config: &Config, ask: F) -> Option<Vec<T>>
-where
-    F: Fn(LedgerClient) -> Fut,
-    Fut: std::future::Future<Output = std::result::Result<T, ledger::Unavailable>>,
-{
-    let answers = RefCell::new(Vec::new());
-    let ask = &ask;
-    crate::queue::join_all(config.all_shards().map(|shard| {
-        let answers = &answers;
-        async move {
-            let answer = match LedgerClient::open(env, shard) {
-                Ok(ledger) => ask(ledger).await.ok(),
-                Err(_) => None,
-            };
-            answers.borrow_mut().push((shard, answer));
-        }
-    }))
-    .await;
-    let mut answers = answers.into_inner();
-    answers.sort_by_key(|(shard, _)| *shard);
-    answers.into_iter().map(|(_, answer)| answer).collect()
-}
-
 async fn list(env: &Env, config: &Config, query: &[(String, String)]) -> Result<Response> {
     let Ok(state) = parse_state(query, None) else {
         return bad_state();
@@ -141,61 +115,88 @@ async fn list(env: &Env, config: &Config, query: &[(String, String)]) -> Result<
         limit,
         before,
     };
-    let shard_query = &shard_query;
-    let Some(listings) = every_shard(env, config, |ledger| async move {
-        ledger.list(shard_query).await
-    })
-    .await
-    else {
+    let Some(listings) = ledger::list_all(env, config.all_shards(), &shard_query).await else {
         return unavailable();
     };
     json(merge_listings(&listings, limit), 200)
 }
 
-/// One listing from the shards' own: counts and spam counters summed, submissions merged newest
-/// first (by creation time, then id) and cut to `limit`, with the cursor of the next page.
+/// One listing from the shards' own: counts and spam counters summed, entries merged newest
+/// first (by creation time, then id) and cut to `limit`, with the cursor of the next page. Each
+/// shard sends its page newest first, every entry as JSON text beside its `[created, id]`.
 fn merge_listings(listings: &[Value], limit: u32) -> String {
     let mut counts = [0i64; State::ALL.len()];
     let mut spam: Vec<(String, SpamCounts)> = Vec::new();
-    let mut submissions: Vec<&Value> = Vec::new();
+    let mut pages: Vec<(&Vec<Value>, &Vec<Value>)> = Vec::new();
     for listing in listings {
         for (index, state) in State::ALL.into_iter().enumerate() {
             counts[index] += json::int(&listing["counts"], state.as_str()).unwrap_or(0);
         }
-        if let Some(forms) = listing["spam"].as_object() {
-            for (form, traps) in forms {
-                let at = match spam.iter().position(|(known, _)| known == form) {
-                    Some(at) => at,
-                    None => {
-                        spam.push((form.clone(), SpamCounts::default()));
-                        spam.len() - 1
-                    }
-                };
-                for (trap, n) in traps.as_object().into_iter().flatten() {
-                    spam[at].1.add(trap, n.as_u64().unwrap_or(0));
+        for triple in listing["spam"].as_array().into_iter().flatten() {
+            let (Some(form), Some(trap), Some(n)) =
+                (triple[0].as_str(), triple[1].as_str(), triple[2].as_u64())
+            else {
+                continue;
+            };
+            match spam.iter_mut().find(|(known, _)| known == form) {
+                Some((_, counts)) => counts.add(trap, n),
+                None => {
+                    let mut counts = SpamCounts::default();
+                    counts.add(trap, n);
+                    spam.push((form.to_string(), counts));
                 }
             }
         }
-        submissions.extend(listing["submissions"].as_array().into_iter().flatten());
+        if let (Some(order), Some(entries)) =
+            (listing["order"].as_array(), listing["entries"].as_array())
+        {
+            pages.push((order, entries));
+        }
     }
-    let order = |entry: &Value| {
+    let order = |key: &Value| {
         (
-            json::int(entry, "created_ms").unwrap_or(0),
-            entry["id"].as_str().unwrap_or_default().to_string(),
+            key[0].as_i64().unwrap_or(0),
+            key[1].as_str().unwrap_or_default().to_string(),
         )
     };
-    submissions.sort_by_key(|entry| std::cmp::Reverse(order(entry)));
-    let more = submissions.len() > limit as usize;
-    submissions.truncate(limit as usize);
-    let next = submissions.last().filter(|_| more).map(|entry| {
-        let (created, id) = order(entry);
-        [created.to_string(), id].join(".")
-    });
+    // Taking one more than the page tells whether another follows.
+    let mut heads = vec![0usize; pages.len()];
+    let mut picked: Vec<(i64, String, &str)> = Vec::new();
+    while picked.len() <= limit as usize {
+        let mut best: Option<(usize, (i64, String))> = None;
+        for (index, (keys, _)) in pages.iter().enumerate() {
+            if let Some(key) = keys.get(heads[index]) {
+                let key = order(key);
+                if best.as_ref().is_none_or(|(_, best)| key > *best) {
+                    best = Some((index, key));
+                }
+            }
+        }
+        let Some((index, (created, id))) = best else {
+            break;
+        };
+        let entry = pages[index].1.get(heads[index]).and_then(Value::as_str);
+        picked.push((created, id, entry.unwrap_or("null")));
+        heads[index] += 1;
+    }
+    let more = picked.len() > limit as usize;
+    picked.truncate(limit as usize);
+    let next = picked
+        .last()
+        .filter(|_| more)
+        .map(|(created, id, _)| [created.to_string(), id.clone()].join("."));
     let mut counts_object = json::object();
     for (state, n) in State::ALL.into_iter().zip(counts) {
         counts_object.int(state.as_str(), n.max(0));
     }
-    spam.sort_by(|(left, _), (right, _)| left.cmp(right));
+    // Forms in order of their ids (an insertion sort: a few forms, and std's sorts cost KB).
+    for unsorted in 1..spam.len() {
+        let mut at = unsorted;
+        while at > 0 && spam[at - 1].0 > spam[at].0 {
+            spam.swap(at - 1, at);
+            at -= 1;
+        }
+    }
     let mut spam_object = json::object();
     for (form, traps) in &spam {
         spam_object.raw(form, &traps.to_json());
@@ -205,7 +206,7 @@ fn merge_listings(listings: &[Value], limit: u32) -> String {
         .raw("spam", &spam_object.finish())
         .raw(
             "submissions",
-            &json::array(submissions.iter().map(|entry| entry.to_string())),
+            &json::array(picked.iter().map(|(_, _, entry)| entry.to_string())),
         )
         .opt_str("next", next.as_deref())
         .finish()
@@ -230,7 +231,7 @@ async fn timeline(env: &Env, id: &str) -> Result<Response> {
         Ok(Some(entry)) => json(
             json::object()
                 .bool("ok", true)
-                .raw("submission", &entry.to_string())
+                .raw("submission", &entry)
                 .finish(),
             200,
         ),
@@ -261,19 +262,12 @@ async fn replay(env: &Env, config: &Config, query: &[(String, String)]) -> Resul
         limit,
         include_delivered,
     };
-    let order = &order;
     let replayed = match &parsed {
         Some(parsed) => match LedgerClient::for_id(env, parsed) {
-            Ok(ledger) => ledger.replay(order).await.ok(),
+            Ok(ledger) => ledger.replay(&order).await.ok(),
             Err(_) => None,
         },
-        None => every_shard(
-            env,
-            config,
-            |ledger| async move { ledger.replay(order).await },
-        )
-        .await
-        .map(|per_shard| per_shard.concat()),
+        None => ledger::replay_all(env, config.all_shards(), &order).await,
     };
     let Some(mut queued) = replayed else {
         return unavailable();
@@ -338,15 +332,11 @@ async fn erase(env: &Env, config: &Config, query: &[(String, String)]) -> Result
     ) else {
         return unavailable();
     };
-    let (email, phone) = (&email, &phone);
-    let Some(erased) = every_shard(env, config, |ledger| async move {
-        ledger.erase(email.as_deref(), phone.as_deref()).await
-    })
-    .await
+    let Some(erased) =
+        ledger::erase_all(env, config.all_shards(), email.as_deref(), phone.as_deref()).await
     else {
         return unavailable();
     };
-    let erased: u64 = erased.iter().sum();
     log::write(log::line("erase").int("erased", i64::try_from(erased).unwrap_or(i64::MAX)));
     let body = json::object()
         .bool("ok", true)
@@ -441,11 +431,17 @@ mod tests {
     #[test]
     fn listings_of_shards_merge_newest_first_with_a_cursor() {
         let shard = |counts: serde_json::Value, spam: serde_json::Value, ids: &[(i64, &str)]| {
-            let submissions: Vec<serde_json::Value> = ids
+            let order: Vec<serde_json::Value> = ids
                 .iter()
-                .map(|(created, id)| serde_json::json!({"id": id, "created_ms": created}))
+                .map(|(created, id)| serde_json::json!([created, id]))
                 .collect();
-            serde_json::json!({"counts": counts, "spam": spam, "submissions": submissions})
+            let entries: Vec<String> = ids
+                .iter()
+                .map(|(created, id)| {
+                    serde_json::json!({"id": id, "created_ms": created}).to_string()
+                })
+                .collect();
+            serde_json::json!({"counts": counts, "spam": spam, "order": order, "entries": entries})
         };
         let a = "s0-k00000000000000000000000000000000";
         let b = "s1-k00000000000000000000000000000001";
@@ -453,12 +449,16 @@ mod tests {
         let listings = [
             shard(
                 serde_json::json!({"pending": 1, "delivered": 2}),
-                serde_json::json!({"contact": {"honeypot": 1, "fill_time": 0, "turnstile": 0}}),
+                serde_json::json!([["contact", "honeypot", 1]]),
                 &[(30, a)],
             ),
             shard(
                 serde_json::json!({"pending": 2, "spam": 1}),
-                serde_json::json!({"contact": {"honeypot": 2, "fill_time": 1, "turnstile": 0}}),
+                serde_json::json!([
+                    ["contact", "honeypot", 2],
+                    ["contact", "fill_time", 1],
+                    ["a", "turnstile", 4]
+                ]),
                 &[(40, b), (10, c)],
             ),
         ];
@@ -469,6 +469,7 @@ mod tests {
         assert_eq!(merged["counts"]["held"], 0, "{merged}");
         assert_eq!(merged["spam"]["contact"]["honeypot"], 3, "{merged}");
         assert_eq!(merged["spam"]["contact"]["fill_time"], 1, "{merged}");
+        assert_eq!(merged["spam"]["a"]["turnstile"], 4, "{merged}");
         let ids: Vec<&str> = merged["submissions"]
             .as_array()
             .unwrap()
@@ -482,6 +483,7 @@ mod tests {
         assert_eq!(parse_cursor(a), None);
         let all: serde_json::Value = serde_json::from_str(&merge_listings(&listings, 3)).unwrap();
         assert!(all["next"].is_null(), "{all}");
+        assert_eq!(all["submissions"].as_array().map(Vec::len), Some(3));
     }
 
     #[test]

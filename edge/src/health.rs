@@ -4,41 +4,14 @@
 //! what is wrong, never a secret's value, and never how many leads there are (that is for
 //! `/admin/submissions`).
 
-use std::cell::RefCell;
-
 use worker::{Env, Response, Result};
 
 use crate::config::{Config, Problem};
 use crate::json;
-use crate::ledger::LedgerClient;
 use crate::respond::json_response;
 
 /// What `/health` says about delivery while CLOSEM refuses the key.
 pub const KEY_REFUSED: &str = "CLOSEM refuses the API key";
-
-/// Whether CLOSEM refuses the key: `Some(since)` if any shard says so, `None` if none does;
-/// `Err` if a shard could not be asked.
-async fn key_refused(env: &Env, config: &Config) -> std::result::Result<Option<i64>, ()> {
-    let answers = RefCell::new(Vec::new());
-    crate::queue::join_all(config.all_shards().map(|shard| {
-        let answers = &answers;
-        async move {
-            let answer = match LedgerClient::open(env, shard) {
-                Ok(ledger) => ledger.key_refused_since().await.map_err(drop),
-                Err(_) => Err(()),
-            };
-            answers.borrow_mut().push(answer);
-        }
-    }))
-    .await;
-    let mut since: Option<i64> = None;
-    for answer in answers.into_inner() {
-        if let Some(at) = answer? {
-            since = Some(since.map_or(at, |earlier| earlier.min(at)));
-        }
-    }
-    Ok(since)
-}
 
 pub async fn handle_health(
     config: &std::result::Result<Config, Vec<Problem>>,
@@ -46,7 +19,11 @@ pub async fn handle_health(
 ) -> Result<Response> {
     let version = env!("CARGO_PKG_VERSION");
     let delivery = match config {
-        Ok(config) => Some(key_refused(env, config).await),
+        Ok(config) => Some(
+            crate::ledger::key_refused_since(env, config.all_shards())
+                .await
+                .map_err(drop),
+        ),
         Err(_) => None,
     };
     let body = match config {

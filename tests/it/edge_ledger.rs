@@ -468,3 +468,66 @@ fn leads_accepted_before_a_hard_kill_are_delivered_after_the_restart() {
         assert_eq!(per_key.get(id), Some(&1), "{id}: {per_key:?}");
     }
 }
+
+#[test]
+fn quarantine_is_bounded_per_client_and_shard_and_the_rest_is_only_counted() {
+    let edge = shared();
+    let admin = |path: &str| send(client().get(edge.url(path)).bearer_auth(ADMIN)).json();
+    let marker = unique_email("flood");
+    let trapped = |ip: &str, n: usize| {
+        let email = format!("{n}-{marker}");
+        let reply = send(
+            client()
+                .post(edge.url("/f/contact"))
+                .header("Accept", "application/json")
+                .header("CF-Connecting-IP", ip)
+                .form(&[
+                    ("email", email.as_str()),
+                    ("company_website", "http://spam.example"),
+                ]),
+        );
+        // Every bot sees the same ordinary success, kept or not.
+        reply.assert_delivered();
+    };
+    let spam_counted = || {
+        admin("/admin/submissions?state=spam&limit=1")["spam"]["contact"]["honeypot"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let before = spam_counted();
+    // One address, 400 trapped posts: at most 20 a day are kept per shard (16 shards).
+    let posts = 400;
+    for n in 0..posts {
+        trapped("203.0.113.77", n);
+    }
+    let kept = |tag: &str| {
+        admin("/admin/submissions?state=spam&limit=1000")["submissions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry["fields"].to_string().contains(tag))
+            .count()
+    };
+    let kept_flood = kept(&marker);
+    assert!(kept_flood <= 20 * 16, "{kept_flood} kept");
+    assert!(kept_flood < posts, "{kept_flood} kept of {posts}");
+    assert!(
+        kept_flood >= 16,
+        "{kept_flood} kept: the bound is per shard, not none"
+    );
+    assert!(
+        spam_counted() >= before + posts as u64,
+        "every one is counted"
+    );
+    // Another client is not held back by this one.
+    let other = unique_email("flood-other");
+    let reply = send(
+        client()
+            .post(edge.url("/f/contact"))
+            .header("Accept", "application/json")
+            .header("CF-Connecting-IP", "203.0.113.78")
+            .form(&[("email", other.as_str()), ("company_website", "x")]),
+    );
+    reply.assert_delivered();
+    assert_eq!(kept(&other), 1);
+}

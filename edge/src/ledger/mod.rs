@@ -490,18 +490,14 @@ impl LedgerClient {
         self.call("count", body).await.map(drop)
     }
 
-    /// This shard's listing (`{counts, spam, submissions}`), parsed for merging.
-    pub async fn list(&self, query: &ListQuery) -> Result<Value, Unavailable> {
-        self.call("list", query.to_json()).await
-    }
-
-    /// One submission with its timeline, or `None`.
-    pub async fn get(&self, id: &str) -> Result<Option<Value>, Unavailable> {
-        let answer = self.call("get", id_body(id)).await?;
-        Ok(answer
-            .get("submission")
-            .filter(|entry| !entry.is_null())
-            .cloned())
+    /// One submission with its timeline as JSON text, or `None`.
+    pub async fn get(&self, id: &str) -> Result<Option<String>, Unavailable> {
+        let text = self.text("get", id_body(id)).await?;
+        let entry = text
+            .strip_prefix(r#"{"submission":"#)
+            .and_then(|rest| rest.strip_suffix('}'))
+            .ok_or(Unavailable)?;
+        Ok((entry != "null").then(|| entry.to_string()))
     }
 
     /// Sets the submissions an operator names back to pending, due at once (the object's alarm
@@ -517,30 +513,11 @@ impl LedgerClient {
             .collect()
     }
 
-    /// Deletes every submission of one person (digests of the email or phone); how many went.
-    pub async fn erase(
-        &self,
-        email: Option<&str>,
-        phone: Option<&str>,
-    ) -> Result<u64, Unavailable> {
-        let body = json::object()
-            .opt_str("email", email)
-            .opt_str("phone", phone)
-            .finish();
-        let answer = self.call("erase", body).await?;
-        json::int(&answer, "erased")
-            .and_then(|n| u64::try_from(n).ok())
-            .ok_or(Unavailable)
-    }
-
-    /// Whether CLOSEM refuses the key, as this shard last saw: the time of the refusal, if no
-    /// delivery succeeded since.
-    pub async fn key_refused_since(&self) -> Result<Option<i64>, Unavailable> {
-        let answer = self.call("status", "{}".to_string()).await?;
-        Ok(json::int(&answer, "key_refused_since"))
-    }
-
     async fn call(&self, operation: &str, body: String) -> Result<Value, Unavailable> {
+        json::parse(&self.text(operation, body).await?).ok_or(Unavailable)
+    }
+
+    async fn text(&self, operation: &str, body: String) -> Result<String, Unavailable> {
         self.calls.set(self.calls.get().saturating_add(1));
         let url = ["https://ledger/", operation].concat();
         let headers = js::object(&[]);
@@ -554,11 +531,96 @@ impl LedgerClient {
         .await
         .map_err(|_| Unavailable)?;
         if posted.status == 200 {
-            json::parse(&posted.body).ok_or(Unavailable)
+            Ok(posted.body)
         } else {
             Err(Unavailable)
         }
     }
+}
+
+/// Asks every shard in `shards` the same `operation` at once; their answers in shard order, or
+/// `None` if one could not answer. One function for every fan-out (listings, replays, erasure,
+/// /health), so the wasm holds one copy of its machinery.
+async fn fan_out(
+    env: &Env,
+    shards: std::ops::Range<u16>,
+    operation: &str,
+    body: &str,
+) -> Option<Vec<Value>> {
+    let answers = std::cell::RefCell::new(shards.clone().map(|_| None).collect::<Vec<_>>());
+    let start = shards.start;
+    crate::queue::join_all(shards.map(|shard| {
+        let answers = &answers;
+        async move {
+            let answer = match LedgerClient::open(env, shard) {
+                Ok(ledger) => ledger.call(operation, body.to_string()).await.ok(),
+                Err(_) => None,
+            };
+            if let Some(slot) = answers.borrow_mut().get_mut(usize::from(shard - start)) {
+                *slot = answer;
+            }
+        }
+    }))
+    .await;
+    answers.into_inner().into_iter().collect()
+}
+
+/// Every shard's listing page (`{counts, spam, submissions}`), for merging.
+pub async fn list_all(
+    env: &Env,
+    shards: std::ops::Range<u16>,
+    query: &ListQuery,
+) -> Option<Vec<Value>> {
+    fan_out(env, shards, "list", &query.to_json()).await
+}
+
+/// A replay on every shard; the ids set back to pending.
+pub async fn replay_all(
+    env: &Env,
+    shards: std::ops::Range<u16>,
+    order: &ReplayOrder,
+) -> Option<Vec<String>> {
+    let answers = fan_out(env, shards, "replay", &order.to_json()).await?;
+    let mut ids = Vec::new();
+    for answer in &answers {
+        for id in answer.get("ids")?.as_array()? {
+            ids.push(id.as_str()?.to_string());
+        }
+    }
+    Some(ids)
+}
+
+/// Erasure on every shard (digests of the email or phone); how many rows went.
+pub async fn erase_all(
+    env: &Env,
+    shards: std::ops::Range<u16>,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> Option<u64> {
+    let body = json::object()
+        .opt_str("email", email)
+        .opt_str("phone", phone)
+        .finish();
+    let answers = fan_out(env, shards, "erase", &body).await?;
+    answers
+        .iter()
+        .map(|answer| json::int(answer, "erased").and_then(|n| u64::try_from(n).ok()))
+        .sum()
+}
+
+/// Whether CLOSEM refuses the key as any shard last saw: `Some(since)` (the earliest refusal
+/// with no delivery since), `None` if none says so; `Err` if a shard could not be asked.
+pub async fn key_refused_since(
+    env: &Env,
+    shards: std::ops::Range<u16>,
+) -> Result<Option<i64>, Unavailable> {
+    let answers = fan_out(env, shards, "status", "{}")
+        .await
+        .ok_or(Unavailable)?;
+    Ok(answers
+        .iter()
+        .filter_map(|answer| json::int(answer, "key_refused_since"))
+        .min())
 }
 
 /// What a listing asks one shard: a state (or all), how many, and where the previous page ended.
@@ -630,7 +692,8 @@ pub async fn contact_digest(kind: &str, value: Option<&str>) -> Option<Option<St
     let Some(value) = value else {
         return Some(None);
     };
-    let preimage = [kind, "\0", &value.trim().to_lowercase()].concat();
+    // Canonical emails and phones are ASCII (shared/), so ASCII case folding is enough.
+    let preimage = [kind, "\0", &value.trim().to_ascii_lowercase()].concat();
     let digest = crate::idempotency::digest(preimage.as_bytes()).await?;
     Some(Some(
         crate::idempotency::key_from_digest(&digest)[1..].to_string(),

@@ -16,7 +16,7 @@ use worker::{
 
 use super::{
     begin_rule, found_rule, Begin, BeginRule, Finish, ListQuery, NewSubmission, Outcome, Recorded,
-    ReplayOrder, SpamCounts, State, LEASE_MS, SWEEP_MARGIN_MS,
+    ReplayOrder, State, LEASE_MS, SWEEP_MARGIN_MS,
 };
 use crate::js;
 use crate::json;
@@ -208,7 +208,10 @@ impl DurableObject for Ledger {
         }
         let now = now_ms();
         let sent = self.send_due(now).await;
-        self.housekeeping(now)?;
+        // Retention must never stop the delivery loop: a failure is logged and tried next run.
+        if self.housekeeping(now).is_err() {
+            log::write(log::line("housekeeping").str("outcome", "error"));
+        }
         let next = match sent {
             // A full batch: more may be due now.
             Ok(count) if count == BATCH => Some(now),
@@ -221,12 +224,7 @@ impl DurableObject for Ledger {
             (due, later) => due.or(later),
         };
         if let Some(next) = next {
-            self.state
-                .storage()
-                .set_alarm(worker::ScheduledTime::new(js_sys::Date::new(&number(
-                    next.max(now),
-                ))))
-                .await?;
+            self.set_alarm(next.max(now)).await?;
         }
         Response::ok("{}")
     }
@@ -370,13 +368,25 @@ impl Ledger {
     /// Arms the alarm for `at` unless it is armed for earlier already.
     async fn arm(&self, at: i64) -> Result<()> {
         let storage = self.state.storage();
-        let armed = storage.get_alarm().await?;
-        if armed.is_none_or(|armed| armed > at) {
-            storage
-                .set_alarm(worker::ScheduledTime::new(js_sys::Date::new(&number(at))))
-                .await?;
+        let storage: &JsValue = storage.as_raw().as_ref();
+        let armed = js::call_async(storage, "getAlarm", &[])
+            .await
+            .map_err(worker::Error::from)?;
+        if armed.as_f64().is_none_or(|armed| armed as i64 > at) {
+            self.set_alarm(at).await?;
         }
         Ok(())
+    }
+
+    /// `storage.setAlarm(at)`, called by name: the worker crate's wrapper brings a serializer
+    /// (serde_wasm_bindgen) that costs the bundle kilobytes.
+    async fn set_alarm(&self, at: i64) -> Result<()> {
+        let storage = self.state.storage();
+        let storage: &JsValue = storage.as_raw().as_ref();
+        js::call_async(storage, "setAlarm", &[number(at)])
+            .await
+            .map(drop)
+            .map_err(worker::Error::from)
     }
 
     /// The earliest time a row falls due, from the index.
@@ -710,27 +720,17 @@ impl Ledger {
         Some(self.bump_counter(&form, &kind).map(|()| "{}".to_string()))
     }
 
-    /// Form id -> bots turned away, for forms that have turned any away, as a JSON object.
+    /// `[[form, trap, n], ...]`: the bots turned away, by form and trap (the worker merges the
+    /// shards' into one object per form).
     fn spam(&self) -> Result<String> {
-        let mut object = json::object();
-        let mut current: Option<(String, SpamCounts)> = None;
-        for row in rows(self.exec("SELECT form, kind, n FROM counters ORDER BY form", vec![])?)? {
-            let form = text(&row, "form").unwrap_or_default();
-            if current.as_ref().is_some_and(|(open, _)| *open != form) {
-                if let Some((done, counts)) = current.take() {
-                    object.raw(&done, &counts.to_json());
-                }
-            }
-            let (_, counts) = current.get_or_insert_with(|| (form, SpamCounts::default()));
-            counts.add(
-                &text(&row, "kind").unwrap_or_default(),
-                u64::try_from(int(&row, "n").unwrap_or(0)).unwrap_or(0),
-            );
-        }
-        if let Some((form, counts)) = current {
-            object.raw(&form, &counts.to_json());
-        }
-        Ok(object.finish())
+        let counted = rows(self.exec("SELECT form, kind, n FROM counters ORDER BY form", vec![])?)?;
+        Ok(json::array(counted.iter().map(|row| {
+            json::array([
+                json::string(&text(row, "form").unwrap_or_default()),
+                json::string(&text(row, "kind").unwrap_or_default()),
+                int(row, "n").unwrap_or(0).max(0).to_string(),
+            ])
+        })))
     }
 
     /// `{counts, spam, submissions}`: one page of submissions (in `state`, if named), newest
@@ -758,15 +758,27 @@ impl Ledger {
                 vec![number(before_ms), before_id.as_str().into(), limit],
             )?,
         };
-        let submissions = json::array(
-            rows(cursor)?
+        // Each entry travels as JSON text with its order key beside it, so the worker merges the
+        // shards' pages without taking entries apart and writing them again.
+        let found: Vec<Row> = rows(cursor)?.iter().map(Row::read).collect();
+        let order = json::array(
+            found
                 .iter()
-                .map(|row| Row::read(row).entry().finish()),
+                .map(|row| json::array([row.created_at.to_string(), json::string(&row.key)])),
+        );
+        let entries = json::strings(
+            found
+                .iter()
+                .map(|row| row.entry().finish())
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str),
         );
         Ok(json::object()
             .raw("counts", &self.counts()?)
             .raw("spam", &self.spam()?)
-            .raw("submissions", &submissions)
+            .raw("order", &order)
+            .raw("entries", &entries)
             .finish())
     }
 
