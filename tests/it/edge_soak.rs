@@ -157,9 +157,11 @@ pub fn soak(count: usize, clients: usize, pace: Duration) -> SoakReport {
             match step {
                 Step::Faults(order) => instance.order_faults(order.clone()),
                 Step::KillAndRestart => {
-                    // What CLOSEM had seen until now: an attempt's answer after this came later.
-                    let records = instance.records();
+                    // Everything CLOSEM has seen once the old process is dead (and its last
+                    // requests have arrived) came from it; everything later, from the new one.
                     instance.kill_hard();
+                    std::thread::sleep(Duration::from_millis(500));
+                    let records = instance.records();
                     seq_at_kill = records
                         .iter()
                         .filter_map(|record| record["seq"].as_u64())
