@@ -12,7 +12,7 @@ use crate::js::{self, NoAnswer};
 use crate::config::Config;
 
 /// Sent with every attempt so CLOSEM (or anything between) can recognise a repeat.
-pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+pub const IDEMPOTENCY_HEADER: &str = closem_shared::wire::KEY_HEADER;
 
 /// How long CLOSEM gets to answer, its body included, before the attempt counts as failed.
 pub const UPSTREAM_TIMEOUT_MS: u32 = 10_000;

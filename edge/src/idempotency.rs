@@ -13,9 +13,9 @@
 //! natively; the hash is the runtime's WebCrypto.
 
 /// The form field a client may name its submission with; never forwarded.
-pub const KEY_FIELD: &str = "_closem_key";
+pub const KEY_FIELD: &str = closem_shared::wire::KEY_FIELD;
 /// The request header a client may name its submission with.
-pub const KEY_HEADER: &str = "Idempotency-Key";
+pub const KEY_HEADER: &str = closem_shared::wire::KEY_HEADER;
 /// Longest client key accepted (a UUID is 36).
 pub const MAX_CLIENT_KEY: usize = 200;
 /// Derived keys of native posts: the same fields within one bucket (or the one before) are one

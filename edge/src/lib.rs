@@ -131,13 +131,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         Method::Post => submit::handle_submit(req, &env, config, &incoming).await,
         Method::Options => submit::handle_preflight(config, &incoming),
         _ => {
-            let allowed = config
-                .forms
-                .get(form_id)
-                .map_or(&[][..], |profile| profile.allowed_origins());
             let reply = Reply {
                 wants_json: incoming.wants_json,
-                cors_origin: cors::echoed_origin(incoming.origin.as_deref(), allowed),
+                cors_origin: cors::echoed_origin(
+                    incoming.origin.as_deref(),
+                    config.forms.get(form_id),
+                ),
                 back: None,
             };
             let answer = if config.forms.get(form_id).is_some() {

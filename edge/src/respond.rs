@@ -1,6 +1,7 @@
 //! The one place where outcomes become HTTP responses: JSON for clients that ask for it (the
 //! widget), a 303 or an HTML page for native form posts.
 
+use closem_shared::wire::{answer as keys, code};
 use worker::Response;
 
 use crate::cors;
@@ -75,7 +76,7 @@ fn fixed(answer: &Answer) -> Option<(u16, &'static str, &'static str)> {
         Answer::Accepted { .. } | Answer::Invalid { .. } => return None,
         Answer::Unavailable => (
             503,
-            "edge.unavailable",
+            code::UNAVAILABLE,
             "the form could not be sent just now: please try again in a minute",
         ),
         Answer::NotFound => (404, "form.unknown", "there is no form with this id"),
@@ -92,17 +93,17 @@ fn fixed(answer: &Answer) -> Option<(u16, &'static str, &'static str)> {
         ),
         Answer::TurnstileFailed { missing: true } => (
             403,
-            "turnstile.missing",
+            code::TURNSTILE_MISSING,
             "complete the anti-bot check, then send the form again",
         ),
         Answer::TurnstileFailed { missing: false } => (
             403,
-            "turnstile.failed",
+            code::TURNSTILE_FAILED,
             "the anti-bot check did not pass: complete it again, then send the form again",
         ),
         Answer::NotConfigured => (
             503,
-            "edge.not_configured",
+            code::NOT_CONFIGURED,
             "this form service is not configured yet: the site owner can see why at /health",
         ),
     })
@@ -117,11 +118,11 @@ pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
 
     let response = if reply.wants_json {
         let mut body = json::object();
-        body.bool("ok", matches!(answer, Answer::Accepted { .. }));
+        body.bool(keys::OK, matches!(answer, Answer::Accepted { .. }));
         if let Answer::Accepted { id, .. } = &answer {
-            body.str("id", id);
+            body.str(keys::ID, id);
         }
-        body.raw("issues", &issues(&problems));
+        body.raw(keys::ISSUES, &issues(&problems));
         json_response(body.finish(), status)?
     } else {
         match &answer {
@@ -171,9 +172,9 @@ pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
 pub fn issues(problems: &[Problem]) -> String {
     json::array(problems.iter().map(|problem| {
         json::object()
-            .opt_str("field", problem.field.as_deref())
-            .str("code", &problem.code)
-            .str("message", &problem.message)
+            .opt_str(keys::FIELD, problem.field.as_deref())
+            .str(keys::CODE, &problem.code)
+            .str(keys::MESSAGE, &problem.message)
             .finish()
     }))
 }

@@ -9,7 +9,7 @@
 use closem_shared::Spam;
 
 /// The widget's fill-time field. Like every `_closem` name it is never forwarded.
-pub const FILL_TIME_FIELD: &str = "_closem_t";
+pub const FILL_TIME_FIELD: &str = closem_shared::wire::FILL_TIME_FIELD;
 
 /// Why a submission was taken for a bot's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

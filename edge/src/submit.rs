@@ -43,16 +43,15 @@ pub async fn handle_submit(
     incoming: &Incoming<'_>,
 ) -> worker::Result<Response> {
     let profile = config.forms.get(incoming.form_id);
-    let allowed: &[String] = profile.map_or(&[], Profile::allowed_origins);
     let reply = Reply {
         wants_json: incoming.wants_json,
-        cors_origin: cors::echoed_origin(incoming.origin.as_deref(), allowed),
+        cors_origin: cors::echoed_origin(incoming.origin.as_deref(), profile),
         back: incoming.back.as_deref(),
     };
     let Some(profile) = profile else {
         return respond(Answer::NotFound, &reply);
     };
-    if !cors::origin_permitted(incoming.origin.as_deref(), &incoming.own_origin, allowed) {
+    if !cors::origin_permitted(incoming.origin.as_deref(), &incoming.own_origin, profile) {
         outcome(incoming.form_id, "origin_forbidden");
         return respond(Answer::OriginForbidden, &reply);
     }
@@ -396,7 +395,7 @@ async fn record(
 
 pub fn handle_preflight(config: &Config, incoming: &Incoming<'_>) -> worker::Result<Response> {
     match config.forms.get(incoming.form_id) {
-        Some(profile) => cors::preflight(incoming.origin.as_deref(), profile.allowed_origins()),
+        Some(profile) => cors::preflight(incoming.origin.as_deref(), profile),
         None => respond(
             Answer::NotFound,
             &Reply {
