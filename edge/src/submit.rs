@@ -238,7 +238,7 @@ pub async fn handle_submit(
             status: 409,
             problems: vec![Problem {
                 field: Some(idempotency::KEY_FIELD.to_string()),
-                code: "idempotency_key.reused".to_string(),
+                code: closem_shared::wire::code::KEY_REUSED.to_string(),
                 message: "this idempotency key was sent before with other fields: send an edited \
                           form with a new key"
                     .to_string(),
@@ -487,7 +487,7 @@ fn bad_key(form_id: &str, reply: &Reply) -> worker::Result<Response> {
             status: 400,
             problems: vec![Problem {
                 field: Some(idempotency::KEY_FIELD.to_string()),
-                code: "idempotency_key.invalid".to_string(),
+                code: closem_shared::wire::code::KEY_INVALID.to_string(),
                 message: format!(
                     "the idempotency key must be 1 to {} visible ASCII characters",
                     idempotency::MAX_CLIENT_KEY

@@ -54,6 +54,11 @@ pub mod code {
     pub const TURNSTILE_MISSING: &str = "turnstile.missing";
     /// The token did not verify (expired, spent, wrong site).
     pub const TURNSTILE_FAILED: &str = "turnstile.failed";
+    /// 409: this idempotency key already names a submission with other fields; an edited
+    /// submission needs a new key (the widget makes one).
+    pub const KEY_REUSED: &str = "idempotency_key.reused";
+    /// 400: the idempotency key is not one the edge accepts.
+    pub const KEY_INVALID: &str = "idempotency_key.invalid";
     /// The widget's own: no answer came and the submission waits in the outbox.
     pub const QUEUED: &str = "network.queued";
     /// The widget's own: no answer came and nothing could be kept.

@@ -19,7 +19,12 @@ fn every_status_class_has_its_disposition() {
     check(422, false, &["email.format"], Fix);
     check(400, false, &["body.encoding"], Refused);
     check(404, false, &[], Refused);
-    check(409, false, &["key.reused"], Refused);
+    check(
+        409,
+        false,
+        &[closem_shared::wire::code::KEY_REUSED],
+        Refused,
+    );
     check(413, false, &[], Refused);
     check(403, false, &["origin.forbidden"], Refused);
     check(403, false, &["turnstile.failed"], Rechallenge);
