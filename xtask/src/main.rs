@@ -22,7 +22,7 @@ verbs:
   test [tier]   set up, build, then run every test tier (lint, unit, integration, browser)
   wrangler ...  run the project's wrangler (with Node 22) in edge/, e.g. `wrangler deploy`
   fuzz          rerun the parsers' fuzz properties for a time budget (--seconds N, default 60)
-  soak [N [S]]  fault injection: N submissions (1000) over S seconds (60) through a failing CLOSEM
+  soak [N [S [C]]]  fault injection: N leads (1000) over S seconds (60) from C clients (16), failing CLOSEM, killed worker
   bench         measure sizes, start-up and edge throughput next to the alternatives (prints a table)
   run           set up, build, start the CLOSEM sandbox and the worker in workerd; Ctrl-C stops all";
 
