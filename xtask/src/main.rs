@@ -24,7 +24,8 @@ verbs:
   fuzz          rerun the parsers' fuzz properties for a time budget (--seconds N, default 60)
   soak [N [S [C]]]  fault injection: N leads (1000) over S seconds (60) from C clients (16), failing CLOSEM, killed worker
   bench         measure sizes, start-up and edge throughput next to the alternatives (prints a table)
-  run           set up, build, start the CLOSEM sandbox and the worker in workerd; Ctrl-C stops all";
+  run           set up, build, start the CLOSEM sandbox, the worker in workerd and a customer site
+                on another origin; Ctrl-C stops all";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
