@@ -618,11 +618,7 @@ fn a_quarantined_submission_can_be_released_to_closem_once() {
         kept[0]
     );
     // ...and an operator releases it: it goes to CLOSEM like any other.
-    let release = edge.send(
-        client()
-            .post(edge.url(&format!("/admin/replay?id={id}")))
-            .bearer_auth(ADMIN),
-    );
+    let release = edge.replay(&format!("id={id}"));
     assert_eq!(release.status, 200, "{}", release.body);
     assert_eq!(release.json()["queued"], json!([id]), "{}", release.body);
     let fields = edge.forwarded(&marker);

@@ -317,6 +317,15 @@ impl Edge {
         reply.json()
     }
 
+    /// `POST /admin/replay?{query}` with the [`ADMIN`] token, whatever it answers.
+    pub fn replay(&self, query: &str) -> Reply {
+        self.send(
+            client()
+                .post(self.url(&format!("/admin/replay?{query}")))
+                .bearer_auth(ADMIN),
+        )
+    }
+
     /// The ledger's entry for submission `id`, if listed (newest 1000 of any state).
     pub fn ledger_entry(&self, id: &str) -> Option<Value> {
         let listing = self.admin_list(ADMIN, "");

@@ -103,11 +103,7 @@ fn health(edge: &Edge) -> Value {
 }
 
 fn replay(edge: &Edge, query: &str) -> Value {
-    let reply = edge.send(
-        client()
-            .post(edge.url(&format!("/admin/replay?{query}")))
-            .bearer_auth(ADMIN),
-    );
+    let reply = edge.replay(query);
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.json()
 }
@@ -331,11 +327,7 @@ fn persistent_5xx_is_dead_lettered_and_a_replay_delivers_it_once() {
     assert_eq!(accepted(&records), 0, "{records:#?}");
 
     edge.clear_faults();
-    let replay = edge.send(
-        client()
-            .post(edge.url(&format!("/admin/replay?key={id}")))
-            .bearer_auth(ADMIN),
-    );
+    let replay = edge.replay(&format!("key={id}"));
     assert_eq!(replay.status, 200, "{}", replay.body);
     assert_eq!(replay.json()["queued"], json!([id]), "{}", replay.body);
     edge.wait_state(&id, "delivered");
@@ -346,11 +338,7 @@ fn persistent_5xx_is_dead_lettered_and_a_replay_delivers_it_once() {
     assert_eq!(accepted(&records_later), 1, "{records_later:#?}");
     assert_keys(&records_later, &id);
     // A second replay of a delivered submission queues nothing.
-    let again = edge.send(
-        client()
-            .post(edge.url(&format!("/admin/replay?key={id}")))
-            .bearer_auth(ADMIN),
-    );
+    let again = edge.replay(&format!("key={id}"));
     assert_eq!(again.json()["queued"], json!([]), "{}", again.body);
     edge.assert_log_clean();
 }
@@ -500,11 +488,7 @@ fn every_state_but_delivered_replays_and_delivered_only_when_asked() {
             "delivered"
         ]
     );
-    let bad = edge.send(
-        client()
-            .post(edge.url("/admin/replay?state=lost"))
-            .bearer_auth(ADMIN),
-    );
+    let bad = edge.replay("state=lost");
     assert_eq!(bad.status, 400, "{}", bad.body);
 }
 
