@@ -67,31 +67,15 @@ pub fn check_value(field: Field, value: &str, ctx: &Context) -> Result<String, I
 /// them (about 1.6 KB brotli, issue 12).
 pub fn check_visitor_value(field: Field, value: &str, ctx: &Context) -> Result<(), IssueKind> {
     let value = value.trim();
-    if value.is_empty() {
+    if value.is_empty() || field.is_control() {
         return Ok(());
     }
     match field {
         Field::Phone => Phone::parse(value).map(drop),
         Field::Email => Email::parse(value).map(drop),
         Field::AppointmentTimestamp => resolve_timestamp(value, ctx).map(drop),
-        Field::FullName
-        | Field::FirstName
-        | Field::LastName
-        | Field::Notes
-        | Field::Address
-        | Field::City
-        | Field::State
-        | Field::Zip
-        | Field::AppointmentNote => check_text(field, value),
-        Field::Mode
-        | Field::Upsert
-        | Field::Tags
-        | Field::ContactLists
-        | Field::SequenceId
-        | Field::ContactEmails
-        | Field::ContactPhones
-        | Field::Auth
-        | Field::M => Ok(()),
+        // Every other field a visitor fills in is free text.
+        _ => check_text(field, value),
     }
 }
 
