@@ -495,7 +495,7 @@ function save(entries) {
 export function post(endpoint, form, data, handler) {
   const id = form.getAttribute("data-closem") || "";
   let key = Object.keys(owners).find((key) => owners[key] == form);
-  const sent = JSON.stringify([...data].filter(([name]) => !/^cf-turnstile/.test(name)).map(([name, value]) => [name, String(value)]));
+  const sent = JSON.stringify(kept(data));
   if (key && form[SENT] != sent) {
     forget({ key });
     key = 0;
@@ -512,12 +512,17 @@ export function post(endpoint, form, data, handler) {
     key,
     url: endpoint + "/f/" + encodeURIComponent(id),
     form: id,
-    // Never a Turnstile token: it is single-use and expires in minutes.
-    fields: [...data].filter(([name]) => !/^cf-turnstile/.test(name)).map(([name, value]) => [name, String(value)]),
+    fields: kept(data),
     time: Date.now(),
   };
   save(load().filter((old) => old.key != key).concat([entry]));
   send(entry, data, handler);
+}
+
+/// The fields of a submission as the outbox keeps them and as its key names them: values as
+/// strings, never a Turnstile token (single-use, it expires in minutes and changes every attempt).
+function kept(data) {
+  return [...data].filter(([name]) => !/^cf-turnstile/.test(name)).map(([name, value]) => [name, String(value)]);
 }
 
 function uuid() {
