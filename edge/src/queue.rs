@@ -96,8 +96,12 @@ async fn deliver(message: &Message, env: &Env, config: Option<&Config>) {
             return;
         }
     };
-    let (fields, attempts_before) = match begin {
-        Begin::Go { fields, attempts } => (fields, attempts),
+    let (fields, attempts_before, in_doubt) = match begin {
+        Begin::Go {
+            fields,
+            attempts,
+            in_doubt,
+        } => (fields, attempts, in_doubt),
         Begin::Done { state } => {
             log::write(
                 log::line("deliver")
@@ -121,6 +125,11 @@ async fn deliver(message: &Message, env: &Env, config: Option<&Config>) {
     };
 
     let started = js_sys::Date::now();
+    let fields = if in_doubt {
+        forward::resend_fields(fields)
+    } else {
+        fields
+    };
     let (delivery, excerpt) = forward::forward(config, &fields, &key).await;
     let (result, retry_in_seconds) = verdict(delivery, attempts_before + 1, config.max_delay);
     let finish = Finish {
@@ -150,6 +159,7 @@ async fn deliver(message: &Message, env: &Env, config: Option<&Config>) {
             .str("outcome", delivery.name())
             .opt_int("upstream_status", delivery.status().map(i64::from))
             .int("attempts", i64::from(attempts))
+            .bool("in_doubt", in_doubt)
             .bool("recorded", finished.is_ok())
             .int("ms", log::elapsed_ms(started)),
     );
