@@ -162,7 +162,7 @@ pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
     let forms =
         match forms_json(env) {
             None => Some(Forms::default()),
-            Some(json) => match Forms::from_json_str(&json) {
+            Some(json) => match forms_value(&json) {
                 Ok(forms) => Some(forms),
                 Err(errors) => {
                     problems.extend(errors.into_iter().map(|error| {
@@ -429,4 +429,23 @@ mod tests {
             assert_eq!(base_url(input).as_deref(), expected, "{input}");
         }
     }
+}
+
+/// `FORMS` read by the runtime's JSON parser (`json::read`), as the object itself or a string
+/// holding it (Worker variables arrive either way), then checked by shared/'s config rules.
+fn forms_value(text: &str) -> Result<Forms, Vec<closem_shared::ConfigError>> {
+    let not_json = |what: &str, error: String| {
+        vec![closem_shared::ConfigError {
+            path: String::new(),
+            message: format!("{what}: {error}"),
+        }]
+    };
+    let value =
+        crate::json::read(text).map_err(|error| not_json("FORMS is not valid JSON", error))?;
+    let value = match value {
+        serde_json::Value::String(inner) => crate::json::read(&inner)
+            .map_err(|error| not_json("FORMS string does not hold valid JSON", error))?,
+        other => other,
+    };
+    Forms::from_parsed(value)
 }

@@ -77,6 +77,13 @@ impl Forms {
             })?,
             other => other,
         };
+        Forms::from_parsed(value)
+    }
+
+    /// Like [`Forms::from_value`] for a value that is the object itself (a string is not read as
+    /// JSON again): for callers that parse JSON their own way, e.g. the Worker with the runtime's
+    /// `JSON.parse`, so that serde_json's parser is not linked in.
+    pub fn from_parsed(value: Value) -> Result<Forms, Vec<ConfigError>> {
         let Value::Object(forms) = value else {
             return Err(vec![error_at(
                 String::new(),
