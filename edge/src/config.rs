@@ -398,10 +398,8 @@ pub const FORMS_FILE: &str = "forms.json";
 /// the global object before the first request (a global, not a wasm static, so it outlives a
 /// re-instantiated module). Absent when the worker was started without the entry.
 fn forms_file() -> Option<String> {
-    let value = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(FORMS_FILE_GLOBAL))
-        .ok()
-        .filter(|value| !value.is_undefined() && !value.is_null());
-    json_text(value)
+    // Unset, the global is `undefined`, which JSON.stringify leaves undefined: no file.
+    json_text(js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(FORMS_FILE_GLOBAL)).ok())
 }
 
 /// The global edge/entry.mjs sets; the tests' harness writes the same entry.

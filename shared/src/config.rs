@@ -123,17 +123,17 @@ impl Forms {
     /// in the dashboard without any check; the id is listed in [`Combined::shadowed`]. Every
     /// other form of the variable is added, so small setups can live in the variable alone.
     pub fn combine(file: Forms, variable: Forms) -> Combined {
-        let (from_file, mut shadowed) = (file.len(), Vec::new());
-        let mut profiles = file.profiles;
-        let mut from_variable = 0;
-        for (id, profile) in variable.profiles {
-            if profiles.iter().any(|(known, _)| *known == id) {
-                shadowed.push(id);
-            } else {
-                profiles.push((id, profile));
-                from_variable += 1;
+        let (mut profiles, mut added) = (file.profiles, variable.profiles);
+        let mut shadowed = Vec::new();
+        added.retain(|(id, _)| {
+            let known = profiles.iter().any(|(known, _)| known == id);
+            if known {
+                shadowed.push(id.clone());
             }
-        }
+            !known
+        });
+        let (from_file, from_variable) = (profiles.len(), added.len());
+        profiles.append(&mut added);
         Combined {
             forms: Forms { profiles },
             from_file,

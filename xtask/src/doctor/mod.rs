@@ -456,8 +456,13 @@ impl PageForm<'_> {
                 blocked: true,
             };
         };
-        let hint = tag.attribute("data-closem-field");
-        let autocomplete = tag.attribute("autocomplete");
+        // As dom.js reads them: an empty attribute is no hint.
+        let hint = tag
+            .attribute("data-closem-field")
+            .filter(|hint| !hint.is_empty());
+        let autocomplete = tag
+            .attribute("autocomplete")
+            .filter(|token| !token.is_empty());
         let mapped = profile
             .fields()
             .iter()
@@ -663,7 +668,11 @@ impl PageForm<'_> {
                     (wire::HINT_PREFIX, "data-closem-field"),
                     (wire::AUTOCOMPLETE_PREFIX, "autocomplete"),
                 ] {
-                    if let Some(hint) = control.tag.attribute(attribute) {
+                    if let Some(hint) = control
+                        .tag
+                        .attribute(attribute)
+                        .filter(|hint| !hint.is_empty())
+                    {
                         pairs.push((format!("{prefix}{name}"), hint.to_owned()));
                     }
                 }
