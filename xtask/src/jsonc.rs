@@ -2,8 +2,40 @@
 //! by the paths shared/'s config errors use (`contact`, `contact.fields.your-email`,
 //! `contact.tags[1]`), so `cargo xtask check` can say where a problem is.
 
-/// Drops `//` and `/* */` comments outside strings, keeping every newline so lines still match.
+/// JSONC as wrangler reads it, made JSON: comments and trailing commas become blanks, so every
+/// line and column stays where it was.
 pub fn without_comments(text: &str) -> String {
+    without_trailing_commas(&only_code(text))
+}
+
+/// A comma whose next non-blank character closes an object or array is dropped (JSONC allows it).
+fn without_trailing_commas(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for (at, c) in text.char_indices() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c == '"' {
+            in_string = true;
+        } else if c == ',' {
+            let next = bytes[at + 1..]
+                .iter()
+                .find(|byte| !byte.is_ascii_whitespace());
+            if matches!(next, Some(b'}' | b']')) {
+                out.push(' ');
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Drops `//` and `/* */` comments outside strings, keeping every newline.
+fn only_code(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     let mut in_string = false;
@@ -212,11 +244,12 @@ mod tests {
 
     #[test]
     fn comments_go_and_lines_stay() {
-        let text = "{\n  // one\n  \"a\": \"http://x\", /* two\n three */ \"b\": 1\n}";
+        let text = "{\n  // one\n  \"a\": \"http://x\", /* two\n three */ \"b\": [1, \"a,]\",],\n}";
         let json = without_comments(text);
         assert_eq!(json.lines().count(), text.lines().count());
         let value: serde_json::Value = serde_json::from_str(&json).expect("json");
         assert_eq!(value["a"], "http://x");
+        assert_eq!(value["b"], serde_json::json!([1, "a,]"]));
         assert_eq!(Positions::of(&json).line("b"), 4);
     }
 
