@@ -7,64 +7,64 @@ use worker::Env;
 
 use crate::timezone::Zone;
 
-pub const DEFAULT_BASE_URL: &str = "https://app.closem.ai/";
-pub const DEFAULT_TIMEZONE: &str = "UTC";
+pub(crate) const DEFAULT_BASE_URL: &str = "https://app.closem.ai/";
+pub(crate) const DEFAULT_TIMEZONE: &str = "UTC";
 /// Longest wait between two delivery attempts, in seconds, unless `DELIVERY_MAX_DELAY` says.
-pub const DEFAULT_MAX_DELAY: u32 = 60;
+pub(crate) const DEFAULT_MAX_DELAY: u32 = 60;
 /// The rate limiter's period, in seconds, unless `RATE_LIMIT_PERIOD` says (production's).
-pub const DEFAULT_RATE_LIMIT_PERIOD: u32 = 60;
+pub(crate) const DEFAULT_RATE_LIMIT_PERIOD: u32 = 60;
 const TURNSTILE_SECRET: &str = "TURNSTILE_SECRET";
 
-pub struct Config {
-    pub api_key: ApiKey,
+pub(crate) struct Config {
+    pub(crate) api_key: ApiKey,
     /// CLOSEM's base URL without query or fragment; forward.rs adds `?m=api&auth=`.
-    pub base_url: String,
-    pub timezone: String,
-    pub zone: Zone,
-    pub forms: Forms,
+    pub(crate) base_url: String,
+    pub(crate) timezone: String,
+    pub(crate) zone: Zone,
+    pub(crate) forms: Forms,
     /// Where the profiles came from (logged once per isolate).
-    pub form_sources: FormSources,
+    pub(crate) form_sources: FormSources,
     /// The operators' bearer token; without it the admin routes do not exist.
-    pub admin_token: Option<AdminToken>,
+    pub(crate) admin_token: Option<AdminToken>,
     /// Cap of the exponential delay between delivery attempts, in seconds.
-    pub max_delay: u32,
+    pub(crate) max_delay: u32,
     /// The `TURNSTILE_SECRET` secret; required when a profile has a Turnstile site key.
-    pub turnstile_secret: Option<TurnstileSecret>,
+    pub(crate) turnstile_secret: Option<TurnstileSecret>,
     /// Where Turnstile tokens are verified (`TURNSTILE_VERIFY_URL`; Cloudflare's siteverify).
-    pub turnstile_verify_url: String,
+    pub(crate) turnstile_verify_url: String,
     /// Whether the `RATE_LIMITER` binding exists; without it submissions are not rate limited.
-    pub rate_limiter: bool,
+    pub(crate) rate_limiter: bool,
     /// `RATE_LIMIT_PERIOD`: the limiter's period in seconds (10 or 60, as in wrangler.jsonc),
     /// sent as `Retry-After` with a 429.
-    pub rate_limit_period: u32,
+    pub(crate) rate_limit_period: u32,
     /// `LEDGER_SHARDS`: how many ledger objects new submissions spread over.
-    pub shards: u16,
+    pub(crate) shards: u16,
     /// `LEDGER_SHARDS_PREVIOUS`: the count before the last change, while resubmissions of older
     /// submissions may still arrive (ledger/shard.rs).
-    pub previous_shards: Option<u16>,
+    pub(crate) previous_shards: Option<u16>,
     /// `RETENTION_DAYS`: final rows keep their fields this long.
-    pub retention_days: u32,
+    pub(crate) retention_days: u32,
     /// `SPAM_KEEP_DAYS`: quarantined spam is kept this long.
-    pub spam_keep_days: u32,
+    pub(crate) spam_keep_days: u32,
 }
 
 /// How many profiles the forms file and the `FORMS` variable gave, and the ids defined in both
 /// (the file's profile is kept: `Forms::combine`).
-pub struct FormSources {
-    pub file: usize,
-    pub variable: usize,
-    pub shadowed: Vec<String>,
+pub(crate) struct FormSources {
+    pub(crate) file: usize,
+    pub(crate) variable: usize,
+    pub(crate) shadowed: Vec<String>,
 }
 
 impl Config {
     /// Every shard that may hold rows: the current count, or the previous one if larger.
-    pub fn all_shards(&self) -> std::ops::Range<u16> {
+    pub(crate) fn all_shards(&self) -> std::ops::Range<u16> {
         0..self.shards.max(self.previous_shards.unwrap_or(0))
     }
 }
 
 /// A whole number of days from 1 to 3650.
-pub fn days(text: &str) -> Option<u32> {
+pub(crate) fn days(text: &str) -> Option<u32> {
     text.trim()
         .parse()
         .ok()
@@ -80,20 +80,20 @@ fn shard_count(text: &str) -> Option<u16> {
 }
 
 /// The `TURNSTILE_SECRET` secret. No Debug or Display, like [`ApiKey`].
-pub struct TurnstileSecret(String);
+pub(crate) struct TurnstileSecret(String);
 
 impl TurnstileSecret {
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
 
 /// The `ADMIN_TOKEN` secret. No Debug or Display, like [`ApiKey`].
-pub struct AdminToken(String);
+pub(crate) struct AdminToken(String);
 
 impl AdminToken {
     /// Compares a presented token without stopping at the first differing byte.
-    pub fn matches(&self, presented: &str) -> bool {
+    pub(crate) fn matches(&self, presented: &str) -> bool {
         let (given, expected) = (presented.as_bytes(), self.0.as_bytes());
         given.len() == expected.len()
             && given
@@ -105,19 +105,19 @@ impl AdminToken {
 }
 
 /// The CLOSEM API key. No Debug or Display: it cannot end up in a log line by accident.
-pub struct ApiKey(String);
+pub(crate) struct ApiKey(String);
 
 impl ApiKey {
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
 
 /// One thing wrong with the bindings: which binding (or FORMS path) and what to do.
 #[derive(Debug, Clone)]
-pub struct Problem {
-    pub binding: String,
-    pub message: String,
+pub(crate) struct Problem {
+    pub(crate) binding: String,
+    pub(crate) message: String,
 }
 
 impl Problem {
@@ -132,7 +132,7 @@ impl Problem {
 /// Reads every binding once, in named steps. Each step records what is wrong with its bindings
 /// and returns what it could read (a default where a value is unusable), so one call reports
 /// every problem; the config exists only when there is none.
-pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
+pub(crate) fn load(env: &Env) -> Result<Config, Vec<Problem>> {
     let mut read = Reader {
         env,
         problems: Vec::new(),
@@ -392,7 +392,7 @@ fn json_text(value: Option<JsValue>) -> Option<String> {
 }
 
 /// The name problems in the bundled forms file carry (`forms.json.<form>.<key>`).
-pub const FORMS_FILE: &str = "forms.json";
+pub(crate) const FORMS_FILE: &str = "forms.json";
 
 /// The forms file, as edge/entry.mjs bundled it: the entry imports `forms.json` and leaves it on
 /// the global object before the first request (a global, not a wasm static, so it outlives a
@@ -407,7 +407,7 @@ const FORMS_FILE_GLOBAL: &str = "CLOSEM_FORMS_FILE";
 
 /// Checks CLOSEM_BASE_URL without a URL parser (the `url` crate's IDNA tables would double the
 /// worker's size): `http(s)://host[:port][/path]`, with any query or fragment dropped.
-pub fn base_url(text: &str) -> Option<String> {
+pub(crate) fn base_url(text: &str) -> Option<String> {
     let text = text.trim();
     let rest = text
         .strip_prefix("https://")

@@ -12,19 +12,19 @@ use crate::jsonc;
 use crate::process::{root, Outcome};
 
 /// The committed forms file, bundled into the worker by edge/entry.mjs.
-pub const FORMS_FILE: &str = "edge/forms.json";
+pub(crate) const FORMS_FILE: &str = "edge/forms.json";
 /// The worker's configuration, whose `vars` may hold a `FORMS` variable too.
-pub const WRANGLER_CONFIG: &str = "edge/wrangler.jsonc";
+pub(crate) const WRANGLER_CONFIG: &str = "edge/wrangler.jsonc";
 
 /// `cargo xtask check [FILE]`.
-pub fn run(args: &[String]) -> Outcome {
+pub(crate) fn run(args: &[String]) -> Outcome {
     let file = args.first().map(PathBuf::from);
     verify(file.as_deref()).map(|_| ())
 }
 
 /// Checks the configuration and prints one line saying what it holds; the error lists every
 /// problem, one per line.
-pub fn verify(file: Option<&Path>) -> Outcome<Combined> {
+pub(crate) fn verify(file: Option<&Path>) -> Outcome<Combined> {
     let file = file.map_or_else(|| root().join(FORMS_FILE), Path::to_path_buf);
     let combined = load(&file, &root().join(WRANGLER_CONFIG)).map_err(|problems| {
         format!(
@@ -46,7 +46,7 @@ pub fn verify(file: Option<&Path>) -> Outcome<Combined> {
 
 /// The forms file and the `FORMS` variable of `config`, combined by shared/'s rule, or every
 /// problem as `path:line: form "id", key "key": message`.
-pub fn load(file: &Path, config: &Path) -> Result<Combined, Vec<String>> {
+pub(crate) fn load(file: &Path, config: &Path) -> Result<Combined, Vec<String>> {
     let mut problems = Vec::new();
     let from_file = read_forms_file(file, &mut problems);
     let from_variable = read_variable(config, &mut problems);
@@ -293,7 +293,7 @@ mod tests {
     }
 
     /// `count` profiles in every mode, as a site with many forms writes them.
-    pub fn many_forms(count: usize) -> String {
+    pub(crate) fn many_forms(count: usize) -> String {
         let profiles: Vec<String> = (0..count)
             .map(|index| {
                 let body = match index % 3 {

@@ -4,7 +4,7 @@
 
 /// JSONC as wrangler reads it, made JSON: comments and trailing commas become blanks, so every
 /// line and column stays where it was.
-pub fn without_comments(text: &str) -> String {
+pub(crate) fn without_comments(text: &str) -> String {
     without_trailing_commas(&only_code(text))
 }
 
@@ -76,17 +76,17 @@ fn only_code(text: &str) -> String {
 
 /// Where each key and array item starts, and the keys an object repeats.
 #[derive(Default, Debug)]
-pub struct Positions {
+pub(crate) struct Positions {
     /// (path, 1-based line) of every object key and array item.
     entries: Vec<(String, usize)>,
     /// (path, line of the first, line of the repetition).
-    pub duplicates: Vec<(String, usize, usize)>,
+    pub(crate) duplicates: Vec<(String, usize, usize)>,
 }
 
 impl Positions {
     /// Indexes a JSON text that `serde_json` accepted (on anything else it stops early, and the
     /// lines it found are still right).
-    pub fn of(text: &str) -> Positions {
+    pub(crate) fn of(text: &str) -> Positions {
         let mut scan = Scan {
             bytes: text.as_bytes(),
             at: 0,
@@ -99,7 +99,7 @@ impl Positions {
 
     /// The line of `path`, or of its nearest ancestor that is in the text (a missing key is
     /// reported where its profile starts); 1 when nothing matches.
-    pub fn line(&self, path: &str) -> usize {
+    pub(crate) fn line(&self, path: &str) -> usize {
         let mut path = path;
         loop {
             if let Some((_, line)) = self.entries.iter().find(|(known, _)| known == path) {

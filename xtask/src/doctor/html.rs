@@ -6,19 +6,19 @@
 
 /// One tag of the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tag {
+pub(crate) struct Tag {
     /// Lowercase tag name.
-    pub name: String,
+    pub(crate) name: String,
     /// `</name>`.
-    pub closing: bool,
+    pub(crate) closing: bool,
     /// Lowercase attribute names with their decoded values (`""` for a bare attribute).
-    pub attributes: Vec<(String, String)>,
+    pub(crate) attributes: Vec<(String, String)>,
     /// 1-based line where the tag starts.
-    pub line: usize,
+    pub(crate) line: usize,
 }
 
 impl Tag {
-    pub fn attribute(&self, name: &str) -> Option<&str> {
+    pub(crate) fn attribute(&self, name: &str) -> Option<&str> {
         self.attributes
             .iter()
             .find(|(known, _)| known == name)
@@ -27,7 +27,7 @@ impl Tag {
 }
 
 /// Every tag in `html`, in order.
-pub fn tags(html: &str) -> Vec<Tag> {
+pub(crate) fn tags(html: &str) -> Vec<Tag> {
     let mut scanner = Scanner {
         text: html,
         at: 0,

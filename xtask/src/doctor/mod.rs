@@ -21,7 +21,7 @@ const USAGE: &str = "usage: cargo xtask doctor <URL or HTML file> [--forms FILE]
 
 /// How bad a finding is: an error means the form cannot produce a valid lead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
+pub(crate) enum Level {
     Info,
     Warning,
     Error,
@@ -29,15 +29,15 @@ pub enum Level {
 
 /// One line of the report; `form` is the form id it is about, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
-    pub level: Level,
-    pub form: Option<String>,
-    pub text: String,
+pub(crate) struct Finding {
+    pub(crate) level: Level,
+    pub(crate) form: Option<String>,
+    pub(crate) text: String,
 }
 
 #[derive(Default)]
-pub struct Report {
-    pub findings: Vec<Finding>,
+pub(crate) struct Report {
+    pub(crate) findings: Vec<Finding>,
 }
 
 impl Report {
@@ -49,7 +49,7 @@ impl Report {
         });
     }
 
-    pub fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         !self
             .findings
             .iter()
@@ -69,7 +69,7 @@ impl Report {
     }
 }
 
-pub fn run(args: &[String]) -> Outcome {
+pub(crate) fn run(args: &[String]) -> Outcome {
     let mut target = None;
     let mut forms_file = None;
     let mut rest = args.iter();
@@ -184,7 +184,7 @@ fn http_get(url: &str, hops: u8) -> Outcome<String> {
 }
 
 /// The whole report for one page. `page_url` is where the page came from, if it came from a URL.
-pub fn diagnose(html: &str, page_url: Option<&str>, forms: &Forms) -> Report {
+pub(crate) fn diagnose(html: &str, page_url: Option<&str>, forms: &Forms) -> Report {
     let tags = html::tags(html);
     let mut report = Report::default();
     let script = script(&tags, page_url, &mut report);
