@@ -1,5 +1,5 @@
-//! The worker's bindings read once into a typed `Config`, or the full list of what is wrong with them.
-//! Problems never include a secret's value.
+//! The worker's bindings, and the forms file bundled by edge/entry.mjs, read once into a typed
+//! `Config`, or the full list of what is wrong with them. Problems never include a secret's value.
 
 use closem_shared::{Combined, Forms};
 use wasm_bindgen::JsValue;
@@ -392,7 +392,7 @@ fn json_text(value: Option<JsValue>) -> Option<String> {
 }
 
 /// The name problems in the bundled forms file carry (`forms.json.<form>.<key>`).
-pub(crate) const FORMS_FILE: &str = "forms.json";
+const FORMS_FILE: &str = "forms.json";
 
 /// The forms file, as edge/entry.mjs bundled it: the entry imports `forms.json` and leaves it on
 /// the global object before the first request (a global, not a wasm static, so it outlives a
