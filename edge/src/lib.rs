@@ -50,12 +50,26 @@ fn config(env: &Env) -> Rc<std::result::Result<Config, Vec<Problem>>> {
     CONFIG.with(|cell| {
         Rc::clone(cell.get_or_init(|| {
             let loaded = config::load(env);
-            if let Err(problems) = &loaded {
-                // Reported once per isolate; names bindings, never their values.
-                let problems = json::array(problems.iter().map(|problem| {
-                    json::string(&[&problem.binding, ": ", &problem.message].concat())
-                }));
-                log::write(log::line("config_error").raw("problems", &problems));
+            // One line per isolate and outcome; it names bindings and form ids, never values.
+            match &loaded {
+                Ok(config) => {
+                    let sources = &config.form_sources;
+                    log::write(
+                        log::line("config_loaded")
+                            .int("forms_file", sources.file as i64)
+                            .int("forms_variable", sources.variable as i64)
+                            .raw(
+                                "forms_shadowed",
+                                &json::strings(sources.shadowed.iter().map(String::as_str)),
+                            ),
+                    );
+                }
+                Err(problems) => {
+                    let problems = json::array(problems.iter().map(|problem| {
+                        json::string(&[&problem.binding, ": ", &problem.message].concat())
+                    }));
+                    log::write(log::line("config_error").raw("problems", &problems));
+                }
             }
             Rc::new(loaded)
         }))

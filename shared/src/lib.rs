@@ -29,7 +29,7 @@ pub mod wire;
 mod config;
 
 #[cfg(feature = "config")]
-pub use config::ConfigError;
+pub use config::{Combined, ConfigError};
 pub use context::Context;
 pub use email::Email;
 pub use field::{resolve_field, Field, Mode};

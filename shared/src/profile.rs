@@ -237,7 +237,9 @@ impl Profile {
         }
     }
 
-    fn mode_uses(&self, field: Field) -> bool {
+    /// Whether this profile's mode forwards `field` from a visitor (others are dropped by
+    /// `accept`); `cargo xtask doctor` asks it too, so it reports what the edge does.
+    pub fn mode_uses(&self, field: Field) -> bool {
         use Field as F;
         match self.mode {
             Mode::AddContact => matches!(

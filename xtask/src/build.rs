@@ -463,8 +463,12 @@ fn replace_all(text: &mut String, name: &str, short: &str) -> Outcome {
     }
 }
 
-/// Builds the Worker into `edge/build/worker` with worker-build, pointed at local binaries.
+/// Checks the form profiles (`cargo xtask check`), then builds the Worker into `edge/build` with
+/// worker-build, pointed at local binaries. The profiles are not an input of the wasm: the entry
+/// module (edge/entry.mjs) bundles edge/forms.json when wrangler deploys, so editing a profile
+/// never waits for a Rust build, but it is checked every time.
 pub fn edge() -> Outcome {
+    crate::check::verify(None)?;
     if is_fresh(&root().join("edge/build/index_bg.wasm"), EDGE_INPUTS) {
         println!("    edge: up to date");
         return Ok(());

@@ -213,7 +213,10 @@ fn unit() -> Vec<Command> {
     // Natively the widget's crate runs its size check against the built widget/pkg.
     let mut widget = cmd("cargo");
     widget.args(["test", "--package", "closem-widget"]);
-    vec![shared, edge, widget]
+    // `check` and `doctor`: the forms file's checks and the doctor's findings.
+    let mut xtask = cmd("cargo");
+    xtask.args(["test", "--package", "xtask"]);
+    vec![shared, edge, widget, xtask]
 }
 
 fn integration() -> Vec<Command> {
