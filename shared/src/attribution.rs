@@ -1,6 +1,7 @@
 //! Campaign attribution: the first and last touch of a visit (`utm_*`, click ids, the referring
 //! host, the landing path, the time) as the widget sends them (`_closem_first`, `_closem_last`)
-//! or a native post carries them (hidden inputs, the `Referer`), validated and capped; the
+//! or a native post carries them (hidden inputs, its `Referer`'s query and path), validated and
+//! capped; the
 //! readable block the edge appends to the contact's notes; and the profile's rules that add tags
 //! or lists for allow-listed values. A visitor only ever supplies values: which tags and lists
 //! exist, and which values earn them, is the profile's.
@@ -68,20 +69,26 @@ impl Touch {
         touch
     }
 
-    /// A native post's touch: hidden inputs named like [`PARAMETERS`], and the `Referer`'s host
-    /// when it is not the form's own site (`own_host`).
+    /// A native post's touch: hidden inputs named like [`PARAMETERS`], then what its `Referer`
+    /// (the page the form was on) gives: campaign parameters in its query, and its path as the
+    /// landing path.
     pub fn from_post<N: AsRef<str>, V: AsRef<str>>(
         pairs: &[(N, V)],
         referer: Option<&str>,
-        own_host: Option<&str>,
     ) -> Touch {
         let mut touch = Touch::default();
         for (name, value) in pairs {
             touch.set(name.as_ref(), value.as_ref());
         }
-        if let Some(host) = referer.and_then(url_host) {
-            if own_host.is_none_or(|own| !own.eq_ignore_ascii_case(&host)) {
-                touch.set(REFERRER, &host);
+        if let Some((path, query)) = referer.and_then(url_path_and_query) {
+            for item in query.split('&') {
+                let (key, value) = item.split_once('=').unwrap_or((item, ""));
+                if key != REFERRER && key != LANDING && key != TIME {
+                    touch.set(&percent_decode(key), &percent_decode(value));
+                }
+            }
+            if !touch.parameters.is_empty() {
+                touch.set(LANDING, path);
             }
         }
         touch
@@ -177,11 +184,11 @@ impl Touch {
 
 impl Attribution {
     /// What the widget sent (`_closem_first`, `_closem_last`), else what a native post carries
-    /// (hidden inputs and the `Referer`) as its last touch.
+    /// (hidden inputs and its `Referer`, which the edge passes for native posts only) as its last
+    /// touch.
     pub fn from_request<N: AsRef<str>, V: AsRef<str>>(
         pairs: &[(N, V)],
         referer: Option<&str>,
-        own_host: Option<&str>,
     ) -> Attribution {
         let field = |name: &str| {
             pairs
@@ -190,8 +197,8 @@ impl Attribution {
                 .map(|(_, value)| Touch::decode(value.as_ref()))
         };
         let first = field(wire::FIRST_TOUCH_FIELD).unwrap_or_default();
-        let last = field(wire::LAST_TOUCH_FIELD)
-            .unwrap_or_else(|| Touch::from_post(pairs, referer, own_host));
+        let last =
+            field(wire::LAST_TOUCH_FIELD).unwrap_or_else(|| Touch::from_post(pairs, referer));
         Attribution { first, last }
     }
 
@@ -280,14 +287,18 @@ fn path(value: &str) -> Option<String> {
     capped(value, MAX_PATH)
 }
 
-/// The host of an `http(s)://host[:port]/...` URL.
-fn url_host(url: &str) -> Option<String> {
+/// The path and query of an `http(s)://host/path?query#fragment` URL.
+fn url_path_and_query(url: &str) -> Option<(&str, &str)> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let authority = authority.rsplit('@').next().unwrap_or_default();
-    host(authority)
+    let rest = rest.split('#').next().unwrap_or_default();
+    let start = rest.find('/').unwrap_or(rest.len());
+    let (path, query) = rest
+        .get(start..)?
+        .split_once('?')
+        .unwrap_or((rest.get(start..)?, ""));
+    Some((if path.is_empty() { "/" } else { path }, query))
 }
 
 /// Form-urlencoded text: `+` is a space, `%XX` a byte; invalid UTF-8 becomes U+FFFD.

@@ -298,7 +298,7 @@ fn phone_rule(object: &Map<String, Value>, id: &str, errors: &mut Errors) -> Pho
     let default_country = object.get("default_country").and_then(|value| {
         let country = value.as_str().and_then(Country::parse);
         if country.is_none() {
-            let known: Vec<&str> = COUNTRIES.iter().map(|plan| plan.iso).collect();
+            let known: Vec<&str> = COUNTRIES.iter().map(|plan| plan.iso()).collect();
             let message = format!(
                 "use a country code of the phone table: {}",
                 known.join(", ")

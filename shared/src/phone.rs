@@ -30,16 +30,24 @@ pub struct Country(&'static Plan);
 /// have, and whether national dialling puts a trunk `0` before them (which E.164 drops).
 #[derive(PartialEq, Eq, Debug)]
 pub struct Plan {
-    pub iso: &'static str,
+    /// ISO 3166 alpha-2, as bytes: eight bytes an entry keep the widget's copy small.
+    iso: [u8; 2],
     pub code: u16,
     pub min: u8,
     pub max: u8,
     pub trunk_zero: bool,
 }
 
+impl Plan {
+    pub fn iso(&'static self) -> &'static str {
+        core::str::from_utf8(&self.iso).unwrap_or_default()
+    }
+}
+
 const fn plan(iso: &'static str, code: u16, min: u8, max: u8, trunk_zero: bool) -> Plan {
+    let bytes = iso.as_bytes();
     Plan {
-        iso,
+        iso: [bytes[0], bytes[1]],
         code,
         min,
         max,
@@ -87,17 +95,35 @@ pub const COUNTRIES: [Plan; 33] = [
     plan("AE", 971, 8, 9, true),
 ];
 
+impl PhoneRule {
+    /// The rule a form's `data-closem-phone` attribute names, as the profile's `phone` and
+    /// `default_country` do: `international`, or `international GB` with a default country;
+    /// anything else (or nothing) is the documented North American rule.
+    pub fn from_attribute(value: Option<&str>) -> PhoneRule {
+        match value
+            .unwrap_or_default()
+            .trim()
+            .strip_prefix("international")
+        {
+            Some(country) => PhoneRule::International {
+                default_country: Country::parse(country),
+            },
+            None => PhoneRule::NorthAmerican,
+        }
+    }
+}
+
 impl Country {
     /// `GB`, `gb`: a country of [`COUNTRIES`].
     pub fn parse(iso: &str) -> Option<Country> {
         COUNTRIES
             .iter()
-            .find(|plan| plan.iso.eq_ignore_ascii_case(iso.trim()))
+            .find(|plan| plan.iso.eq_ignore_ascii_case(iso.trim().as_bytes()))
             .map(Country)
     }
 
     pub fn iso(self) -> &'static str {
-        self.0.iso
+        self.0.iso()
     }
 
     pub fn calling_code(self) -> u16 {
@@ -244,18 +270,22 @@ fn e164(plan: &Plan, national: &[u8]) -> Option<String> {
             return None;
         }
     }
-    let mut out = String::with_capacity(1 + 3 + length);
+    // Calling codes have one to three digits; `extend` with chars is what the widget links anyway.
+    let code = plan.code;
+    let code_digits = [
+        (code / 100) as u8,
+        (code / 10 % 10) as u8,
+        (code % 10) as u8,
+    ];
+    let leading = usize::from(code < 100) + usize::from(code < 10);
+    let mut out = String::with_capacity(16);
     out.push('+');
-    push_number(&mut out, plan.code);
-    for &digit in national {
-        out.push(char::from(b'0' + digit));
-    }
+    out.extend(
+        code_digits
+            .iter()
+            .skip(leading)
+            .chain(national)
+            .map(|&digit| char::from(b'0' + digit)),
+    );
     (out.len() <= MAX_DIGITS + 1).then_some(out)
-}
-
-fn push_number(out: &mut String, number: u16) {
-    if number >= 10 {
-        push_number(out, number / 10);
-    }
-    out.push(char::from(b'0' + (number % 10) as u8));
 }

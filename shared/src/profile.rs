@@ -201,11 +201,7 @@ impl Profile {
             Submission::AddContact(add) => add,
             other => return other,
         };
-        let attribution = Attribution::from_request(
-            pairs,
-            referral.referer.as_deref(),
-            referral.own_host.as_deref(),
-        );
+        let attribution = Attribution::from_request(pairs, referral.referer.as_deref());
         if settings.notes {
             if let Some(block) = attribution.notes_block() {
                 let notes = add.contact.notes.get_or_insert_with(String::new);
@@ -272,12 +268,11 @@ impl Profile {
     }
 }
 
-/// Where a native post came from, for its attribution: the `Referer` and the edge's own host
-/// (a referrer on the form's own site is no referral).
+/// Where a native post came from, for its attribution: its `Referer`, the page the form was on
+/// (the widget sends its touches itself, so the edge gives none for its posts).
 #[derive(Clone, Debug, Default)]
 pub struct Referral {
     pub referer: Option<String>,
-    pub own_host: Option<String>,
 }
 
 /// The visitor's inputs sorted by [`Visit::sort`]: the CLOSEM fields the profile's mode uses,

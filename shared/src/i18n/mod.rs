@@ -78,6 +78,29 @@ impl Lang {
     }
 }
 
+/// The widget's on-demand catalogue of `lang`: a JSON array of every [`Text`] in order, which
+/// `cargo xtask build-widget` publishes as `i18n/<code>.json` beside the wasm.
+pub fn catalogue_json(lang: Lang) -> alloc::string::String {
+    let mut out = alloc::string::String::from("[");
+    for (index, text) in Text::ALL.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for character in lang.text(*text).chars() {
+            match character {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '<' => out.push_str("\\u003c"),
+                other => out.push(other),
+            }
+        }
+        out.push('"');
+    }
+    out.push(']');
+    out
+}
+
 /// `q=0.8` as thousandths; anything unreadable counts as 0 (not acceptable).
 fn quality(value: &str) -> u16 {
     let value = value.trim();

@@ -43,21 +43,29 @@ fn touches_keep_known_keys_with_valid_values_capped() {
 }
 
 #[test]
-fn native_posts_carry_hidden_inputs_and_the_referer() {
+fn native_posts_carry_hidden_inputs_and_the_referers_query_and_path() {
     let pairs = [("utm_source", "newsletter"), ("email", "ann@example.com")];
     let touch = Touch::from_post(
         &pairs,
-        Some("https://mail.example.net/inbox?id=1"),
-        Some("forms.example"),
+        Some("https://www.example.com/pricing?utm_source=google&utm_campaign=spring%20sale&email=a@b.co#top"),
     );
-    assert_eq!(touch.get("utm_source"), Some("newsletter"));
-    assert_eq!(touch.referrer.as_deref(), Some("mail.example.net"));
-    let own = Touch::from_post(
-        &pairs,
-        Some("https://forms.example/f"),
-        Some("forms.example"),
+    assert_eq!(
+        touch.get("utm_source"),
+        Some("newsletter"),
+        "the hidden input wins"
     );
-    assert_eq!(own.referrer, None, "the site's own pages are no referral");
+    assert_eq!(touch.get("utm_campaign"), Some("spring sale"));
+    assert_eq!(touch.get("email"), None);
+    assert_eq!(touch.landing.as_deref(), Some("/pricing"));
+    assert_eq!(
+        touch.referrer, None,
+        "a post's Referer is the form's own page"
+    );
+    assert!(Touch::from_post(
+        &[("email", "a@b.co")],
+        Some("https://www.example.com/contact")
+    )
+    .is_empty());
 }
 
 #[test]
@@ -97,7 +105,6 @@ fn accept(form: &str, pairs: &[(&str, &str)], referer: Option<&str>) -> Submissi
     let forms = Forms::from_json_str(FORMS).unwrap_or_else(|errors| panic!("{errors:?}"));
     let referral = Referral {
         referer: referer.map(str::to_owned),
-        own_host: Some("forms.example".to_owned()),
     };
     forms
         .get(form)
@@ -162,18 +169,14 @@ fn rules_add_tags_and_lists_for_allow_listed_values() {
 fn native_posts_attribute_hidden_inputs_and_the_referer() {
     let submission = accept(
         "lead",
-        &[
-            ("email", "ann@example.com"),
-            ("utm_source", "google"),
-            ("gclid", "abc123"),
-        ],
-        Some("https://www.google.com/"),
+        &[("email", "ann@example.com"), ("gclid", "abc123")],
+        Some("https://www.example.com/ads?utm_source=google"),
     );
     let sent = fields(&submission);
     assert_eq!(field(&sent, "tags"), Some("5,71"));
     assert_eq!(
         field(&sent, "notes"),
-        Some("attribution (last touch): utm_source=google, gclid=abc123, referrer=www.google.com")
+        Some("attribution (last touch): utm_source=google, gclid=abc123, landing=/ads")
     );
 }
 

@@ -110,25 +110,25 @@ fn the_table_has_at_least_twenty_countries_each_once() {
     assert!(COUNTRIES.len() >= 20, "{}", COUNTRIES.len());
     for (index, plan) in COUNTRIES.iter().enumerate() {
         assert!(plan.min <= plan.max && plan.max <= 14, "{plan:?}");
-        assert_eq!(plan.iso.len(), 2);
+        assert_eq!(plan.iso().len(), 2);
         assert!(
             COUNTRIES[..index]
                 .iter()
-                .all(|earlier| earlier.iso != plan.iso),
+                .all(|earlier| earlier.iso() != plan.iso()),
             "{} twice",
-            plan.iso
+            plan.iso()
         );
         assert_eq!(
-            Country::parse(&plan.iso.to_lowercase()).map(Country::iso),
-            Some(plan.iso)
+            Country::parse(&plan.iso().to_lowercase()).map(Country::iso),
+            Some(plan.iso())
         );
     }
     // Every country of the table has a valid number below.
     for plan in &COUNTRIES {
         assert!(
-            VALID.iter().any(|(iso, _, _)| *iso == plan.iso),
+            VALID.iter().any(|(iso, _, _)| *iso == plan.iso()),
             "{} untested",
-            plan.iso
+            plan.iso()
         );
     }
 }
@@ -201,5 +201,30 @@ fn each_rule_says_what_a_phone_should_look_like() {
             international(Some("GB"))
         ),
         Text::PhoneInternational
+    );
+}
+
+#[test]
+fn the_forms_attribute_names_the_same_rules_as_the_profile() {
+    assert_eq!(PhoneRule::from_attribute(None), PhoneRule::NorthAmerican);
+    assert_eq!(
+        PhoneRule::from_attribute(Some("")),
+        PhoneRule::NorthAmerican
+    );
+    assert_eq!(
+        PhoneRule::from_attribute(Some("north_american")),
+        PhoneRule::NorthAmerican
+    );
+    assert_eq!(
+        PhoneRule::from_attribute(Some("international")),
+        international(None)
+    );
+    assert_eq!(
+        PhoneRule::from_attribute(Some("international  gb ")),
+        international(Some("GB"))
+    );
+    assert_eq!(
+        PhoneRule::from_attribute(Some("international XX")),
+        international(None)
     );
 }
