@@ -442,7 +442,7 @@ async fn controls_without_names_are_sent_by_id_with_their_hints() {
     assert_eq!(js_number("__t.calls.length"), 1.0);
     assert_eq!(
         js_string("Object.keys(__t.calls[0].entries).filter((name) => !/^_closem_(key|t)$/.test(name)).sort().join(' ')"),
-        ":r1: _closem_auto::r1: _closem_auto:phone-number _closem_field:company company phone-number",
+        ":r1: _closem_auto::r1: _closem_auto:phone-number _closem_field:company _closem_lang company phone-number",
         "values by id, hints by the same name; a control with neither is not sent"
     );
     assert_eq!(js_string("__t.calls[0].entries[':r1:']"), "ada@example.com");
@@ -668,7 +668,7 @@ async fn valid_submit_posts_the_fields_to_the_endpoint_asking_for_json() {
     assert_eq!(
         js_string("JSON.stringify(__t.calls[0].entries)"),
         format!(
-            r#"{{"fullname":"Ada Lovelace","email":"ada@example.com","phone":"+1 (555) 444-3333","tags":"not a number","_closem_key":"{key}","_closem_t":"{fill_time}"}}"#
+            r#"{{"fullname":"Ada Lovelace","email":"ada@example.com","phone":"+1 (555) 444-3333","tags":"not a number","_closem_lang":"en","_closem_key":"{key}","_closem_t":"{fill_time}"}}"#
         ),
         "the form's fields as they are (control fields are the edge's to ignore), the key and the fill time"
     );
@@ -777,7 +777,7 @@ async fn network_failure_keeps_the_submission_with_its_key_and_says_it_will_be_s
     assert_eq!(
         js_string("JSON.stringify(__t.outbox()[0].fields)"),
         format!(
-            r#"[["fullname","Ada Lovelace"],["email","ada@example.com"],["phone",""],["tags","not a number"],["_closem_key","{key}"],["_closem_t","{fill_time}"]]"#
+            r#"[["fullname","Ada Lovelace"],["email","ada@example.com"],["phone",""],["tags","not a number"],["_closem_lang","en"],["_closem_key","{key}"],["_closem_t","{fill_time}"]]"#
         ),
         "what was sent, as name-value pairs"
     );
