@@ -389,8 +389,33 @@ fn attribution_rule(value: &Value, path: &str, errors: &mut Errors) -> Option<Ru
         return None;
     };
     unknown_keys(object, &RULE_KEYS, path, errors);
+    let when = conditions(object.get("when"), path, errors);
+    let tags = object
+        .get("tags")
+        .map(|value| id_list(value, &format!("{path}.tags"), errors))
+        .unwrap_or_default();
+    let contact_lists = object
+        .get("contact_lists")
+        .map(|value| id_list(value, &format!("{path}.contact_lists"), errors))
+        .unwrap_or_default();
+    if tags.is_empty() && contact_lists.is_empty() {
+        errors.at(path, "a rule adds tags, contact_lists or both");
+    }
+    Some(Rule {
+        when,
+        tags,
+        contact_lists,
+    })
+}
+
+/// A rule's `when`: parameter (or `ref`) -> one accepted value or several.
+fn conditions(
+    value: Option<&Value>,
+    path: &str,
+    errors: &mut Errors,
+) -> Vec<(String, Vec<String>)> {
     let mut when = Vec::new();
-    match object.get("when") {
+    match value {
         Some(Value::Object(conditions)) if !conditions.is_empty() => {
             for (key, accepted) in conditions {
                 let key_path = format!("{path}.when.{key}");
@@ -426,22 +451,7 @@ fn attribution_rule(value: &Value, path: &str, errors: &mut Errors) -> Option<Ru
             "required: an object of parameter -> accepted value(s)",
         ),
     }
-    let tags = object
-        .get("tags")
-        .map(|value| id_list(value, &format!("{path}.tags"), errors))
-        .unwrap_or_default();
-    let contact_lists = object
-        .get("contact_lists")
-        .map(|value| id_list(value, &format!("{path}.contact_lists"), errors))
-        .unwrap_or_default();
-    if tags.is_empty() && contact_lists.is_empty() {
-        errors.at(path, "a rule adds tags, contact_lists or both");
-    }
-    Some(Rule {
-        when,
-        tags,
-        contact_lists,
-    })
+    when
 }
 
 fn boolean(value: &Value, path: &str, errors: &mut Errors) -> bool {
