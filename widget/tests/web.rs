@@ -1267,3 +1267,51 @@ async fn a_turnstile_form_loads_the_challenge_once_and_sends_its_token() {
     );
     unmount(container).await;
 }
+
+/// Issue 13: a form that opts in pushes `generate_lead` to `window.dataLayer` on a confirmed
+/// acceptance only: not for a refusal the visitor must fix, not while the submission waits in the
+/// outbox, and once when its retry is accepted.
+#[wasm_bindgen_test]
+async fn the_lead_event_reaches_the_data_layer_only_once_the_edge_confirms() {
+    let opted_in = PLAIN.replace(
+        r#"data-closem="contact""#,
+        r#"data-closem="contact" data-closem-datalayer"#,
+    );
+    js("delete window.dataLayer");
+    harness("invalid");
+    js("__t.issues = [{ field: 'email', code: 'email.format', message: 'no' }]");
+    let container = mount(&opted_in).await;
+    fill_plain();
+    submit("plain-form");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 1.0);
+    assert_eq!(
+        js_string("typeof window.dataLayer"),
+        "undefined",
+        "no lead for a 422"
+    );
+
+    js("__t.mode = 'reject'");
+    type_and_leave("plain-email", "grace@example.com");
+    submit("plain-form");
+    settle().await;
+    assert_eq!(outbox_len(), 1.0, "queued");
+    assert_eq!(
+        js_string("typeof window.dataLayer"),
+        "undefined",
+        "no lead while queued"
+    );
+
+    js("__t.mode = 'ok'");
+    back_online().await;
+    assert_eq!(outbox_len(), 0.0);
+    assert_eq!(js_number("window.dataLayer.length"), 1.0);
+    assert_eq!(js_string("window.dataLayer[0].event"), "generate_lead");
+    assert_eq!(js_string("window.dataLayer[0].form_id"), "contact");
+    assert_eq!(
+        js_string("window.dataLayer[0].submission_id"),
+        js_string("__t.events.find((e) => e.type === 'closem:success').detail.id")
+    );
+    js("delete window.dataLayer");
+    unmount(container).await;
+}

@@ -78,11 +78,13 @@ impl Lang {
     }
 }
 
-/// The widget's on-demand catalogue of `lang`: a JSON array of every [`Text`] in order, which
-/// `cargo xtask build-widget` publishes as `i18n/<code>.json` beside the wasm.
+/// The widget's on-demand catalogue of `lang`: a JSON array of the texts the widget shows (the
+/// first [`Text`]s, up to [`Text::Success`], in order), which `cargo xtask build-widget` publishes
+/// as `i18n/<code>.json` beside the wasm.
 pub fn catalogue_json(lang: Lang) -> alloc::string::String {
     let mut out = alloc::string::String::from("[");
-    for (index, text) in Text::ALL.iter().enumerate() {
+    let shown = Text::ALL.iter().take(Text::Success.index() + 1);
+    for (index, text) in shown.enumerate() {
         if index > 0 {
             out.push(',');
         }

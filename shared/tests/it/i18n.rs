@@ -100,3 +100,19 @@ fn accept_language_headers() {
     check("", Lang::En);
     check("es;q=abc", Lang::En);
 }
+
+#[cfg(feature = "config")]
+#[test]
+fn the_widgets_catalogues_hold_every_text_it_shows_in_order() {
+    for lang in Lang::ALL {
+        let json: Vec<String> = serde_json::from_str(&closem_shared::i18n::catalogue_json(lang))
+            .unwrap_or_else(|error| panic!("{lang:?}: {error}"));
+        assert_eq!(json.len(), Text::Success.index() + 1, "{lang:?}");
+        for (index, words) in json.iter().enumerate() {
+            assert_eq!(words, lang.text(Text::ALL[index]), "{lang:?} {index}");
+            // Exactly the texts the widget has in English.
+            assert!(en::widget_text(Text::ALL[index]).is_some(), "{index}");
+        }
+    }
+    assert!(en::widget_text(Text::Unavailable).is_none());
+}
