@@ -554,3 +554,106 @@ impl<'a> Visit<'a> {
         }
     }
 }
+
+/// Each step of `accept_from` on its own (issue 15); the whole pipeline is tested in
+/// `tests/it/profile.rs` and `tests/it/attribution.rs`.
+#[cfg(all(test, feature = "config"))]
+mod tests {
+    use super::*;
+
+    fn profile(json: &str) -> Profile {
+        let forms = Forms::from_json_str(json).unwrap_or_else(|errors| panic!("{errors:?}"));
+        forms.profiles[0].1.clone()
+    }
+
+    #[test]
+    fn sort_keeps_the_fields_the_mode_uses_and_leaves_out_the_rest() {
+        let profile = profile(
+            r#"{ "f": { "mode": "addcontact", "strict": true, "spam": { "honeypot": "website" },
+                 "fields": { "your-email": "email" }, "attribution": true } }"#,
+        );
+        let mut visit = Visit::new(&profile);
+        let pairs = [
+            ("your-email", " ann@example.com "),
+            ("tags", "5"),
+            ("website", "bot"),
+            ("utm_source", "google"),
+            ("_closem_key", "k"),
+            ("colour", "blue"),
+        ];
+        let sorted = visit.sort(&pairs);
+        assert_eq!(sorted.values, [(Field::Email, "ann@example.com")]);
+        assert!(sorted.extra_notes.is_empty());
+        assert_eq!(visit.ignored, ["colour"]);
+        let codes: Vec<String> = visit.issues.iter().map(Issue::code).collect();
+        assert_eq!(
+            codes,
+            ["tags.control"],
+            "strict: the control field is reported"
+        );
+        assert_eq!(visit.site_name(Field::Email), "your-email");
+    }
+
+    #[test]
+    fn require_reports_missing_fields_where_the_visitor_can_fill_them() {
+        let profile = profile(
+            r#"{ "f": { "mode": "addcontact", "required": ["phone", "email"], "fields": { "tel": "phone" } } }"#,
+        );
+        let mut visit = Visit::new(&profile);
+        visit.require(&[(Field::Email, "ann@example.com")]);
+        assert_eq!(
+            visit.issues,
+            [Issue::named("tel", IssueKind::Required, Some(Field::Phone))]
+        );
+    }
+
+    #[test]
+    fn build_turns_the_visitors_own_contact_into_one_target() {
+        let profile = profile(r#"{ "f": { "mode": "runsequence", "sequence_id": 5 } }"#);
+        let mut visit = Visit::new(&profile);
+        let sorted = Sorted {
+            values: alloc::vec![
+                (Field::Email, "ann@example.com"),
+                (Field::Phone, "555-444-3333")
+            ],
+            extra_notes: Vec::new(),
+        };
+        let built = visit.build(&sorted, &Context::utc(0));
+        assert_eq!(
+            built,
+            [
+                ("contact_emails", "ann@example.com".to_owned()),
+                ("contact_phones", "+15554443333".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn attribute_adds_the_block_and_the_rules_ids_to_addcontact_only() {
+        let lead = profile(
+            r#"{ "f": { "mode": "addcontact", "attribution": { "rules": [ { "when": { "utm_source": "google" }, "tags": [71] } ] } } }"#,
+        );
+        let parsed = parse_for_mode(
+            Mode::AddContact,
+            &[("email", "ann@example.com")],
+            &Context::utc(0),
+        )
+        .expect("valid");
+        let pairs = [("_closem_last", "utm_source=google")];
+        let Submission::AddContact(add) =
+            lead.attribute(parsed.clone(), &pairs, &Referral::default())
+        else {
+            panic!("addcontact");
+        };
+        assert_eq!(add.tags.encode(), "71");
+        assert_eq!(
+            add.contact.notes.as_deref(),
+            Some("attribution (last touch): utm_source=google")
+        );
+        let plain = profile(r#"{ "f": { "mode": "addcontact" } }"#);
+        assert_eq!(
+            plain.attribute(parsed.clone(), &pairs, &Referral::default()),
+            parsed
+        );
+    }
+}
