@@ -96,14 +96,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
                 wants_json: true,
                 cors_origin: None,
                 back: None,
+                lang: lang_of(&req),
             },
         );
     }
     if path == "/thanks" {
-        let response = Response::from_html(pages::thanks())?;
-        response
-            .headers()
-            .set("Cache-Control", "public, max-age=3600")?;
+        let response = Response::from_html(pages::thanks(lang_of(&req)))?;
+        let headers = response.headers();
+        headers.set("Cache-Control", "public, max-age=3600")?;
+        headers.set("Vary", "Accept-Language")?;
         return Ok(response);
     }
     let Some(form_id) = path
@@ -116,6 +117,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
                 wants_json: wants_json(&req),
                 cors_origin: None,
                 back: None,
+                lang: lang_of(&req),
             },
         );
     };
@@ -130,6 +132,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         }),
         idempotency_key: header(&req, idempotency::KEY_HEADER),
         client_ip: header(&req, "CF-Connecting-IP"),
+        lang: lang_of(&req),
     };
     let Ok(config) = config.as_ref() else {
         return respond(
@@ -138,6 +141,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
                 wants_json: incoming.wants_json,
                 cors_origin: None,
                 back: None,
+                lang: lang_of(&req),
             },
         );
     };
@@ -152,6 +156,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
                     config.forms.get(form_id),
                 ),
                 back: None,
+                lang: incoming.lang,
             };
             let answer = if config.forms.get(form_id).is_some() {
                 Answer::MethodNotAllowed
@@ -189,6 +194,14 @@ fn origin_of(url: &str) -> String {
 
 fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
+}
+
+/// The language `Accept-Language` prefers among those the edge speaks (English by default); a
+/// widget's post names its own (`_closem_lang`), which `submit.rs` reads from the body.
+fn lang_of(req: &Request) -> closem_shared::Lang {
+    header(req, "Accept-Language").map_or(closem_shared::Lang::En, |header| {
+        closem_shared::Lang::from_accept_language(&header)
+    })
 }
 
 /// The widget asks for JSON; a browser's native form post asks for HTML.

@@ -2,6 +2,7 @@
 //! widget), a 303 or an HTML page for native form posts.
 
 use closem_shared::wire::{answer as keys, code};
+use closem_shared::{Lang, Text};
 use worker::Response;
 
 use crate::cors;
@@ -64,6 +65,8 @@ pub struct Reply<'a> {
     pub cors_origin: Option<&'a str>,
     /// Where "go back" points on the native error page.
     pub back: Option<&'a str>,
+    /// The visitor's language: the widget's `_closem_lang`, else `Accept-Language`.
+    pub lang: Lang,
 }
 
 /// Seconds a client should wait before retrying a 503.
@@ -71,47 +74,29 @@ const RETRY_AFTER_SECONDS: &str = "30";
 
 /// The status of a fixed answer and its one form-level problem (`None` for `Accepted` and
 /// `Invalid`, whose problems are their own).
-fn fixed(answer: &Answer) -> Option<(u16, &'static str, &'static str)> {
+fn fixed(answer: &Answer) -> Option<(u16, &'static str, Text)> {
     Some(match answer {
         Answer::Accepted { .. } | Answer::Invalid { .. } => return None,
-        Answer::Unavailable => (
-            503,
-            code::UNAVAILABLE,
-            "the form could not be sent just now: please try again in a minute",
-        ),
-        Answer::NotFound => (404, "form.unknown", "there is no form with this id"),
-        Answer::MethodNotAllowed => (405, "method.not_allowed", "send the form with POST"),
-        Answer::OriginForbidden => (
-            403,
-            "origin.forbidden",
-            "this site is not allowed to send this form",
-        ),
-        Answer::RateLimited { .. } => (
-            429,
-            "rate.limited",
-            "too many forms were sent from your network just now: wait a minute and send it again",
-        ),
-        Answer::TurnstileFailed { missing: true } => (
-            403,
-            code::TURNSTILE_MISSING,
-            "complete the anti-bot check, then send the form again",
-        ),
-        Answer::TurnstileFailed { missing: false } => (
-            403,
-            code::TURNSTILE_FAILED,
-            "the anti-bot check did not pass: complete it again, then send the form again",
-        ),
-        Answer::NotConfigured => (
-            503,
-            code::NOT_CONFIGURED,
-            "this form service is not configured yet: the site owner can see why at /health",
-        ),
+        Answer::Unavailable => (503, code::UNAVAILABLE, Text::Unavailable),
+        Answer::NotFound => (404, "form.unknown", Text::FormUnknown),
+        Answer::MethodNotAllowed => (405, "method.not_allowed", Text::MethodNotAllowed),
+        Answer::OriginForbidden => (403, "origin.forbidden", Text::OriginForbidden),
+        Answer::RateLimited { .. } => (429, "rate.limited", Text::RateLimited),
+        Answer::TurnstileFailed { missing: true } => {
+            (403, code::TURNSTILE_MISSING, Text::TurnstileMissing)
+        }
+        Answer::TurnstileFailed { missing: false } => {
+            (403, code::TURNSTILE_FAILED, Text::TurnstileFailed)
+        }
+        Answer::NotConfigured => (503, code::NOT_CONFIGURED, Text::NotConfigured),
     })
 }
 
 pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
     let (status, problems) = match (&answer, fixed(&answer)) {
-        (_, Some((status, code, message))) => (status, vec![Problem::form(code, message)]),
+        (_, Some((status, code, text))) => {
+            (status, vec![Problem::form(code, reply.lang.text(text))])
+        }
         (Answer::Invalid { status, problems }, None) => (*status, problems.clone()),
         _ => (202, Vec::new()),
     };
@@ -142,11 +127,11 @@ pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
                     })
                     .collect();
                 let heading = if matches!(answer, Answer::Invalid { .. }) {
-                    "Please check the form"
+                    Text::PageInvalid
                 } else {
-                    "The form could not be sent"
+                    Text::PageFailed
                 };
-                Response::from_html(pages::problems(heading, &lines, reply.back))?
+                Response::from_html(pages::problems(heading, &lines, reply.back, reply.lang))?
                     .with_status(status)
             }
         }

@@ -6,7 +6,8 @@
 //! "durably recorded": one ledger call while the visitor waits; the shard's alarm puts it on the
 //! queue afterwards, and CLOSEM is called by the queue's consumer (queue.rs).
 
-use closem_shared::{Context, Issue, Profile, Submission};
+use closem_shared::wire::LANG_FIELD;
+use closem_shared::{Context, Issue, Lang, PhoneRule, Profile, Referral, Submission, Text};
 use worker::{Env, Request, Response};
 
 use crate::body::{self, BodyError, LIMITS};
@@ -34,6 +35,8 @@ pub struct Incoming<'a> {
     pub idempotency_key: Option<String>,
     /// The `CF-Connecting-IP` header: the client, for rate limiting and Turnstile.
     pub client_ip: Option<String>,
+    /// The language `Accept-Language` prefers (the widget's `_closem_lang` field overrides it).
+    pub lang: Lang,
 }
 
 pub async fn handle_submit(
@@ -43,10 +46,11 @@ pub async fn handle_submit(
     incoming: &Incoming<'_>,
 ) -> worker::Result<Response> {
     let profile = config.forms.get(incoming.form_id);
-    let reply = Reply {
+    let mut reply = Reply {
         wants_json: incoming.wants_json,
         cors_origin: cors::echoed_origin(incoming.origin.as_deref(), profile),
         back: incoming.back.as_deref(),
+        lang: incoming.lang,
     };
     let Some(profile) = profile else {
         return respond(Answer::NotFound, &reply);
@@ -95,14 +99,22 @@ pub async fn handle_submit(
     let fill_time = take_field(&mut pairs, spam::FILL_TIME_FIELD);
     // Never forwarded, whatever the profile: it is Turnstile's, not the visitor's.
     let token = take_field(&mut pairs, turnstile::TOKEN_FIELD);
+    if let Some(lang) = take_field(&mut pairs, LANG_FIELD).and_then(|tag| Lang::from_tag(&tag)) {
+        reply.lang = lang;
+    }
     let trap = spam::trapped(profile.spam(), &pairs, fill_time.as_deref());
 
     let resolve = |local| config.zone.resolve(local);
     let context = Context {
         now: (js_sys::Date::now() / 1000.0) as i64,
         resolve_local: &resolve,
+        phone: PhoneRule::NorthAmerican,
     };
-    let accepted = match profile.accept(&pairs, &context) {
+    // A native post's page (the widget sends the visit's touches itself).
+    let referral = Referral {
+        referer: incoming.back.clone().filter(|_| !incoming.wants_json),
+    };
+    let accepted = match profile.accept_from(&pairs, &context, &referral) {
         Ok(accepted) => accepted,
         Err(issues) => {
             if let Some(trap) = trap {
@@ -110,7 +122,7 @@ pub async fn handle_submit(
                 count(env, config, incoming.form_id, trap).await;
                 return bot_answer(incoming.form_id, trap, random_id(), profile, &reply);
             }
-            return invalid(incoming.form_id, &issues, &reply);
+            return invalid(incoming.form_id, &issues, profile.phone_rule(), &reply);
         }
     };
 
@@ -239,9 +251,7 @@ pub async fn handle_submit(
             problems: vec![Problem {
                 field: Some(idempotency::KEY_FIELD.to_string()),
                 code: closem_shared::wire::code::KEY_REUSED.to_string(),
-                message: "this idempotency key was sent before with other fields: send an edited \
-                          form with a new key"
-                    .to_string(),
+                message: reply.lang.text(Text::KeyReused).to_string(),
             }],
         },
         Ok(Recorded::Absent | Recorded::Counted) | Err(_) => Answer::Unavailable,
@@ -402,6 +412,7 @@ pub fn handle_preflight(config: &Config, incoming: &Incoming<'_>) -> worker::Res
                 wants_json: incoming.wants_json,
                 cors_origin: None,
                 back: None,
+                lang: incoming.lang,
             },
         ),
     }
@@ -463,7 +474,12 @@ fn bad_body(form_id: &str, error: &BodyError, reply: &Reply) -> worker::Result<R
     )
 }
 
-fn invalid(form_id: &str, issues: &[Issue], reply: &Reply) -> worker::Result<Response> {
+fn invalid(
+    form_id: &str,
+    issues: &[Issue],
+    phone: PhoneRule,
+    reply: &Reply,
+) -> worker::Result<Response> {
     let codes: Vec<String> = issues.iter().map(Issue::code).collect();
     log::write(
         log::line("submit")
@@ -474,7 +490,10 @@ fn invalid(form_id: &str, issues: &[Issue], reply: &Reply) -> worker::Result<Res
     respond(
         Answer::Invalid {
             status: 422,
-            problems: issues.iter().map(problem).collect(),
+            problems: issues
+                .iter()
+                .map(|issue| problem(issue, reply.lang, phone))
+                .collect(),
         },
         reply,
     )
@@ -562,11 +581,12 @@ fn log_recorded(
     );
 }
 
-fn problem(issue: &Issue) -> Problem {
+/// An issue as the visitor reads it: in their language, under the form's phone rule.
+fn problem(issue: &Issue, lang: Lang, phone: PhoneRule) -> Problem {
     Problem {
         field: Some(issue.field.clone()),
         code: issue.code(),
-        message: issue.message().to_string(),
+        message: lang.text(issue.text(phone)).to_string(),
     }
 }
 

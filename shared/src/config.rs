@@ -5,8 +5,10 @@ use core::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::attribution::{self, Rule, Settings};
 use crate::field::{Field, Mode};
 use crate::ids::{Id, IdList};
+use crate::phone::{Country, PhoneRule, COUNTRIES};
 use crate::profile::{Forms, Profile, Spam, Unmapped};
 use crate::value::MAX_LONG_TEXT;
 
@@ -28,7 +30,7 @@ impl fmt::Display for ConfigError {
     }
 }
 
-const PROFILE_KEYS: [&str; 13] = [
+const PROFILE_KEYS: [&str; 16] = [
     "mode",
     "upsert",
     "tags",
@@ -42,6 +44,9 @@ const PROFILE_KEYS: [&str; 13] = [
     "strict",
     "appointment_note",
     "spam",
+    "phone",
+    "default_country",
+    "attribution",
 ];
 const SPAM_KEYS: [&str; 5] = [
     "honeypot",
@@ -197,6 +202,12 @@ fn parse_profile(id: &str, value: &Value, errors: &mut Errors) -> Option<Profile
             spam(value, path, &fields, errors)
         })
         .unwrap_or_default();
+    let phone = phone_rule(object, id, errors);
+    let attribution = at
+        .get("attribution", errors, |value, path, errors| {
+            attribution(value, path, mode, errors)
+        })
+        .flatten();
     let profile = Profile {
         mode: mode?,
         upsert,
@@ -211,6 +222,8 @@ fn parse_profile(id: &str, value: &Value, errors: &mut Errors) -> Option<Profile
         strict,
         appointment_note,
         spam,
+        phone,
+        attribution,
     };
     (errors.0.len() == before).then_some(profile)
 }
@@ -343,6 +356,168 @@ impl Keys<'_> {
         })
         .flatten()
     }
+}
+
+/// `phone`: `"north_american"` (the default, CLOSEM's documented formats) or `"international"`,
+/// with an optional `default_country` (ISO 3166 alpha-2) for numbers written without `+`.
+fn phone_rule(object: &Map<String, Value>, id: &str, errors: &mut Errors) -> PhoneRule {
+    let default_country = object.get("default_country").and_then(|value| {
+        let country = value.as_str().and_then(Country::parse);
+        if country.is_none() {
+            let known: Vec<&str> = COUNTRIES.iter().map(|plan| plan.iso()).collect();
+            let message = format!(
+                "use a country code of the phone table: {}",
+                known.join(", ")
+            );
+            errors
+                .0
+                .push(error_at(format!("{id}.default_country"), message));
+        }
+        country
+    });
+    match object.get("phone").map(|value| value.as_str()) {
+        None | Some(Some("north_american")) => {
+            if object.contains_key("default_country") {
+                errors.at(
+                    &format!("{id}.default_country"),
+                    "applies to \"phone\": \"international\" only",
+                );
+            }
+            PhoneRule::NorthAmerican
+        }
+        Some(Some("international")) => PhoneRule::International { default_country },
+        Some(_) => {
+            errors.at(
+                &format!("{id}.phone"),
+                "use \"north_american\" or \"international\"",
+            );
+            PhoneRule::NorthAmerican
+        }
+    }
+}
+
+const ATTRIBUTION_KEYS: [&str; 2] = ["notes", "rules"];
+const RULE_KEYS: [&str; 3] = ["when", "tags", "contact_lists"];
+
+/// `attribution`: `true`, or `{"notes": bool (default true), "rules": [{"when": {"utm_source":
+/// "google" or ["google", ...]}, "tags": [...], "contact_lists": [...]}]}`; addcontact only.
+fn attribution(
+    value: &Value,
+    path: &str,
+    mode: Option<Mode>,
+    errors: &mut Errors,
+) -> Option<Settings> {
+    if mode.is_some_and(|mode| mode != Mode::AddContact) {
+        errors.at(
+            path,
+            "applies to addcontact profiles only: only a new contact has notes and takes tags and lists",
+        );
+        return None;
+    }
+    let object = match value {
+        Value::Bool(false) => return None,
+        Value::Bool(true) => {
+            return Some(Settings {
+                notes: true,
+                rules: Vec::new(),
+            })
+        }
+        Value::Object(object) => object,
+        _ => {
+            errors.at(path, "use true, false or an object with notes and rules");
+            return None;
+        }
+    };
+    unknown_keys(object, &ATTRIBUTION_KEYS, path, errors);
+    let notes = object
+        .get("notes")
+        .is_none_or(|value| boolean(value, &format!("{path}.notes"), errors));
+    let mut rules = Vec::new();
+    match object.get("rules") {
+        None => {}
+        Some(Value::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                if let Some(rule) =
+                    attribution_rule(item, &format!("{path}.rules[{index}]"), errors)
+                {
+                    rules.push(rule);
+                }
+            }
+        }
+        Some(_) => errors.at(&format!("{path}.rules"), "use an array of rules"),
+    }
+    Some(Settings { notes, rules })
+}
+
+fn attribution_rule(value: &Value, path: &str, errors: &mut Errors) -> Option<Rule> {
+    let Value::Object(object) = value else {
+        errors.at(path, "use an object with when and tags or contact_lists");
+        return None;
+    };
+    unknown_keys(object, &RULE_KEYS, path, errors);
+    let when = conditions(object.get("when"), path, errors);
+    let tags = object
+        .get("tags")
+        .map(|value| id_list(value, &format!("{path}.tags"), errors))
+        .unwrap_or_default();
+    let contact_lists = object
+        .get("contact_lists")
+        .map(|value| id_list(value, &format!("{path}.contact_lists"), errors))
+        .unwrap_or_default();
+    if tags.is_empty() && contact_lists.is_empty() {
+        errors.at(path, "a rule adds tags, contact_lists or both");
+    }
+    Some(Rule {
+        when,
+        tags,
+        contact_lists,
+    })
+}
+
+/// A rule's `when`: parameter (or `ref`) -> one accepted value or several.
+fn conditions(
+    value: Option<&Value>,
+    path: &str,
+    errors: &mut Errors,
+) -> Vec<(String, Vec<String>)> {
+    let mut when = Vec::new();
+    match value {
+        Some(Value::Object(conditions)) if !conditions.is_empty() => {
+            for (key, accepted) in conditions {
+                let key_path = format!("{path}.when.{key}");
+                let known =
+                    attribution::PARAMETERS.contains(&key.as_str()) || key == attribution::REFERRER;
+                if !known {
+                    let message = format!(
+                        "unknown parameter; expected one of {}, {}",
+                        attribution::PARAMETERS.join(", "),
+                        attribution::REFERRER
+                    );
+                    errors.0.push(error_at(key_path, message));
+                    continue;
+                }
+                let values: Option<Vec<String>> = match accepted {
+                    Value::String(text) => Some(vec![text.clone()]),
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|item| item.as_str().map(str::to_owned))
+                        .collect(),
+                    _ => None,
+                };
+                match values.filter(|values| {
+                    !values.is_empty() && values.iter().all(|value| !value.trim().is_empty())
+                }) {
+                    Some(values) => when.push((key.clone(), values)),
+                    None => errors.at(&key_path, "use a value or an array of values"),
+                }
+            }
+        }
+        _ => errors.at(
+            &format!("{path}.when"),
+            "required: an object of parameter -> accepted value(s)",
+        ),
+    }
+    when
 }
 
 fn boolean(value: &Value, path: &str, errors: &mut Errors) -> bool {

@@ -12,6 +12,7 @@ mod edge_durable;
 mod edge_fields;
 mod edge_health;
 mod edge_input;
+mod edge_intl;
 mod edge_ledger;
 mod edge_limits;
 mod edge_malformed;
