@@ -2,10 +2,14 @@
 //! 404, like any unknown path; a wrong or missing token is 401). Each asks every ledger shard (or
 //! the one an id names) and merges the answers:
 //!
-//! - `GET /admin/submissions[?state=pending|held|delivered|refused|dead|spam][&limit=N][&before=C]`:
-//!   counts per state (kept by the shards, not counted by scanning), per form the bots turned
-//!   away (`spam`: honeypot, fill_time, turnstile), and one page of submissions, newest first,
-//!   with the fields CLOSEM receives; `next` is the cursor of the following page (`before=`).
+//! - `GET /admin/submissions[?state=pending|held|delivered|refused|dead|spam][&form=F][&limit=N][&before=C]`:
+//!   counts per state (kept by the shards, not counted by scanning), per form the counts per
+//!   state (`forms`) and the bots turned away (`spam`: honeypot, fill_time, turnstile), and one
+//!   page of submissions (of form F, if named), newest first, with the fields CLOSEM receives;
+//!   `next` is the cursor of the following page (`before=`).
+//!
+//! The operators' dashboard (`GET /admin`, dashboard/) is a static page of the worker's assets,
+//! served before the worker sees the request; it calls these routes with the token.
 //! - `GET /admin/submissions/{id}`: one submission with its timeline (recorded, each attempt with
 //!   its time, CLOSEM's status and a key-free excerpt of its answer, operators' actions).
 //! - `POST /admin/replay[?id=ID][&state=S][&limit=N][&include_delivered=1]`: the one submission
@@ -110,8 +114,20 @@ async fn list(env: &Env, config: &Config, query: &[(String, String)]) -> Result<
             }
         },
     };
+    let form = match value(query, "form") {
+        None | Some("") => None,
+        Some(form) if form.len() <= 64 && !form.contains(['/', '\0']) => Some(form.to_string()),
+        Some(_) => {
+            return problem(
+                400,
+                "admin.form",
+                "form must be a form id as /health lists them",
+            )
+        }
+    };
     let shard_query = ListQuery {
         state,
+        form,
         limit,
         before,
     };
@@ -127,6 +143,8 @@ async fn list(env: &Env, config: &Config, query: &[(String, String)]) -> Result<
 fn merge_listings(listings: &[Value], limit: u32) -> String {
     let mut counts = [0i64; State::ALL.len()];
     let mut spam: Vec<(String, SpamCounts)> = Vec::new();
+    // Per form, counts per state in State::ALL's order.
+    let mut forms: Vec<(String, [i64; State::ALL.len()])> = Vec::new();
     let mut pages: Vec<(&Vec<Value>, &Vec<Value>)> = Vec::new();
     for listing in listings {
         for (index, state) in State::ALL.into_iter().enumerate() {
@@ -144,6 +162,27 @@ fn merge_listings(listings: &[Value], limit: u32) -> String {
                     let mut counts = SpamCounts::default();
                     counts.add(trap, n);
                     spam.push((form.to_string(), counts));
+                }
+            }
+        }
+        for triple in listing["forms"].as_array().into_iter().flatten() {
+            let (Some(form), Some(state), Some(n)) = (
+                triple[0].as_str(),
+                triple[1].as_str().and_then(State::parse),
+                triple[2].as_i64(),
+            ) else {
+                continue;
+            };
+            let at = State::ALL
+                .iter()
+                .position(|known| *known == state)
+                .unwrap_or(0);
+            match forms.iter_mut().find(|(known, _)| known == form) {
+                Some((_, counts)) => counts[at] += n,
+                None => {
+                    let mut counts = [0i64; State::ALL.len()];
+                    counts[at] = n;
+                    forms.push((form.to_string(), counts));
                 }
             }
         }
@@ -201,9 +240,18 @@ fn merge_listings(listings: &[Value], limit: u32) -> String {
     for (form, traps) in &spam {
         spam_object.raw(form, &traps.to_json());
     }
+    let mut forms_object = json::object();
+    for (form, counts) in &forms {
+        let mut by_state = json::object();
+        for (state, n) in State::ALL.into_iter().zip(counts) {
+            by_state.int(state.as_str(), (*n).max(0));
+        }
+        forms_object.raw(form, &by_state.finish());
+    }
     json::object()
         .raw("counts", &counts_object.finish())
         .raw("spam", &spam_object.finish())
+        .raw("forms", &forms_object.finish())
         .raw(
             "submissions",
             &json::array(picked.iter().map(|(_, _, entry)| entry.to_string())),

@@ -46,6 +46,8 @@ pub(crate) struct Config {
     pub(crate) retention_days: u32,
     /// `SPAM_KEEP_DAYS`: quarantined spam is kept this long.
     pub(crate) spam_keep_days: u32,
+    /// `ALERT_WEBHOOK_URL` and its settings (alert.rs); `None`: no alerts.
+    pub(crate) alerts: Option<crate::alert::Alerts>,
 }
 
 /// How many profiles the forms file and the `FORMS` variable gave, and the ids defined in both
@@ -121,7 +123,7 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    fn new(binding: &str, message: impl Into<String>) -> Problem {
+    pub(crate) fn new(binding: &str, message: impl Into<String>) -> Problem {
         Problem {
             binding: binding.to_string(),
             message: message.into(),
@@ -152,6 +154,7 @@ pub(crate) fn load(env: &Env) -> Result<Config, Vec<Problem>> {
     let previous_shards = read.shards("LEDGER_SHARDS_PREVIOUS");
     let retention_days = read.days("RETENTION_DAYS", crate::ledger::DEFAULT_RETENTION_DAYS);
     let spam_keep_days = read.days("SPAM_KEEP_DAYS", crate::ledger::DEFAULT_SPAM_KEEP_DAYS);
+    let alerts = crate::alert::load(env, &mut read.problems);
 
     let (Some(api_key), Some(zone), Some(combined), true) =
         (api_key, zone, forms, read.problems.is_empty())
@@ -179,6 +182,7 @@ pub(crate) fn load(env: &Env) -> Result<Config, Vec<Problem>> {
         previous_shards,
         retention_days,
         spam_keep_days,
+        alerts,
     })
 }
 
@@ -371,11 +375,11 @@ fn binding(env: &Env, name: &str) -> Option<JsValue> {
 }
 
 /// A secret (a string binding), trimmed.
-fn secret(env: &Env, name: &str) -> Option<String> {
+pub(crate) fn secret(env: &Env, name: &str) -> Option<String> {
     Some(binding(env, name)?.as_string()?.trim().to_string())
 }
 
-fn string_var(env: &Env, name: &str) -> Option<String> {
+pub(crate) fn string_var(env: &Env, name: &str) -> Option<String> {
     binding(env, name)?
         .as_string()
         .filter(|text| !text.trim().is_empty())

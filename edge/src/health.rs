@@ -104,6 +104,7 @@ pub async fn handle_health(
                         "disabled"
                     },
                 )
+                .str("alerts", if config.alerts.is_some() { "on" } else { "off" })
                 .raw("problems", "[]")
                 .finish()
         }

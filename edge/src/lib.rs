@@ -3,6 +3,7 @@
 //! This file only wires: read config, route, map errors; and hand queue batches to queue.rs.
 
 mod admin;
+mod alert;
 mod body;
 mod config;
 mod cors;
@@ -77,7 +78,24 @@ fn config(env: &Env) -> Rc<std::result::Result<Config, Vec<Problem>>> {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let response = route(req, &env).await;
+    // Alerts raised while answering (spam jumps) are posted after the answer.
+    let config = config(&env);
+    alert::flush(
+        &ctx,
+        &env,
+        config
+            .as_ref()
+            .as_ref()
+            .ok()
+            .and_then(|config| config.alerts.as_ref()),
+    );
+    response
+}
+
+async fn route(req: Request, env: &Env) -> worker::Result<Response> {
+    let env = env.clone();
     let config = config(&env);
     let path = req.path();
     let method = req.method();

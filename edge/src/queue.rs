@@ -19,6 +19,7 @@ use wasm_bindgen::JsValue;
 use worker::worker_sys::{Message, MessageBatch};
 use worker::Env;
 
+use crate::alert;
 use crate::config::Config;
 use crate::forward::{self, Delivery};
 use crate::js;
@@ -42,7 +43,7 @@ pub async fn consume(batch: &MessageBatch, env: &Env, config: Option<&Config>) {
         .map(|messages| messages.iter().map(Message::from).collect())
         .unwrap_or_default();
     if dead_letters {
-        join_all(messages.iter().map(|message| bury(message, env))).await;
+        join_all(messages.iter().map(|message| bury(message, env, config))).await;
     } else {
         join_all(messages.iter().map(|message| deliver(message, env, config))).await;
     }
@@ -152,7 +153,7 @@ async fn deliver(message: &Message, env: &Env, config: Option<&Config>) {
     };
     let attempts = finished
         .as_ref()
-        .map_or(attempts_before + 1, |attempts| *attempts);
+        .map_or(attempts_before + 1, |(attempts, _)| *attempts);
     log::write(
         log::line("deliver")
             .str("id", &key)
@@ -163,7 +164,7 @@ async fn deliver(message: &Message, env: &Env, config: Option<&Config>) {
             .bool("recorded", finished.is_ok())
             .int("ms", log::elapsed_ms(started)),
     );
-    match (result, finished) {
+    match (result, &finished) {
         (Outcome::Failed, _) => retry(message, retry_in_seconds),
         // Delivered, refused, or left to the ledger to send again when its wait is over.
         (_, Ok(_)) => ack(message),
@@ -172,6 +173,10 @@ async fn deliver(message: &Message, env: &Env, config: Option<&Config>) {
             // submission twice, with the same Idempotency-Key.
             retry(message, TROUBLE_DELAY_SECONDS);
         }
+    }
+    // After the state is recorded and the message settled: a slow webhook delays nothing.
+    if let (Outcome::Held, Ok((_, form)), Some(alerts)) = (result, &finished, &config.alerts) {
+        alert::raise(env, alerts, alert::Kind::KeyRefused, form, 0).await;
     }
 }
 
@@ -197,7 +202,7 @@ pub fn verdict(delivery: Delivery, attempts: u32, max_delay: u32) -> (Outcome, u
 }
 
 /// A message the queue gave up on: mark its submission dead, then let it go.
-async fn bury(message: &Message, env: &Env) {
+async fn bury(message: &Message, env: &Env, config: Option<&Config>) {
     let Some(id) = id_of(message) else {
         ack(message);
         return;
@@ -208,13 +213,18 @@ async fn bury(message: &Message, env: &Env) {
         return;
     };
     match ledger.dead(&key).await {
-        Ok(changed) => {
+        Ok((changed, form)) => {
             log::write(
                 log::line("dead_letter")
                     .str("id", &key)
                     .bool("marked_dead", changed),
             );
             ack(message);
+            if let (true, Some(alerts)) =
+                (changed, config.and_then(|config| config.alerts.as_ref()))
+            {
+                alert::raise(env, alerts, alert::Kind::DeadLetter, &form, 0).await;
+            }
         }
         Err(_) => retry(message, TROUBLE_DELAY_SECONDS),
     }

@@ -174,9 +174,19 @@ pub async fn handle_submit(
         // Bots get an ordinary success so they learn nothing; the submission is kept in
         // quarantine (within its bounds) for an operator to release, never forwarded by itself.
         let kept = match LedgerClient::open(env, keys.shard(config.shards)) {
-            Ok(ledger) => ledger.record(&submission).await.ok(),
+            Ok(ledger) => ledger.record_spam(&submission).await.ok(),
             Err(_) => None,
         };
+        let (kept, hour_count) = match kept {
+            Some((recorded, hour_count)) => (Some(recorded), hour_count),
+            None => (None, None),
+        };
+        crate::alert::spam_counted(
+            config.alerts.as_ref(),
+            config.shards,
+            incoming.form_id,
+            hour_count,
+        );
         let id = match kept {
             Some(Recorded::New { id } | Recorded::Found { id }) => id,
             Some(Recorded::Counted) => random_id(),
@@ -320,9 +330,16 @@ async fn recorded_before(
 
 /// Counts a bot turned away whose post is not kept, best effort: the answer does not depend on
 /// it. Counted on shard 0, where operators read the counters with the rest.
-async fn count(env: &Env, _config: &Config, form_id: &str, trap: Trap) {
+async fn count(env: &Env, config: &Config, form_id: &str, trap: Trap) {
     let counted = match LedgerClient::open(env, 0) {
-        Ok(ledger) => ledger.count(form_id, trap).await.is_ok(),
+        Ok(ledger) => ledger.count(form_id, trap).await,
+        Err(_) => Err(ledger::Unavailable),
+    };
+    let counted = match counted {
+        Ok(hour_count) => {
+            crate::alert::spam_counted(config.alerts.as_ref(), config.shards, form_id, hour_count);
+            true
+        }
         Err(_) => false,
     };
     if !counted {

@@ -130,6 +130,10 @@ pub struct Launch {
     /// The forms file bundled into this instance (as edge/forms.json is into a deploy); an empty
     /// object when not given.
     pub forms_file: Option<PathBuf>,
+    /// The `ALERT_WEBHOOK_URL` secret, e.g. the sandbox's stand-in `{sandbox}/webhook/ops`.
+    pub alert_webhook_url: Option<String>,
+    /// More variables (`ALERT_QUIET_SECONDS`, ...), set beside the ones every instance has.
+    pub vars: Vec<(String, String)>,
 }
 
 /// The `RATE_LIMITER` binding's `simple = { limit, period }`. edge/wrangler.jsonc holds
@@ -340,6 +344,11 @@ impl Workerd {
         {
             vars.insert("TURNSTILE_VERIFY_URL".into(), url.clone().into());
         }
+        if let Some(vars) = config["vars"].as_object_mut() {
+            for (name, value) in &launch.vars {
+                vars.insert(name.clone(), value.clone().into());
+            }
+        }
         let config_path = dir.join("wrangler.json");
         std::fs::write(&config_path, config.to_string()).expect("write wrangler.json");
         // A fresh instance starts with an empty ledger and empty queues.
@@ -355,6 +364,9 @@ impl Workerd {
         }
         if let Some(secret) = &launch.turnstile_secret {
             secrets.push_str(&format!("TURNSTILE_SECRET={secret}\n"));
+        }
+        if let Some(url) = &launch.alert_webhook_url {
+            secrets.push_str(&format!("ALERT_WEBHOOK_URL={url}\n"));
         }
         std::fs::write(&env_path, secrets).expect("write secrets.env");
 

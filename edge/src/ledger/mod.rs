@@ -480,31 +480,69 @@ impl LedgerClient {
         Begin::from_json(&answer).ok_or(Unavailable)
     }
 
-    /// Reports an attempt; answers the attempts so far, this one included.
-    pub async fn finish(&self, finish: &Finish) -> Result<u32, Unavailable> {
+    /// Reports an attempt; answers the attempts so far, this one included, and the submission's
+    /// form (empty if it is gone), for alerts.
+    pub async fn finish(&self, finish: &Finish) -> Result<(u32, String), Unavailable> {
         let answer = self.call("finish", finish.to_json()).await?;
-        json::int(&answer, "attempts")
+        let attempts = json::int(&answer, "attempts")
             .and_then(|attempts| u32::try_from(attempts).ok())
-            .ok_or(Unavailable)
+            .ok_or(Unavailable)?;
+        Ok((attempts, json::text(&answer, "form").unwrap_or_default()))
     }
 
     /// Marks a pending submission dead (its message left the queue for the dead-letter queue);
-    /// whether it was pending.
-    pub async fn dead(&self, id: &str) -> Result<bool, Unavailable> {
+    /// whether it was pending, and its form (empty if it is gone), for alerts.
+    pub async fn dead(&self, id: &str) -> Result<(bool, String), Unavailable> {
         let answer = self.call("dead", id_body(id)).await?;
-        answer
+        let changed = answer
             .get("changed")
             .and_then(Value::as_bool)
-            .ok_or(Unavailable)
+            .ok_or(Unavailable)?;
+        Ok((changed, json::text(&answer, "form").unwrap_or_default()))
     }
 
-    /// Counts one bot turned away from `form` (a failed Turnstile check: nothing is kept).
-    pub async fn count(&self, form: &str, trap: Trap) -> Result<(), Unavailable> {
+    /// Counts one bot turned away from `form` (a failed Turnstile check: nothing is kept);
+    /// answers this shard's count of the form's trapped posts this hour, for the spam alert.
+    pub async fn count(&self, form: &str, trap: Trap) -> Result<Option<i64>, Unavailable> {
         let body = json::object()
             .str("form", form)
             .str("kind", trap.as_str())
             .finish();
-        self.call("count", body).await.map(drop)
+        let answer = self.call("count", body).await?;
+        Ok(json::int(&answer, "hour_count"))
+    }
+
+    /// `record` for a trapped submission: also answers this shard's count of the form's trapped
+    /// posts this hour, for the spam alert.
+    pub async fn record_spam(
+        &self,
+        submission: &NewSubmission,
+    ) -> Result<(Recorded, Option<i64>), Unavailable> {
+        let answer = self.call("record", submission.to_json()).await?;
+        let recorded = Recorded::from_json(&answer).ok_or(Unavailable)?;
+        Ok((recorded, json::int(&answer, "hour_count")))
+    }
+
+    /// Claims the alert of `kind` for `form` (on the shard that keeps alerts, 0): `Some(n)` if
+    /// none was sent in the last `quiet_ms` (send it; `n` were held back since the last one),
+    /// `None` if one was (this one is counted as held back).
+    pub async fn claim_alert(
+        &self,
+        kind: &str,
+        form: &str,
+        quiet_ms: i64,
+    ) -> Result<Option<i64>, Unavailable> {
+        let body = json::object()
+            .str("kind", kind)
+            .str("form", form)
+            .int("quiet_ms", quiet_ms)
+            .finish();
+        let answer = self.call("alert", body).await?;
+        match answer.get("send").and_then(Value::as_bool) {
+            Some(true) => Ok(Some(json::int(&answer, "held_back").unwrap_or(0))),
+            Some(false) => Ok(None),
+            None => Err(Unavailable),
+        }
     }
 
     /// One submission with its timeline as JSON text, or `None`.
@@ -644,6 +682,8 @@ pub async fn key_refused_since(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
     pub state: Option<State>,
+    /// Only this form's submissions.
+    pub form: Option<String>,
     pub limit: u32,
     /// Only submissions older than this (created, id), newest first.
     pub before: Option<(i64, String)>,
@@ -654,6 +694,7 @@ impl ListQuery {
         let mut object = json::object();
         object
             .opt_str("state", self.state.map(State::as_str))
+            .opt_str("form", self.form.as_deref())
             .int("limit", i64::from(self.limit));
         if let Some((created, id)) = &self.before {
             object.int("before_ms", *created).str("before_id", id);
@@ -664,6 +705,7 @@ impl ListQuery {
     fn from_json(value: &Value) -> ListQuery {
         ListQuery {
             state: json::text(value, "state").and_then(|state| State::parse(&state)),
+            form: json::text(value, "form"),
             limit: json::int(value, "limit")
                 .and_then(|limit| u32::try_from(limit).ok())
                 .unwrap_or(0),
@@ -722,6 +764,16 @@ fn id_body(id: &str) -> String {
     json::object().str("id", id).finish()
 }
 
+/// Whether an alert last sent at `last_sent_ms` (if ever) leaves room for another at `now_ms`.
+pub fn alert_rule(last_sent_ms: Option<i64>, now_ms: i64, quiet_ms: i64) -> bool {
+    last_sent_ms.is_none_or(|sent| now_ms - sent >= quiet_ms)
+}
+
+/// The clock hour a spam count belongs to.
+pub fn spam_hour(now_ms: i64) -> i64 {
+    now_ms / 3_600_000
+}
+
 /// Seconds to wait before the next attempt after `attempts` failures: 2, 4, 8... up to `cap`.
 pub fn backoff_seconds(attempts: u32, cap: u32) -> u32 {
     let exponential = 1u32.checked_shl(attempts.min(31)).unwrap_or(u32::MAX);
@@ -731,8 +783,9 @@ pub fn backoff_seconds(attempts: u32, cap: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::{
-        backoff_seconds, begin_rule, found_rule, in_doubt_rule, Begin, BeginRule, Finish,
-        ListQuery, NewSubmission, Outcome, Recorded, ReplayOrder, SpamMark, State, SWEEP_MARGIN_MS,
+        alert_rule, backoff_seconds, begin_rule, found_rule, in_doubt_rule, Begin, BeginRule,
+        Finish, ListQuery, NewSubmission, Outcome, Recorded, ReplayOrder, SpamMark, State,
+        SWEEP_MARGIN_MS,
     };
     use crate::spam::Trap;
 
@@ -817,6 +870,14 @@ mod tests {
         // CLOSEM may have taken it after the edge stopped waiting.
         assert!(in_doubt_rule(0, Some("timeout")));
         assert!(in_doubt_rule(0, Some("network")));
+    }
+
+    #[test]
+    fn one_alert_per_quiet_period() {
+        assert!(alert_rule(None, 1_000, 60_000));
+        assert!(!alert_rule(Some(1_000), 1_000, 60_000));
+        assert!(!alert_rule(Some(1_000), 60_999, 60_000));
+        assert!(alert_rule(Some(1_000), 61_000, 60_000));
     }
 
     #[test]
@@ -933,6 +994,7 @@ mod tests {
         }
         let query = ListQuery {
             state: Some(State::Dead),
+            form: Some("contact".into()),
             limit: 5,
             before: Some((17, "s1-k1".into())),
         };

@@ -15,8 +15,8 @@ use worker::{
 };
 
 use super::{
-    begin_rule, found_rule, in_doubt_rule, Begin, BeginRule, Finish, ListQuery, NewSubmission,
-    Outcome, Recorded, ReplayOrder, State, LEASE_MS, SWEEP_MARGIN_MS,
+    alert_rule, begin_rule, found_rule, in_doubt_rule, Begin, BeginRule, Finish, ListQuery,
+    NewSubmission, Outcome, Recorded, ReplayOrder, State, LEASE_MS, SWEEP_MARGIN_MS,
 };
 use crate::js;
 use crate::json;
@@ -89,6 +89,19 @@ CREATE TABLE IF NOT EXISTS spam_clients (
     PRIMARY KEY (client, day)
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER);
+CREATE TABLE IF NOT EXISTS spam_hours (
+    form TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    n INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (form, hour)
+);
+CREATE TABLE IF NOT EXISTS alerts (
+    kind TEXT NOT NULL,
+    form TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    held_back INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (kind, form)
+);
 ";
 
 /// Columns added since the first schema: added to an older table, each on its own (an error
@@ -192,6 +205,7 @@ impl DurableObject for Ledger {
             },
             "erase" => Some(self.erase(&body)),
             "status" => Some(self.status()),
+            "alert" => self.alert(&body),
             _ => return Response::error("no such ledger operation", 404),
         };
         match answer {
@@ -243,6 +257,20 @@ fn migrate(sql: &SqlStorage) -> Result<()> {
         );
     }
     sql.exec_raw(INDEXES, vec![])?;
+    sql.exec_raw(FORM_COUNTS, vec![])?;
+    let form_counted = rows(sql.exec_raw(
+        "SELECT value FROM meta WHERE name = 'form_counts_ready'",
+        vec![],
+    )?)?;
+    if form_counted.is_empty() {
+        sql.exec_raw(
+            "DELETE FROM form_counts; \
+             INSERT INTO form_counts (form, state, n) \
+             SELECT form, state, COUNT(*) FROM submissions GROUP BY form, state; \
+             INSERT OR REPLACE INTO meta (name, value) VALUES ('form_counts_ready', 1)",
+            vec![],
+        )?;
+    }
     let counted =
         rows(sql.exec_raw("SELECT value FROM meta WHERE name = 'counts_ready'", vec![])?)?;
     if counted.is_empty() {
@@ -255,6 +283,31 @@ fn migrate(sql: &SqlStorage) -> Result<()> {
     }
     Ok(())
 }
+
+/// Counts per form and state for the dashboard, kept by triggers like `state_counts` (one more
+/// row written per change of state), and the index the listing filtered by form reads.
+const FORM_COUNTS: &str = "
+CREATE TABLE IF NOT EXISTS form_counts (
+    form TEXT NOT NULL,
+    state TEXT NOT NULL,
+    n INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (form, state)
+);
+CREATE INDEX IF NOT EXISTS submissions_form_created ON submissions (form, created_at, key);
+CREATE TRIGGER IF NOT EXISTS form_count_insert AFTER INSERT ON submissions BEGIN
+    INSERT OR IGNORE INTO form_counts (form, state) VALUES (NEW.form, NEW.state);
+    UPDATE form_counts SET n = n + 1 WHERE form = NEW.form AND state = NEW.state;
+END;
+CREATE TRIGGER IF NOT EXISTS form_count_delete AFTER DELETE ON submissions BEGIN
+    UPDATE form_counts SET n = n - 1 WHERE form = OLD.form AND state = OLD.state;
+END;
+CREATE TRIGGER IF NOT EXISTS form_count_update AFTER UPDATE OF state ON submissions
+    WHEN OLD.state <> NEW.state BEGIN
+    UPDATE form_counts SET n = n - 1 WHERE form = OLD.form AND state = OLD.state;
+    INSERT OR IGNORE INTO form_counts (form, state) VALUES (NEW.form, NEW.state);
+    UPDATE form_counts SET n = n + 1 WHERE form = NEW.form AND state = NEW.state;
+END;
+";
 
 /// A row of `submissions` as SQLite returns it.
 struct Row {
@@ -418,9 +471,25 @@ impl Ledger {
 
     async fn record(&self, new: NewSubmission) -> Result<String> {
         let now = now_ms();
-        if let Some(spam) = &new.spam {
-            self.bump_counter(&new.form, spam.trap.as_str())?;
-        }
+        let hour_count = match &new.spam {
+            Some(spam) => Some(self.bump_counter(&new.form, spam.trap.as_str())?),
+            None => None,
+        };
+        let recorded = self.record_row(new, now).await?;
+        Ok(match hour_count {
+            // The spam alert's count rides along (the worker's Recorded ignores it).
+            Some(n) => [
+                recorded.trim_end_matches('}'),
+                ",\"hour_count\":",
+                &n.to_string(),
+                "}",
+            ]
+            .concat(),
+            None => recorded,
+        })
+    }
+
+    async fn record_row(&self, new: NewSubmission, now: i64) -> Result<String> {
         let fields = json::pairs(&new.fields);
         for key in std::iter::once(&new.id).chain(&new.also) {
             if let Some(row) = self.row(key)? {
@@ -589,6 +658,10 @@ impl Ledger {
             "DELETE FROM spam_clients WHERE day < ?",
             vec![number(now / DAY_MS - 1)],
         )?;
+        self.exec(
+            "DELETE FROM spam_hours WHERE hour < ?",
+            vec![number(super::spam_hour(now) - 1)],
+        )?;
         Ok(())
     }
 
@@ -677,8 +750,13 @@ impl Ledger {
             // Held and throttled rows are sent again by the alarm when their wait is over.
             self.arm(due).await?;
         }
-        let attempts = row.map_or(0, |row| u32::try_from(row.attempts).unwrap_or(0));
-        Ok(json::object().int("attempts", i64::from(attempts)).finish())
+        let attempts = row
+            .as_ref()
+            .map_or(0, |row| u32::try_from(row.attempts).unwrap_or(0));
+        Ok(json::object()
+            .int("attempts", i64::from(attempts))
+            .str("form", row.as_ref().map_or("", |row| row.form.as_str()))
+            .finish())
     }
 
     fn event(
@@ -715,16 +793,32 @@ impl Ledger {
         if changed {
             self.event(key, now, "dead", None, None, None)?;
         }
-        Ok(json::object().bool("changed", changed).finish())
+        let form = self.row(key)?.map(|row| row.form).unwrap_or_default();
+        Ok(json::object()
+            .bool("changed", changed)
+            .str("form", &form)
+            .finish())
     }
 
-    fn bump_counter(&self, form: &str, kind: &str) -> Result<()> {
+    /// Counts a bot turned away, in all and in this clock hour; answers the hour's count of the
+    /// form (all traps), for the spam alert.
+    fn bump_counter(&self, form: &str, kind: &str) -> Result<i64> {
         self.exec(
             "INSERT INTO counters (form, kind, n) VALUES (?, ?, 1) \
              ON CONFLICT (form, kind) DO UPDATE SET n = n + 1",
             vec![form.into(), kind.into()],
-        )
-        .map(drop)
+        )?;
+        let hour = number(super::spam_hour(now_ms()));
+        self.exec(
+            "INSERT INTO spam_hours (form, hour, n) VALUES (?, ?, 1) \
+             ON CONFLICT (form, hour) DO UPDATE SET n = n + 1",
+            vec![form.into(), hour.clone()],
+        )?;
+        let found = rows(self.exec(
+            "SELECT n FROM spam_hours WHERE form = ? AND hour = ?",
+            vec![form.into(), hour],
+        )?)?;
+        Ok(found.first().and_then(|row| int(row, "n")).unwrap_or(0))
     }
 
     fn count(&self, body: &Value) -> Option<Result<String>> {
@@ -733,7 +827,52 @@ impl Ledger {
         if Trap::parse(&kind).is_none() || form.len() > 64 {
             return Some(Err(worker::Error::RustError("no such counter".into())));
         }
-        Some(self.bump_counter(&form, &kind).map(|()| "{}".to_string()))
+        Some(
+            self.bump_counter(&form, &kind)
+                .map(|n| json::object().int("hour_count", n).finish()),
+        )
+    }
+
+    /// `{send, held_back}`: claims the alert of a kind for a form unless one was sent within
+    /// `quiet_ms`; a refused claim is counted as held back, and the next alert says how many.
+    fn alert(&self, body: &Value) -> Option<Result<String>> {
+        let kind = json::text(body, "kind")?;
+        let form = json::text(body, "form")?;
+        let quiet_ms = json::int(body, "quiet_ms")?;
+        if kind.len() > 32 || form.len() > 64 {
+            return Some(Err(worker::Error::RustError("no such alert".into())));
+        }
+        Some(self.claim(&kind, &form, quiet_ms))
+    }
+
+    fn claim(&self, kind: &str, form: &str, quiet_ms: i64) -> Result<String> {
+        let now = now_ms();
+        let found = rows(self.exec(
+            "SELECT sent_at, held_back FROM alerts WHERE kind = ? AND form = ?",
+            vec![kind.into(), form.into()],
+        )?)?;
+        let last = found.first().and_then(|row| int(row, "sent_at"));
+        let held_back = found
+            .first()
+            .and_then(|row| int(row, "held_back"))
+            .unwrap_or(0);
+        let send = alert_rule(last, now, quiet_ms);
+        if send {
+            self.exec(
+                "INSERT INTO alerts (kind, form, sent_at, held_back) VALUES (?, ?, ?, 0) \
+                 ON CONFLICT (kind, form) DO UPDATE SET sent_at = excluded.sent_at, held_back = 0",
+                vec![kind.into(), form.into(), number(now)],
+            )?;
+        } else {
+            self.exec(
+                "UPDATE alerts SET held_back = held_back + 1 WHERE kind = ? AND form = ?",
+                vec![kind.into(), form.into()],
+            )?;
+        }
+        Ok(json::object()
+            .bool("send", send)
+            .int("held_back", if send { held_back } else { 0 })
+            .finish())
     }
 
     /// `[[form, trap, n], ...]`: the bots turned away, by form and trap (the worker merges the
@@ -757,8 +896,20 @@ impl Ledger {
             .before
             .clone()
             .unwrap_or((i64::MAX / 2, String::new()));
-        let cursor = match query.state {
-            Some(state) => self.exec(
+        let cursor = match (query.state, &query.form) {
+            (state, Some(form)) => self.exec(
+                "SELECT * FROM submissions WHERE form = ? AND (? IS NULL OR state = ?) \
+                 AND (created_at, key) < (?, ?) ORDER BY created_at DESC, key DESC LIMIT ?",
+                vec![
+                    form.as_str().into(),
+                    optional(state.map(State::as_str)),
+                    optional(state.map(State::as_str)),
+                    number(before_ms),
+                    before_id.as_str().into(),
+                    limit,
+                ],
+            )?,
+            (Some(state), None) => self.exec(
                 "SELECT * FROM submissions WHERE state = ? AND (created_at, key) < (?, ?) \
                  ORDER BY created_at DESC, key DESC LIMIT ?",
                 vec![
@@ -768,7 +919,7 @@ impl Ledger {
                     limit,
                 ],
             )?,
-            None => self.exec(
+            (None, None) => self.exec(
                 "SELECT * FROM submissions WHERE (created_at, key) < (?, ?) \
                  ORDER BY created_at DESC, key DESC LIMIT ?",
                 vec![number(before_ms), before_id.as_str().into(), limit],
@@ -793,9 +944,25 @@ impl Ledger {
         Ok(json::object()
             .raw("counts", &self.counts()?)
             .raw("spam", &self.spam()?)
+            .raw("forms", &self.form_counts()?)
             .raw("order", &order)
             .raw("entries", &entries)
             .finish())
+    }
+
+    /// `[[form, state, n], ...]`: submissions per form and state (the worker merges the shards').
+    fn form_counts(&self) -> Result<String> {
+        let counted = rows(self.exec(
+            "SELECT form, state, n FROM form_counts WHERE n > 0 ORDER BY form",
+            vec![],
+        )?)?;
+        Ok(json::array(counted.iter().map(|row| {
+            json::array([
+                json::string(&text(row, "form").unwrap_or_default()),
+                json::string(&text(row, "state").unwrap_or_default()),
+                int(row, "n").unwrap_or(0).max(0).to_string(),
+            ])
+        })))
     }
 
     /// Submissions per state, as a JSON object.

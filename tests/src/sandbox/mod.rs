@@ -10,6 +10,8 @@
 //!   `GET /_sandbox/` (HTML inbox), `GET /_sandbox/health`.
 //! - `POST /turnstile/siteverify`, `GET /turnstile/requests`: a stand-in for Cloudflare Turnstile's
 //!   token check (turnstile.rs), so the edge's Turnstile path runs without the internet.
+//! - `POST /webhook/{name}`, `GET /webhook/requests`: a stand-in for Slack's and Discord's incoming
+//!   webhooks (webhook.rs), which captures the edge's alerts.
 
 mod calendar;
 mod handle;
@@ -18,8 +20,10 @@ mod rules;
 mod server;
 mod store;
 mod turnstile;
+mod webhook;
 
 pub use handle::{spawn, spawn_on, SandboxHandle};
 pub use server::{router, serve, BODY_LIMIT};
 pub use store::{Faults, RecordedRequest};
 pub use turnstile::{ALWAYS_FAILS, ALWAYS_PASSES, ALWAYS_SPENT, UNAVAILABLE_TOKEN};
+pub use webhook::{FAILING_WEBHOOK, SLOW_WEBHOOK};

@@ -62,6 +62,7 @@ pub fn router(key: String) -> Router {
         .fallback(handle_not_found)
         .with_state(app)
         .merge(super::turnstile::router())
+        .merge(super::webhook::router())
 }
 
 /// The emulated CLOSEM API. Order of answers: fault orders, then `m` (400), then `auth` (401 or
