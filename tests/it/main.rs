@@ -1,9 +1,11 @@
 //! Integration tests: one binary, a module per area.
 
 mod e2e;
+mod e2e_dashboard;
 mod e2e_outbox;
 mod e2e_sites;
 mod edge_abuse;
+mod edge_alerts;
 mod edge_assets;
 mod edge_config;
 mod edge_control;

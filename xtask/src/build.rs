@@ -64,6 +64,13 @@ const WIDGET_INPUTS: &[&str] = &[
     "widget/Cargo.toml",
     "xtask/src",
 ];
+const DASHBOARD_INPUTS: &[&str] = &[
+    "Cargo.lock",
+    "Cargo.toml",
+    "shared",
+    "dashboard",
+    "xtask/src",
+];
 const EDGE_INPUTS: &[&str] = &[
     "Cargo.lock",
     "Cargo.toml",
@@ -96,6 +103,15 @@ const ASSET_HEADERS: &str = "/closem.js
   Access-Control-Allow-Origin: *
   Cross-Origin-Resource-Policy: cross-origin
   Timing-Allow-Origin: *
+/admin
+  Cache-Control: no-cache
+  Content-Security-Policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'
+  X-Content-Type-Options: nosniff
+  Referrer-Policy: no-referrer
+/admin/*
+  Cache-Control: no-cache
+  X-Content-Type-Options: nosniff
+  Referrer-Policy: no-referrer
 ";
 
 /// What a widget build published: its version (the folder under `v/`) and the Subresource
@@ -133,6 +149,7 @@ pub fn widget() -> Outcome<PathBuf> {
     fs::create_dir_all(&out_dir).map_err(|error| format!("{out_dir:?}: {error}"))?;
     let headers = out_dir.join("_headers");
     fs::write(&headers, ASSET_HEADERS).map_err(|error| format!("{headers:?}: {error}"))?;
+    dashboard(&out_dir)?;
     if is_fresh(&out_dir.join("closem.js"), WIDGET_INPUTS) {
         println!("    widget: up to date");
         print_release(&release_of(&out_dir)?)?;
@@ -141,6 +158,68 @@ pub fn widget() -> Outcome<PathBuf> {
     build_widget(&out_dir)?;
     print_release(&release_of(&out_dir)?)?;
     Ok(out_dir)
+}
+
+/// Builds the operators' dashboard (`dashboard/`) beside the widget, into the worker's static
+/// assets and so out of the edge bundle: `admin.html` (served at `/admin`) and, under `admin/`,
+/// its start script, wasm-bindgen glue, wasm and style sheet. None of them holds data; `_headers`
+/// has them revalidated on every load and gives the page a strict Content-Security-Policy.
+fn dashboard(out_dir: &Path) -> Outcome {
+    let admin_dir = out_dir.join("admin");
+    if is_fresh(&admin_dir.join("dashboard_bg.wasm"), DASHBOARD_INPUTS) {
+        println!("    dashboard: up to date");
+        return Ok(());
+    }
+    step(
+        "build dashboard (wasm32, release)",
+        cmd("cargo").args([
+            "build",
+            "--package",
+            "closem-dashboard",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--release",
+        ]),
+    )?;
+    let wasm = root()
+        .join("target")
+        .join("wasm32-unknown-unknown")
+        .join("release")
+        .join("closem_dashboard.wasm");
+    fs::create_dir_all(&admin_dir).map_err(|error| format!("{admin_dir:?}: {error}"))?;
+    step(
+        "wasm-bindgen dashboard (web)",
+        cmd("wasm-bindgen")
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                "dashboard",
+            ])
+            .arg("--out-dir")
+            .arg(&admin_dir)
+            .arg(&wasm),
+    )?;
+    let module = admin_dir.join("dashboard_bg.wasm");
+    step(
+        "wasm-opt -Oz dashboard",
+        cmd(&tool("wasm-opt")?)
+            .args(["-Oz", "--strip-producers", "--strip-debug"])
+            .args(WASM_FEATURES)
+            .arg(&module)
+            .arg("-o")
+            .arg(&module),
+    )?;
+    let statics = root().join("dashboard").join("static");
+    for (from, to) in [
+        ("admin.html", out_dir.join("admin.html")),
+        ("start.js", admin_dir.join("start.js")),
+        ("dashboard.css", admin_dir.join("dashboard.css")),
+    ] {
+        fs::copy(statics.join(from), &to).map_err(|error| format!("{to:?}: {error}"))?;
+    }
+    Ok(())
 }
 
 /// Prints how to pin this build and records it in `target/widget-release.txt` (version, the
