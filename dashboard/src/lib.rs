@@ -50,6 +50,8 @@ fn token() -> Option<String> {
     STATE.with(|state| state.borrow().token.clone())
 }
 
+/// Wires every control of the static page once (long: one line per control reads like the page's
+/// list of controls), then signs in with the tab's token if it has one.
 #[wasm_bindgen(start)]
 pub fn start() {
     dom::on("login", "submit", |_| {

@@ -17,7 +17,8 @@ fn cell(row: &Element, tag: &str, text: &str) -> Option<Element> {
 }
 
 /// Counts per state, per form (states and the bots turned away), the form filter's choices,
-/// and the "replay every dead letter" button when there are any.
+/// and the "replay every dead letter" button when there are any. Long because it fills the
+/// section's three parts in page order, from one listing.
 pub fn counts(listing: &Listing) {
     dom::clear("counts-body");
     if let Some(body) = dom::by_id("counts-body") {
@@ -142,7 +143,7 @@ fn term(list: &Element, name: &str, value: &str) {
 }
 
 /// One submission: what it is, the fields CLOSEM receives, and its timeline, with the action its
-/// state allows.
+/// state allows. Long because it builds the section top to bottom, as it reads.
 pub fn timeline(entry: &Entry) {
     dom::set_text("timeline-title", &["Submission ", &entry.id].concat());
     dom::clear("timeline-body");

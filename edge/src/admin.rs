@@ -140,6 +140,8 @@ async fn list(env: &Env, config: &Config, query: &[(String, String)]) -> Result<
 /// One listing from the shards' own: counts and spam counters summed, entries merged newest
 /// first (by creation time, then id) and cut to `limit`, with the cursor of the next page. Each
 /// shard sends its page newest first, every entry as JSON text beside its `[created, id]`.
+/// Long because it is one pass per part of the answer (counts, bots, per-form counts, the merged
+/// page), kept in one function so the wasm holds one copy of the JSON walking.
 fn merge_listings(listings: &[Value], limit: u32) -> String {
     let mut counts = [0i64; State::ALL.len()];
     let mut spam: Vec<(String, SpamCounts)> = Vec::new();

@@ -134,10 +134,16 @@ pub fn message(
     dashboard: Option<&str>,
 ) -> String {
     // Form ids come from the configuration; escaped anyway for Slack's `<`, `>` and `&` markup.
-    let form = form
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let mut escaped = String::with_capacity(form.len());
+    for c in form.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            c => escaped.push(c),
+        }
+    }
+    let form = escaped;
     let what = match kind {
         Kind::DeadLetter => [
             "closem-forms: a lead of form \"",

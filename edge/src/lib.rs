@@ -79,23 +79,6 @@ fn config(env: &Env) -> Rc<std::result::Result<Config, Vec<Problem>>> {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    let response = route(req, &env).await;
-    // Alerts raised while answering (spam jumps) are posted after the answer.
-    let config = config(&env);
-    alert::flush(
-        &ctx,
-        &env,
-        config
-            .as_ref()
-            .as_ref()
-            .ok()
-            .and_then(|config| config.alerts.as_ref()),
-    );
-    response
-}
-
-async fn route(req: Request, env: &Env) -> worker::Result<Response> {
-    let env = env.clone();
     let config = config(&env);
     let path = req.path();
     let method = req.method();
@@ -164,7 +147,12 @@ async fn route(req: Request, env: &Env) -> worker::Result<Response> {
         );
     };
     match method {
-        Method::Post => submit::handle_submit(req, &env, config, &incoming).await,
+        Method::Post => {
+            let response = submit::handle_submit(req, &env, config, &incoming).await;
+            // A spam jump raised while answering is posted after the answer.
+            alert::flush(&ctx, &env, config.alerts.as_ref());
+            response
+        }
         Method::Options => submit::handle_preflight(config, &incoming),
         _ => {
             let reply = Reply {

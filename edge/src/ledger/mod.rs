@@ -471,8 +471,9 @@ impl LedgerClient {
     }
 
     pub async fn record(&self, submission: &NewSubmission) -> Result<Recorded, Unavailable> {
-        let answer = self.call("record", submission.to_json()).await?;
-        Recorded::from_json(&answer).ok_or(Unavailable)
+        self.record_spam(submission)
+            .await
+            .map(|(recorded, _)| recorded)
     }
 
     pub async fn begin(&self, id: &str) -> Result<Begin, Unavailable> {
@@ -512,8 +513,8 @@ impl LedgerClient {
         Ok(json::int(&answer, "hour_count"))
     }
 
-    /// `record` for a trapped submission: also answers this shard's count of the form's trapped
-    /// posts this hour, for the spam alert.
+    /// `record`, with (for a trapped submission) this shard's count of the form's trapped posts
+    /// this hour, for the spam alert.
     pub async fn record_spam(
         &self,
         submission: &NewSubmission,

@@ -106,6 +106,10 @@ fn main() {
     );
     println!("  health: {}/health", worker.url());
     println!(
+        "  operators' dashboard: {}/admin (token: {ADMIN_TOKEN})",
+        worker.url()
+    );
+    println!(
         "  deliveries: curl -H 'Authorization: Bearer {ADMIN_TOKEN}' {}/admin/submissions",
         worker.url()
     );
