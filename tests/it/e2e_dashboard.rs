@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::edge_support::{client, unique_email, Edge, ADMIN, KEY, TIMEZONE};
 
-const WAIT: Duration = Duration::from_secs(30);
+const WAIT: Duration = Duration::from_secs(60);
 
 fn screenshot(browser: &Browser, name: &str) {
     let path: PathBuf = workspace_root()

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::edge_support::{client, unique_email, Edge, ADMIN, KEY, TIMEZONE};
 
 /// The quiet period of this module's workers, in seconds.
-const QUIET_SECONDS: u64 = 8;
+const QUIET_SECONDS: u64 = 20;
 const DASHBOARD: &str = "https://forms.example.com/admin";
 
 fn forms() -> Value {
@@ -231,7 +231,12 @@ fn a_spam_jump_alerts_once_per_quiet_period_without_the_bots_fields() {
 fn a_slow_webhook_delays_neither_delivery_nor_the_visitors_answer() {
     let edge = start(SLOW_WEBHOOK);
     // A spam jump raises an alert while the bot's request is answered: the answer must not wait
-    // for the webhook (20 s), which is posted after it.
+    // for the webhook (20 s, cut off by the edge after 3 s), which is posted after it. Compared
+    // with an ordinary post's time, so a loaded machine does not fail it.
+    let ordinary = Instant::now();
+    let reply = edge.post("held", &[("email", &unique_email("slow-ordinary"))]);
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    let ordinary = ordinary.elapsed();
     let started = Instant::now();
     let reply = edge.post(
         "trap",
@@ -242,8 +247,8 @@ fn a_slow_webhook_delays_neither_delivery_nor_the_visitors_answer() {
     );
     assert_eq!(reply.status, 202, "{}", reply.body);
     assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "the answer waited {:?}",
+        started.elapsed() < ordinary + Duration::from_millis(2_500),
+        "the answer waited {:?} (an ordinary post: {ordinary:?})",
         started.elapsed()
     );
     // A refused key raises an alert in the queue consumer; the held lead is still delivered
@@ -256,7 +261,7 @@ fn a_slow_webhook_delays_neither_delivery_nor_the_visitors_answer() {
     let delivered = Instant::now();
     edge.wait_state(&id, "delivered");
     assert!(
-        delivered.elapsed() < Duration::from_secs(15),
+        delivered.elapsed() < Duration::from_secs(40),
         "delivery waited {:?}",
         delivered.elapsed()
     );
