@@ -44,11 +44,12 @@ pub enum Delivery {
         retry_after: Option<u32>,
     },
     /// CLOSEM answered 5xx or 3xx, or did not answer in time, or could not be reached.
-    Unavailable { cause: Unavailable },
+    Unavailable { cause: RetryCause },
 }
 
+/// Why a delivery could not be made just now, so the queue retries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unavailable {
+pub enum RetryCause {
     Status(u16),
     /// A 3xx: the edge does not follow it (the key would go wherever it points).
     Redirect(u16),
@@ -65,7 +66,7 @@ impl Delivery {
             | Delivery::KeyRefused { status }
             | Delivery::Throttled { status, .. }
             | Delivery::Unavailable {
-                cause: Unavailable::Status(status) | Unavailable::Redirect(status),
+                cause: RetryCause::Status(status) | RetryCause::Redirect(status),
             } => Some(status),
             Delivery::Unavailable { .. } => None,
         }
@@ -83,13 +84,13 @@ impl Delivery {
     }
 }
 
-impl Unavailable {
+impl RetryCause {
     pub fn as_str(self) -> &'static str {
         match self {
-            Unavailable::Status(_) => "upstream_status",
-            Unavailable::Redirect(_) => "redirect",
-            Unavailable::Timeout => "timeout",
-            Unavailable::Network => "network",
+            RetryCause::Status(_) => "upstream_status",
+            RetryCause::Redirect(_) => "redirect",
+            RetryCause::Timeout => "timeout",
+            RetryCause::Network => "network",
         }
     }
 }
@@ -131,11 +132,11 @@ pub fn classify(status: u16, retry_after: Option<&str>) -> Delivery {
             retry_after: retry_after.and_then(retry_after_seconds),
         },
         300..=399 => Delivery::Unavailable {
-            cause: Unavailable::Redirect(status),
+            cause: RetryCause::Redirect(status),
         },
         400..=499 => Delivery::Refused { status },
         _ => Delivery::Unavailable {
-            cause: Unavailable::Status(status),
+            cause: RetryCause::Status(status),
         },
     }
 }
@@ -195,7 +196,7 @@ pub async fn forward(
 ) -> (Delivery, Option<String>) {
     let failed = (
         Delivery::Unavailable {
-            cause: Unavailable::Network,
+            cause: RetryCause::Network,
         },
         None,
     );
@@ -228,7 +229,7 @@ pub async fn forward(
         ),
         Err(NoAnswer::Timeout) => (
             Delivery::Unavailable {
-                cause: Unavailable::Timeout,
+                cause: RetryCause::Timeout,
             },
             None,
         ),
@@ -238,7 +239,7 @@ pub async fn forward(
 
 #[cfg(test)]
 mod tests {
-    use super::{api_url_for, classify, excerpt, retry_after_seconds, Delivery, Unavailable};
+    use super::{api_url_for, classify, excerpt, retry_after_seconds, Delivery, RetryCause};
 
     #[test]
     fn the_key_is_percent_encoded_into_the_query() {
@@ -284,7 +285,7 @@ mod tests {
                 status,
                 None,
                 Delivery::Unavailable {
-                    cause: Unavailable::Redirect(status),
+                    cause: RetryCause::Redirect(status),
                 },
             );
         }
@@ -296,7 +297,7 @@ mod tests {
                 status,
                 Some("3"),
                 Delivery::Unavailable {
-                    cause: Unavailable::Status(status),
+                    cause: RetryCause::Status(status),
                 },
             );
         }

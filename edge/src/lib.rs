@@ -33,7 +33,7 @@ use worker::worker_sys::{self, MessageBatch};
 use worker::{event, Context, Env, Method, Request, Response};
 
 use crate::config::{Config, Problem};
-use crate::respond::{respond, Answer, Reply};
+use crate::respond::{respond, Outcome, Reply};
 use crate::submit::Incoming;
 
 #[cfg(target_arch = "wasm32")]
@@ -77,7 +77,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
             }
         }
         return respond(
-            Answer::NotFound,
+            Outcome::NotFound,
             &Reply {
                 wants_json: true,
                 cors_origin: None,
@@ -97,7 +97,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         .filter(|id| !id.is_empty() && !id.contains('/'))
     else {
         return respond(
-            Answer::NotFound,
+            Outcome::NotFound,
             &Reply {
                 wants_json: wants_json(&req),
                 cors_origin: None,
@@ -119,7 +119,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     };
     let Ok(config) = config.as_ref() else {
         return respond(
-            Answer::NotConfigured,
+            Outcome::NotConfigured,
             &Reply {
                 wants_json: incoming.wants_json,
                 cors_origin: None,
@@ -140,9 +140,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
                 back: None,
             };
             let answer = if config.forms.get(form_id).is_some() {
-                Answer::MethodNotAllowed
+                Outcome::MethodNotAllowed
             } else {
-                Answer::NotFound
+                Outcome::NotFound
             };
             respond(answer, &reply)
         }

@@ -227,7 +227,7 @@ fn note(key: &str, outcome: &str) {
 #[cfg(test)]
 mod tests {
     use super::verdict;
-    use crate::forward::{Delivery, Unavailable};
+    use crate::forward::{Delivery, RetryCause};
     use crate::ledger::Outcome;
 
     #[test]
@@ -251,7 +251,7 @@ mod tests {
         check(throttled(Some(0)), 1, (Outcome::Throttled, 1));
         check(throttled(None), 3, (Outcome::Throttled, 8));
         let failed = Delivery::Unavailable {
-            cause: Unavailable::Redirect(302),
+            cause: RetryCause::Redirect(302),
         };
         check(failed, 1, (Outcome::Failed, 2));
         check(failed, 10, (Outcome::Failed, 60));

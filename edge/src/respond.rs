@@ -10,15 +10,15 @@ use crate::pages;
 
 /// One problem as clients see it: `{field, code, message}`; `field` is null for form-level problems.
 #[derive(Debug, Clone)]
-pub struct Problem {
+pub struct ClientProblem {
     pub field: Option<String>,
     pub code: String,
     pub message: String,
 }
 
-impl Problem {
-    pub fn form(code: &str, message: &str) -> Problem {
-        Problem {
+impl ClientProblem {
+    pub fn form(code: &str, message: &str) -> ClientProblem {
+        ClientProblem {
             field: None,
             code: code.to_string(),
             message: message.to_string(),
@@ -28,7 +28,7 @@ impl Problem {
 
 /// Every way a request to the edge can end.
 #[derive(Debug)]
-pub enum Answer {
+pub enum Outcome {
     /// Accepted: recorded in the ledger and queued for delivery (or a resubmission of one that
     /// was). `id` is the submission's id; `redirect` the profile's allow-listed thank-you URL.
     Accepted {
@@ -38,7 +38,7 @@ pub enum Answer {
     /// The client's input is wrong: a 4xx listing every problem.
     Invalid {
         status: u16,
-        problems: Vec<Problem>,
+        problems: Vec<ClientProblem>,
     },
     /// The submission could not be recorded or queued, so it was not accepted: retry later.
     Unavailable,
@@ -71,37 +71,37 @@ const RETRY_AFTER_SECONDS: &str = "30";
 
 /// The status of a fixed answer and its one form-level problem (`None` for `Accepted` and
 /// `Invalid`, whose problems are their own).
-fn fixed(answer: &Answer) -> Option<(u16, &'static str, &'static str)> {
+fn fixed(answer: &Outcome) -> Option<(u16, &'static str, &'static str)> {
     Some(match answer {
-        Answer::Accepted { .. } | Answer::Invalid { .. } => return None,
-        Answer::Unavailable => (
+        Outcome::Accepted { .. } | Outcome::Invalid { .. } => return None,
+        Outcome::Unavailable => (
             503,
             code::UNAVAILABLE,
             "the form could not be sent just now: please try again in a minute",
         ),
-        Answer::NotFound => (404, "form.unknown", "there is no form with this id"),
-        Answer::MethodNotAllowed => (405, "method.not_allowed", "send the form with POST"),
-        Answer::OriginForbidden => (
+        Outcome::NotFound => (404, "form.unknown", "there is no form with this id"),
+        Outcome::MethodNotAllowed => (405, "method.not_allowed", "send the form with POST"),
+        Outcome::OriginForbidden => (
             403,
             "origin.forbidden",
             "this site is not allowed to send this form",
         ),
-        Answer::RateLimited { .. } => (
+        Outcome::RateLimited { .. } => (
             429,
             "rate.limited",
             "too many forms were sent from your network just now: wait a minute and send it again",
         ),
-        Answer::TurnstileFailed { missing: true } => (
+        Outcome::TurnstileFailed { missing: true } => (
             403,
             code::TURNSTILE_MISSING,
             "complete the anti-bot check, then send the form again",
         ),
-        Answer::TurnstileFailed { missing: false } => (
+        Outcome::TurnstileFailed { missing: false } => (
             403,
             code::TURNSTILE_FAILED,
             "the anti-bot check did not pass: complete it again, then send the form again",
         ),
-        Answer::NotConfigured => (
+        Outcome::NotConfigured => (
             503,
             code::NOT_CONFIGURED,
             "this form service is not configured yet: the site owner can see why at /health",
@@ -109,24 +109,24 @@ fn fixed(answer: &Answer) -> Option<(u16, &'static str, &'static str)> {
     })
 }
 
-pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
+pub fn respond(answer: Outcome, reply: &Reply) -> worker::Result<Response> {
     let (status, problems) = match (&answer, fixed(&answer)) {
-        (_, Some((status, code, message))) => (status, vec![Problem::form(code, message)]),
-        (Answer::Invalid { status, problems }, None) => (*status, problems.clone()),
+        (_, Some((status, code, message))) => (status, vec![ClientProblem::form(code, message)]),
+        (Outcome::Invalid { status, problems }, None) => (*status, problems.clone()),
         _ => (202, Vec::new()),
     };
 
     let response = if reply.wants_json {
         let mut body = json::object();
-        body.bool(keys::OK, matches!(answer, Answer::Accepted { .. }));
-        if let Answer::Accepted { id, .. } = &answer {
+        body.bool(keys::OK, matches!(answer, Outcome::Accepted { .. }));
+        if let Outcome::Accepted { id, .. } = &answer {
             body.str(keys::ID, id);
         }
         body.raw(keys::ISSUES, &issues(&problems));
         json_response(body.finish(), status)?
     } else {
         match &answer {
-            Answer::Accepted { redirect, .. } => {
+            Outcome::Accepted { redirect, .. } => {
                 let response = Response::empty()?.with_status(303);
                 response
                     .headers()
@@ -141,7 +141,7 @@ pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
                         message: &problem.message,
                     })
                     .collect();
-                let heading = if matches!(answer, Answer::Invalid { .. }) {
+                let heading = if matches!(answer, Outcome::Invalid { .. }) {
                     "Please check the form"
                 } else {
                     "The form could not be sent"
@@ -155,13 +155,13 @@ pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
     let headers = response.headers();
     headers.set("Cache-Control", "no-store")?;
     match answer {
-        Answer::Unavailable | Answer::NotConfigured => {
+        Outcome::Unavailable | Outcome::NotConfigured => {
             headers.set("Retry-After", RETRY_AFTER_SECONDS)?
         }
-        Answer::RateLimited { retry_after } => {
+        Outcome::RateLimited { retry_after } => {
             headers.set("Retry-After", &retry_after.to_string())?
         }
-        Answer::MethodNotAllowed => headers.set("Allow", "POST, OPTIONS")?,
+        Outcome::MethodNotAllowed => headers.set("Allow", "POST, OPTIONS")?,
         _ => {}
     }
     cors::apply(headers, reply.cors_origin);
@@ -169,7 +169,7 @@ pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
 }
 
 /// `[{field, code, message}, ...]`.
-pub fn issues(problems: &[Problem]) -> String {
+pub fn issues(problems: &[ClientProblem]) -> String {
     json::array(problems.iter().map(|problem| {
         json::object()
             .opt_str(keys::FIELD, problem.field.as_deref())

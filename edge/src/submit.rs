@@ -19,7 +19,7 @@ use crate::ledger::shard::{self, SubmissionId};
 use crate::ledger::{self, LedgerClient, NewSubmission, Recorded, SpamMark};
 use crate::log;
 use crate::ratelimit::{self, Limit};
-use crate::respond::{respond, Answer, Problem, Reply};
+use crate::respond::{respond, Outcome, ClientProblem, Reply};
 use crate::spam::{self, Trap};
 use crate::turnstile::{self, Failure, Verdict};
 
@@ -49,11 +49,11 @@ pub async fn handle_submit(
         back: incoming.back.as_deref(),
     };
     let Some(profile) = profile else {
-        return respond(Answer::NotFound, &reply);
+        return respond(Outcome::NotFound, &reply);
     };
     if !cors::origin_permitted(incoming.origin.as_deref(), &incoming.own_origin, profile) {
         outcome(incoming.form_id, "origin_forbidden");
-        return respond(Answer::OriginForbidden, &reply);
+        return respond(Outcome::OriginForbidden, &reply);
     }
 
     // Before the body is read, so a flood costs little.
@@ -64,7 +64,7 @@ pub async fn handle_submit(
         Limit::Limited => {
             outcome(incoming.form_id, "rate_limited");
             return respond(
-                Answer::RateLimited {
+                Outcome::RateLimited {
                     retry_after: config.rate_limit_period,
                 },
                 &reply,
@@ -137,7 +137,7 @@ pub async fn handle_submit(
         ledger::contact_digest("phone", phone).await,
     ) else {
         outcome(incoming.form_id, "digest_failed");
-        return respond(Answer::Unavailable, &reply);
+        return respond(Outcome::Unavailable, &reply);
     };
     let submission = NewSubmission {
         id: SubmissionId::new(keys.shard(config.shards), &keys.key).text(),
@@ -198,7 +198,7 @@ pub async fn handle_submit(
                 if let Some(id) = recorded_before(env, config, &keys, &submission).await {
                     outcome(incoming.form_id, "resubmitted_after_turnstile");
                     return respond(
-                        Answer::Accepted {
+                        Outcome::Accepted {
                             id,
                             redirect: profile.redirect().map(str::to_string),
                         },
@@ -215,7 +215,7 @@ pub async fn handle_submit(
                         .str("outcome", "turnstile_unavailable")
                         .str("reason", reason),
                 );
-                return respond(Answer::Unavailable, &reply);
+                return respond(Outcome::Unavailable, &reply);
             }
         }
     }
@@ -230,13 +230,13 @@ pub async fn handle_submit(
         started,
     );
     let answer = match outcome {
-        Ok(Recorded::New { id } | Recorded::Found { id }) => Answer::Accepted {
+        Ok(Recorded::New { id } | Recorded::Found { id }) => Outcome::Accepted {
             id,
             redirect: profile.redirect().map(str::to_string),
         },
-        Ok(Recorded::Conflict { .. }) => Answer::Invalid {
+        Ok(Recorded::Conflict { .. }) => Outcome::Invalid {
             status: 409,
-            problems: vec![Problem {
+            problems: vec![ClientProblem {
                 field: Some(idempotency::KEY_FIELD.to_string()),
                 code: closem_shared::wire::code::KEY_REUSED.to_string(),
                 message: "this idempotency key was sent before with other fields: send an edited \
@@ -244,7 +244,7 @@ pub async fn handle_submit(
                     .to_string(),
             }],
         },
-        Ok(Recorded::Absent | Recorded::Counted) | Err(_) => Answer::Unavailable,
+        Ok(Recorded::Absent | Recorded::Counted) | Err(_) => Outcome::Unavailable,
     };
     respond(answer, &reply)
 }
@@ -340,7 +340,7 @@ fn bot_answer(
             .str("id", &id),
     );
     respond(
-        Answer::Accepted {
+        Outcome::Accepted {
             id,
             redirect: profile.redirect().map(str::to_string),
         },
@@ -397,7 +397,7 @@ pub fn handle_preflight(config: &Config, incoming: &Incoming<'_>) -> worker::Res
     match config.forms.get(incoming.form_id) {
         Some(profile) => cors::preflight(incoming.origin.as_deref(), profile),
         None => respond(
-            Answer::NotFound,
+            Outcome::NotFound,
             &Reply {
                 wants_json: incoming.wants_json,
                 cors_origin: None,
@@ -451,9 +451,9 @@ fn bad_body(form_id: &str, error: &BodyError, reply: &Reply) -> worker::Result<R
             .str("code", error.code()),
     );
     respond(
-        Answer::Invalid {
+        Outcome::Invalid {
             status: error.status(),
-            problems: vec![Problem {
+            problems: vec![ClientProblem {
                 field: error.field().map(str::to_string),
                 code: error.code().to_string(),
                 message: error.message(),
@@ -472,7 +472,7 @@ fn invalid(form_id: &str, issues: &[Issue], reply: &Reply) -> worker::Result<Res
             .raw("codes", &json::strings(codes.iter().map(String::as_str))),
     );
     respond(
-        Answer::Invalid {
+        Outcome::Invalid {
             status: 422,
             problems: issues.iter().map(problem).collect(),
         },
@@ -483,9 +483,9 @@ fn invalid(form_id: &str, issues: &[Issue], reply: &Reply) -> worker::Result<Res
 fn bad_key(form_id: &str, reply: &Reply) -> worker::Result<Response> {
     outcome(form_id, "bad_key");
     respond(
-        Answer::Invalid {
+        Outcome::Invalid {
             status: 400,
-            problems: vec![Problem {
+            problems: vec![ClientProblem {
                 field: Some(idempotency::KEY_FIELD.to_string()),
                 code: closem_shared::wire::code::KEY_INVALID.to_string(),
                 message: format!(
@@ -511,7 +511,7 @@ fn turnstile_failed(form_id: &str, failure: &Failure, reply: &Reply) -> worker::
             .raw("codes", &codes),
     );
     respond(
-        Answer::TurnstileFailed {
+        Outcome::TurnstileFailed {
             missing: *failure == Failure::Missing,
         },
         reply,
@@ -562,8 +562,8 @@ fn log_recorded(
     );
 }
 
-fn problem(issue: &Issue) -> Problem {
-    Problem {
+fn problem(issue: &Issue) -> ClientProblem {
+    ClientProblem {
         field: Some(issue.field.clone()),
         code: issue.code(),
         message: issue.message().to_string(),

@@ -222,8 +222,8 @@ impl Event {
     }
 
     /// What the edge answered, for an `answer` event; status 0 when no answer came.
-    pub fn answer(&self) -> Answer {
-        Answer {
+    pub fn answer(&self) -> RawAnswer {
+        RawAnswer {
             status: get(&self.0, "status").as_f64().unwrap_or_default() as u16,
             body: get(&self.0, "body"),
         }
@@ -271,7 +271,7 @@ impl FormData {
 
 /// What the edge answered: the HTTP status (0 when no answer came: network, CORS) and the parsed
 /// JSON body (`null` when it had none).
-pub struct Answer {
+pub struct RawAnswer {
     pub status: u16,
     pub body: JsValue,
 }

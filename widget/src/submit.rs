@@ -6,7 +6,7 @@
 
 use crate::dom::{self, Control, Event, Form, FormData};
 use crate::validate::{self, When};
-use crate::{enhance, errors, events};
+use crate::{events, feedback, router};
 use alloc::string::String;
 use alloc::vec::Vec;
 use closem_shared::wire::{answer, code, Disposition};
@@ -33,7 +33,7 @@ pub fn on_submit(form: &Form, event: &Event) {
         if !validate::is_checked(control) {
             // Only the edge reports on these (e.g. a control field on a strict profile); its
             // message from the last attempt is stale now.
-            errors::clear(control);
+            feedback::clear(control);
             continue;
         }
         let name = control.name();
@@ -50,18 +50,18 @@ pub fn on_submit(form: &Form, event: &Event) {
     }
     if let Some(first) = invalid.first() {
         first.focus();
-        errors::status(form, CHECK_FIELDS);
+        feedback::status(form, CHECK_FIELDS);
         events::error(form, 0, &dom::array(issues));
         return;
     }
 
     let data = form.data();
     adjust(&data, &controls);
-    let (endpoint, Some(handler)) = enhance::endpoint() else {
+    let (endpoint, Some(handler)) = router::endpoint() else {
         return;
     };
     form.set_busy(true);
-    errors::status(form, SENDING);
+    feedback::status(form, SENDING);
     events::submit(form);
     form.post(&endpoint, &data, &handler);
 }
@@ -136,7 +136,7 @@ pub fn finish(event: &Event) {
             } else {
                 (code::NETWORK, NETWORK)
             };
-            errors::status(&form, text);
+            feedback::status(&form, text);
             let issue = events::issue(None, code, text);
             events::error(&form, answer.status, &dom::array(alloc::vec![issue]));
         }
@@ -145,7 +145,7 @@ pub fn finish(event: &Event) {
     if answer.disposition == Disposition::Accepted {
         // Fired before the form leaves the page, while the event can still bubble to document.
         events::success(&form, &answer.id);
-        errors::success(&form);
+        feedback::success(&form);
         return;
     }
     let controls = form.controls();
@@ -158,7 +158,7 @@ pub fn finish(event: &Event) {
         let field = dom::get(issue, answer::FIELD).as_string();
         match field.and_then(|field| control_for(&controls, &field)) {
             Some(control) => {
-                errors::show(&control, &message);
+                feedback::show(&control, &message);
                 first.get_or_insert(control);
             }
             None => {
@@ -176,7 +176,7 @@ pub fn finish(event: &Event) {
             FAILED
         });
     }
-    errors::status(&form, &form_level);
+    feedback::status(&form, &form_level);
     if let Some(first) = first {
         first.focus();
     }

@@ -8,7 +8,7 @@ use closem_shared::{
 };
 
 use crate::dom::{self, Control};
-use crate::errors;
+use crate::feedback;
 
 /// Why a check runs: leaving a field should not scold a visitor who merely tabbed past it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub fn check(control: &Control, when: When) -> Option<Problem> {
     let typed = !matches!(kind.as_str(), "checkbox" | "radio" | "file");
     let blank = value.trim().is_empty();
     if control.is_missing() || (typed && blank && control.is_required()) {
-        if when == When::Leave && !errors::is_marked(control) {
+        if when == When::Leave && !feedback::is_marked(control) {
             return None;
         }
         return Some(problem(field, IssueKind::Required));
@@ -108,8 +108,8 @@ fn latest_instant(local: LocalDateTime) -> Option<i64> {
 pub fn refresh(control: &Control, when: When) -> Option<Problem> {
     let problem = check(control, when);
     match &problem {
-        Some(problem) => errors::show(control, &problem.message),
-        None => errors::clear(control),
+        Some(problem) => feedback::show(control, &problem.message),
+        None => feedback::clear(control),
     }
     problem
 }

@@ -8,7 +8,7 @@ use alloc::string::String;
 use spin::mutex::SpinMutex;
 
 use crate::dom::{self, Event, Handler};
-use crate::errors;
+use crate::feedback;
 use crate::submit;
 use crate::validate::{self, When};
 
@@ -68,11 +68,11 @@ fn on_event(event: Event) {
         // While a message shows, typing re-checks so it clears as soon as the value is right; no
         // new message appears while typing.
         _ => {
-            if let Some(control) = event.control().filter(errors::is_marked) {
+            if let Some(control) = event.control().filter(feedback::is_marked) {
                 if validate::is_checked(&control) {
                     validate::refresh(&control, When::Leave);
                 } else {
-                    errors::clear(&control);
+                    feedback::clear(&control);
                 }
             }
         }

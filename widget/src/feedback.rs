@@ -1,5 +1,5 @@
-//! Rendering outcomes accessibly: inline messages tied to their control with `aria-invalid` and
-//! `aria-describedby`, one polite status region per form (`.closem-status`), and the success
+//! What the visitor is told, rendered accessibly: inline messages tied to their control with
+//! `aria-invalid` and `aria-describedby`, one polite status region per form (`.closem-status`), and the success
 //! message (`.closem-success`). The DOM work itself is in `dom.js`; this is the widget's vocabulary.
 
 use crate::dom::{Control, Form};
