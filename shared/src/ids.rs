@@ -7,8 +7,7 @@ use core::fmt;
 use crate::issue::IssueKind;
 use crate::split;
 
-/// Caps a list so one field cannot fan a request out to thousands of targets.
-pub const MAX_LIST_ITEMS: usize = 100;
+pub use crate::limits::MAX_LIST_ITEMS;
 
 /// A numeric CLOSEM id; leading zeros are dropped.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
@@ -78,20 +77,7 @@ impl IdList {
 
     /// Several values of one field, e.g. repeated `tags` inputs, concatenated.
     pub fn parse_all<'v>(values: impl IntoIterator<Item = &'v str>) -> Result<IdList, IssueKind> {
-        let mut list = IdList::default();
-        let mut format = false;
-        for value in values {
-            for item in split::items(value) {
-                match Id::parse(item) {
-                    Ok(id) => list.push(id)?,
-                    Err(_) => format = true,
-                }
-            }
-        }
-        if format {
-            return Err(IssueKind::Format);
-        }
-        Ok(list)
+        crate::value::list(values, Id::parse).map(IdList)
     }
 
     /// Builds a list from ids, de-duplicating; `too_long` past [`MAX_LIST_ITEMS`].

@@ -1,6 +1,6 @@
 //! Every documented alias reaches CLOSEM under its canonical name.
 
-use closem_shared::{parse, Field, Mode};
+use closem_shared::{parse, Class, Field, Mode};
 
 use crate::{ctx, render_fields};
 
@@ -318,6 +318,37 @@ fn control_fields_are_exactly_those_only_a_profile_sets() {
     );
     assert_eq!(Field::from_name("website"), None);
     assert_eq!(Field::from_name(""), None);
+}
+
+/// The classes every rule derives from (`Field::class`), pinned: a field moving class changes
+/// what a visitor may send, what a mode forwards and how its text is checked.
+#[test]
+fn field_classes_are_the_documented_ones() {
+    let names = |keep: &dyn Fn(Field) -> bool| -> String {
+        let names: Vec<&str> = Field::ALL
+            .into_iter()
+            .filter(|&field| keep(field))
+            .map(Field::canonical)
+            .collect();
+        names.join(" ")
+    };
+    assert_eq!(
+        names(&|field| field.class() == Class::Contact),
+        "phone email fullname firstname lastname notes address city state zip"
+    );
+    assert_eq!(
+        names(&|field| field.class() == Class::Appointment),
+        "appointment_note appointment_timestamp"
+    );
+    assert_eq!(
+        names(&Field::is_text),
+        "fullname firstname lastname notes address city state zip appointment_note"
+    );
+    assert_eq!(names(&Field::is_multiline), "notes appointment_note");
+    assert_eq!(
+        names(&Field::is_list),
+        "tags contactlists contact_emails contact_phones"
+    );
 }
 
 #[test]
