@@ -10,6 +10,7 @@ use wasm_bindgen::JsValue;
 use crate::js::{self, NoAnswer};
 
 use crate::config::Config;
+use crate::hex;
 
 /// Sent with every attempt so CLOSEM (or anything between) can recognise a repeat.
 pub const IDEMPOTENCY_HEADER: &str = closem_shared::wire::KEY_HEADER;
@@ -104,22 +105,8 @@ fn api_url_for(base_url: &str, key: &str) -> String {
     let mut url = String::with_capacity(base_url.len() + key.len() + 16);
     url.push_str(base_url);
     url.push_str("?m=api&auth=");
-    url.push_str(&percent_encoded(key));
+    hex::push_percent_encoded(&mut url, key);
     url
-}
-
-fn percent_encoded(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push('%');
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte >> 4)]));
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 15)]));
-        }
-    }
-    out
 }
 
 /// Classifies an upstream answer by the policy table above.
@@ -156,7 +143,7 @@ pub fn excerpt(body: &str, key: &str) -> Option<String> {
     let mut text = body.to_string();
     if !key.is_empty() {
         text = text.replace(key, "[key]");
-        let encoded = percent_encoded(key);
+        let encoded = hex::percent_encoded(key);
         if encoded != key {
             text = text.replace(&encoded, "[key]");
         }

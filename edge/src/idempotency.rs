@@ -12,6 +12,8 @@
 //! visitor and to CLOSEM as the `Idempotency-Key` header). The preimages are pure and tested
 //! natively; the hash is the runtime's WebCrypto.
 
+use crate::hex;
+
 /// The form field a client may name its submission with; never forwarded.
 pub const KEY_FIELD: &str = closem_shared::wire::KEY_FIELD;
 /// The request header a client may name its submission with.
@@ -124,9 +126,8 @@ pub fn key_from_digests(shard_digest: &[u8], digest: &[u8]) -> String {
 }
 
 fn push_hex<'a>(out: &mut String, bytes: impl Iterator<Item = &'a u8>) {
-    for byte in bytes {
-        out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+    for &byte in bytes {
+        hex::push_lower(out, byte);
     }
 }
 

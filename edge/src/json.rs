@@ -6,6 +6,8 @@
 
 use serde_json::Value;
 
+use crate::hex;
+
 /// A JSON object being written; keys come out in the order they are added.
 pub struct Object(String);
 
@@ -104,10 +106,8 @@ fn string_into(out: &mut String, text: &str) {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             control if u32::from(control) < 0x20 => {
-                let code = u32::from(control) as usize;
                 out.push_str("\\u00");
-                out.push(char::from(b"0123456789abcdef"[code >> 4]));
-                out.push(char::from(b"0123456789abcdef"[code & 15]));
+                hex::push_lower(out, control as u8);
             }
             other => out.push(other),
         }

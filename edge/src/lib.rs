@@ -8,6 +8,7 @@ mod config;
 mod cors;
 mod forward;
 mod health;
+mod hex;
 mod idempotency;
 mod js;
 mod json;

@@ -19,7 +19,7 @@ use crate::ledger::shard::{self, SubmissionId};
 use crate::ledger::{self, LedgerClient, NewSubmission, Recorded, SpamMark};
 use crate::log;
 use crate::ratelimit::{self, Limit};
-use crate::respond::{respond, Outcome, ClientProblem, Reply};
+use crate::respond::{respond, ClientProblem, Outcome, Reply};
 use crate::spam::{self, Trap};
 use crate::turnstile::{self, Failure, Verdict};
 

@@ -15,6 +15,7 @@ use serde_json::Value;
 use wasm_bindgen::JsValue;
 
 use crate::config::Config;
+use crate::hex;
 use crate::js::{self, NoAnswer};
 
 /// The form field Turnstile's widget fills in. Taken out of the fields before the profile sees
@@ -167,23 +168,11 @@ pub fn form_body(pairs: &[(&str, &str)]) -> String {
         if index > 0 {
             body.push('&');
         }
-        encode_into(&mut body, name);
+        hex::push_percent_encoded(&mut body, name);
         body.push('=');
-        encode_into(&mut body, value);
+        hex::push_percent_encoded(&mut body, value);
     }
     body
-}
-
-fn encode_into(out: &mut String, text: &str) {
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte >> 4)]));
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 15)]));
-        }
-    }
 }
 
 /// What one verification needs from the request.

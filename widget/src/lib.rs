@@ -12,9 +12,9 @@
 extern crate alloc;
 
 mod dom;
-mod router;
-mod feedback;
 mod events;
+mod feedback;
+mod router;
 mod submit;
 mod validate;
 
