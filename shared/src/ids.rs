@@ -7,7 +7,8 @@ use core::fmt;
 use crate::issue::IssueKind;
 use crate::split;
 
-pub use crate::limits::MAX_LIST_ITEMS;
+/// Caps a list so one field cannot fan a request out to thousands of targets.
+pub const MAX_LIST_ITEMS: usize = 100;
 
 /// A numeric CLOSEM id; leading zeros are dropped.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]

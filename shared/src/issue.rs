@@ -5,7 +5,6 @@ use alloc::{borrow::ToOwned, string::String};
 use core::fmt;
 
 use crate::field::Field;
-use crate::limits::{max_list_items, max_long_text, max_text};
 
 /// One problem with one field; a rejected submission carries all of them.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -123,16 +122,27 @@ pub fn message(about: Option<Field>, kind: IssueKind) -> &'static str {
         (Some(F::SequenceId), K::Multiple) => "use only one sequence id",
         (Some(F::SequenceId), K::Required) => "choose the sequence to run",
         (Some(F::Tags | F::ContactLists), K::Format) => "use numeric ids separated by commas",
-        (Some(field), K::TooLong) if field.is_list() => {
-            concat!("list at most ", max_list_items!(), " items")
+        (Some(F::Tags | F::ContactLists | F::ContactEmails | F::ContactPhones), K::TooLong) => {
+            "list at most 100 items"
         }
-        (Some(field), K::TooLong) if field.is_multiline() => {
-            concat!("shorten this to ", max_long_text!(), " characters or fewer")
+        (Some(F::Notes | F::AppointmentNote), K::TooLong) => {
+            "shorten this to 2000 characters or fewer"
         }
         (Some(F::Upsert), K::Format) => "use true or false",
-        (Some(field), K::Format) if field.is_text() => {
-            "remove the invisible control characters from this text"
-        }
+        (
+            Some(
+                F::FullName
+                | F::FirstName
+                | F::LastName
+                | F::Notes
+                | F::Address
+                | F::City
+                | F::State
+                | F::Zip
+                | F::AppointmentNote,
+            ),
+            K::Format,
+        ) => "remove the invisible control characters from this text",
         (Some(F::Mode), K::Required | K::Unknown) => {
             "use mode addcontact, runsequence or scheduleappointment"
         }
@@ -142,7 +152,7 @@ pub fn message(about: Option<Field>, kind: IssueKind) -> &'static str {
         (_, K::Control) => "remove this field: the form's settings decide it",
         (_, K::Conflict) => "give this field one value only",
         (_, K::Multiple) => "give one value only",
-        (_, K::TooLong) => concat!("shorten this to ", max_text!(), " characters or fewer"),
+        (_, K::TooLong) => "shorten this to 256 characters or fewer",
         (_, K::Required) => "fill in this field",
         (_, K::Unknown) => "choose one of the offered values",
         (_, K::Format) => "check the format of this value",

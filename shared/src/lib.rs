@@ -16,7 +16,6 @@ mod encode;
 mod field;
 mod ids;
 mod issue;
-mod limits;
 mod parse;
 mod phone;
 mod profile;

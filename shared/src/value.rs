@@ -12,7 +12,10 @@ use crate::phone::Phone;
 use crate::split;
 use crate::timestamp::resolve_timestamp;
 
-pub use crate::limits::{MAX_LONG_TEXT, MAX_TEXT};
+/// Most text fields: names, address parts.
+pub const MAX_TEXT: usize = 256;
+/// Notes and appointment notes are free text.
+pub const MAX_LONG_TEXT: usize = 2000;
 
 /// Checks one value of `field` and returns it normalised as CLOSEM would receive it.
 /// A blank value is `Ok("")`: whether a field may be empty is the form's decision, not the value's.

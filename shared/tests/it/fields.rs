@@ -359,3 +359,23 @@ fn modes_parse_and_print() {
     assert_eq!(Mode::parse(" RunSequence "), Some(Mode::RunSequence));
     assert_eq!(Mode::parse("deletecontact"), None);
 }
+
+/// The messages that quote a cap quote the constant's value (issue 15): a cap changed in one
+/// place cannot leave a message promising the old one.
+#[test]
+fn messages_quote_the_caps() {
+    use closem_shared::{message, IssueKind, MAX_LIST_ITEMS, MAX_LONG_TEXT, MAX_TEXT};
+    let cases = [
+        (Field::Tags, MAX_LIST_ITEMS),
+        (Field::ContactEmails, MAX_LIST_ITEMS),
+        (Field::Notes, MAX_LONG_TEXT),
+        (Field::AppointmentNote, MAX_LONG_TEXT),
+        (Field::FullName, MAX_TEXT),
+        (Field::City, MAX_TEXT),
+    ];
+    for (field, cap) in cases {
+        let text = message(Some(field), IssueKind::TooLong);
+        let quoted: String = text.chars().filter(char::is_ascii_digit).collect();
+        assert_eq!(quoted, cap.to_string(), "{field:?}: {text}");
+    }
+}
