@@ -6,7 +6,7 @@
 //! "durably recorded": one ledger call while the visitor waits; the shard's alarm puts it on the
 //! queue afterwards, and CLOSEM is called by the queue's consumer (queue.rs).
 
-use closem_shared::{Context, Issue, Profile, Submission};
+use closem_shared::{Accepted, Context, Issue, Profile, Submission};
 use worker::{Env, Request, Response};
 
 use crate::body::{self, BodyError, LIMITS};
@@ -36,6 +36,9 @@ pub struct Incoming<'a> {
     pub client_ip: Option<String>,
 }
 
+/// `POST /f/{form id}` as a pipeline of named steps. Each step either hands the next one what
+/// it needs or ends the request with an [`Outcome`] it has already logged: one `submit` log line
+/// per outcome, written where that outcome is decided.
 pub async fn handle_submit(
     mut req: Request,
     env: &Env,
@@ -51,118 +54,186 @@ pub async fn handle_submit(
     let Some(profile) = profile else {
         return respond(Outcome::NotFound, &reply);
     };
-    if !cors::origin_permitted(incoming.origin.as_deref(), &incoming.own_origin, profile) {
-        outcome(incoming.form_id, "origin_forbidden");
-        return respond(Outcome::OriginForbidden, &reply);
+    let post = Post {
+        env,
+        config,
+        incoming,
+        profile,
+        form_id: incoming.form_id,
+    };
+    let outcome = match post.run(&mut req).await {
+        Ok(outcome) | Err(outcome) => outcome,
+    };
+    respond(outcome, &reply)
+}
+
+/// A step's result: `Err` is the outcome that ends the request, already logged.
+type Step<T> = Result<T, Outcome>;
+
+/// One visitor's post to a known form, and what every step reads.
+struct Post<'a> {
+    env: &'a Env,
+    config: &'a Config,
+    incoming: &'a Incoming<'a>,
+    profile: &'a Profile,
+    form_id: &'a str,
+}
+
+/// The fields the edge takes out before the profile sees the post: never forwarded.
+struct Reserved {
+    /// The client's idempotency key as a field (a native post cannot set headers).
+    key: Option<String>,
+    /// The widget's fill time, for the trap.
+    fill_time: Option<String>,
+    /// Turnstile's token: Turnstile's, not the visitor's.
+    token: Option<String>,
+}
+
+impl Post<'_> {
+    async fn run(&self, req: &mut Request) -> Step<Outcome> {
+        self.check_origin()?;
+        // Before the body is read, so a flood costs little.
+        let client = self.check_rate().await?;
+        let started = js_sys::Date::now();
+        let mut pairs = self.read_body(req).await?;
+        let reserved = Reserved {
+            key: take_field(&mut pairs, idempotency::KEY_FIELD),
+            fill_time: take_field(&mut pairs, spam::FILL_TIME_FIELD),
+            token: take_field(&mut pairs, turnstile::TOKEN_FIELD),
+        };
+        let trap = spam::trapped(self.profile.spam(), &pairs, reserved.fill_time.as_deref());
+        let now = (js_sys::Date::now() / 1000.0) as i64;
+        let accepted = self.validate(&pairs, now, trap).await?;
+        let (keys, submission) = self
+            .identify(&accepted, reserved.key.as_deref(), now, trap, client)
+            .await?;
+        if let Some(trap) = trap {
+            return Ok(self.quarantine(trap, &keys, &submission).await);
+        }
+        self.verify_turnstile(reserved.token.as_deref(), &keys, &submission)
+            .await?;
+        Ok(self.record(&keys, submission, &accepted, started).await)
     }
 
-    // Before the body is read, so a flood costs little.
-    let client = ratelimit::client_key(incoming.form_id, incoming.client_ip.as_deref());
-    let client_fingerprint = log::fingerprint(&client);
-    match ratelimit::check(env, config.rate_limiter, client).await {
-        Limit::Allowed => {}
-        Limit::Limited => {
-            outcome(incoming.form_id, "rate_limited");
-            return respond(
-                Outcome::RateLimited {
-                    retry_after: config.rate_limit_period,
-                },
-                &reply,
-            );
+    fn check_origin(&self) -> Step<()> {
+        let origin = self.incoming.origin.as_deref();
+        if cors::origin_permitted(origin, &self.incoming.own_origin, self.profile) {
+            return Ok(());
         }
-        Limit::Off(reason) => {
-            if config.rate_limiter {
-                log::write(
-                    log::line("rate_limit_off")
-                        .str("form", incoming.form_id)
-                        .str("reason", reason),
-                );
+        log_outcome(self.form_id, "origin_forbidden");
+        Err(Outcome::OriginForbidden)
+    }
+
+    /// Counts the post against its client's rate; answers the client's fingerprint (for the
+    /// quarantine's per-client bound).
+    async fn check_rate(&self) -> Step<String> {
+        let client = ratelimit::client_key(self.form_id, self.incoming.client_ip.as_deref());
+        let fingerprint = log::fingerprint(&client);
+        match ratelimit::check(self.env, self.config.rate_limiter, client).await {
+            Limit::Allowed => {}
+            Limit::Limited => {
+                log_outcome(self.form_id, "rate_limited");
+                return Err(Outcome::RateLimited {
+                    retry_after: self.config.rate_limit_period,
+                });
             }
+            // Not an outcome: the post goes on unlimited, and operators learn why.
+            Limit::Off(reason) if self.config.rate_limiter => log::write(
+                log::line("rate_limit_off")
+                    .str("form", self.form_id)
+                    .str("reason", reason),
+            ),
+            Limit::Off(_) => {}
+        }
+        Ok(fingerprint)
+    }
+
+    async fn read_body(&self, req: &mut Request) -> Step<Vec<(String, String)>> {
+        read_fields(req)
+            .await
+            .map_err(|error| bad_body(self.form_id, &error))
+    }
+
+    /// The profile's verdict on the fields. A bot's invalid post has nothing deliverable to
+    /// keep: it is only counted, and gets the ordinary success.
+    async fn validate(
+        &self,
+        pairs: &[(String, String)],
+        now: i64,
+        trap: Option<Trap>,
+    ) -> Step<Accepted> {
+        let resolve = |local| self.config.zone.resolve(local);
+        let context = Context {
+            now,
+            resolve_local: &resolve,
+        };
+        match (self.profile.accept(pairs, &context), trap) {
+            (Ok(accepted), _) => Ok(accepted),
+            (Err(_), Some(trap)) => {
+                count(self.env, self.form_id, trap).await;
+                Err(bot_answer(self.form_id, trap, random_id(), self.profile))
+            }
+            (Err(issues), None) => Err(invalid(self.form_id, &issues)),
         }
     }
 
-    let started = js_sys::Date::now();
-    let mut pairs = match read_fields(&mut req).await {
-        Ok(pairs) => pairs,
-        Err(error) => {
-            return bad_body(incoming.form_id, &error, &reply);
-        }
-    };
+    /// The submission's idempotency key, its shard, and the row the ledger records.
+    async fn identify(
+        &self,
+        accepted: &Accepted,
+        key_field: Option<&str>,
+        now: i64,
+        trap: Option<Trap>,
+        client: String,
+    ) -> Step<(Keys, NewSubmission)> {
+        let fields: Vec<(String, String)> = accepted
+            .submission
+            .encode()
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value))
+            .collect();
+        let Ok(source) = idempotency::source(
+            self.form_id,
+            self.incoming.idempotency_key.as_deref(),
+            key_field,
+            &fields,
+            now,
+        ) else {
+            return Err(bad_key(self.form_id));
+        };
+        let (email, phone) = contact_of(&accepted.submission);
+        let (Some(keys), Some(email), Some(phone)) = (
+            keys(source).await,
+            ledger::contact_digest("email", email).await,
+            ledger::contact_digest("phone", phone).await,
+        ) else {
+            log_outcome(self.form_id, "digest_failed");
+            return Err(Outcome::Unavailable);
+        };
+        let shard = keys.shard(self.config.shards);
+        let submission = NewSubmission {
+            id: SubmissionId::new(shard, &keys.key).text(),
+            also: keys
+                .also
+                .iter()
+                .map(|key| SubmissionId::new(shard, key).text())
+                .collect(),
+            form: self.form_id.to_string(),
+            mode: accepted.submission.mode().as_str().to_string(),
+            fields,
+            email,
+            phone,
+            insert: true,
+            spam: trap.map(|trap| SpamMark { trap, client }),
+        };
+        Ok((keys, submission))
+    }
 
-    // The client's key travels as a field too (a native post cannot set headers); it is never
-    // forwarded, so it is taken out before the profile sees the fields.
-    let key_field = take_field(&mut pairs, idempotency::KEY_FIELD);
-    let fill_time = take_field(&mut pairs, spam::FILL_TIME_FIELD);
-    // Never forwarded, whatever the profile: it is Turnstile's, not the visitor's.
-    let token = take_field(&mut pairs, turnstile::TOKEN_FIELD);
-    let trap = spam::trapped(profile.spam(), &pairs, fill_time.as_deref());
-
-    let resolve = |local| config.zone.resolve(local);
-    let context = Context {
-        now: (js_sys::Date::now() / 1000.0) as i64,
-        resolve_local: &resolve,
-    };
-    let accepted = match profile.accept(&pairs, &context) {
-        Ok(accepted) => accepted,
-        Err(issues) => {
-            if let Some(trap) = trap {
-                // A bot's invalid post: nothing deliverable to keep, only counted.
-                count(env, config, incoming.form_id, trap).await;
-                return bot_answer(incoming.form_id, trap, random_id(), profile, &reply);
-            }
-            return invalid(incoming.form_id, &issues, &reply);
-        }
-    };
-
-    let fields: Vec<(String, String)> = accepted
-        .submission
-        .encode()
-        .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .collect();
-    let Ok(source) = idempotency::source(
-        incoming.form_id,
-        incoming.idempotency_key.as_deref(),
-        key_field.as_deref(),
-        &fields,
-        context.now,
-    ) else {
-        return bad_key(incoming.form_id, &reply);
-    };
-    let mode = accepted.submission.mode().as_str();
-    let (email, phone) = contact_of(&accepted.submission);
-    let (Some(keys), Some(email), Some(phone)) = (
-        keys(source).await,
-        ledger::contact_digest("email", email).await,
-        ledger::contact_digest("phone", phone).await,
-    ) else {
-        outcome(incoming.form_id, "digest_failed");
-        return respond(Outcome::Unavailable, &reply);
-    };
-    let submission = NewSubmission {
-        id: SubmissionId::new(keys.shard(config.shards), &keys.key).text(),
-        also: keys
-            .also
-            .iter()
-            .map(|key| SubmissionId::new(keys.shard(config.shards), key).text())
-            .collect(),
-        form: incoming.form_id.to_string(),
-        mode: mode.to_string(),
-        fields,
-        email,
-        phone,
-        insert: true,
-        spam: trap.map(|trap| SpamMark {
-            trap,
-            client: client_fingerprint.clone(),
-        }),
-    };
-
-    if let Some(trap) = trap {
-        // Bots get an ordinary success so they learn nothing; the submission is kept in
-        // quarantine (within its bounds) for an operator to release, never forwarded by itself.
-        let kept = match LedgerClient::open(env, keys.shard(config.shards)) {
-            Ok(ledger) => ledger.record(&submission).await.ok(),
+    /// Bots get an ordinary success so they learn nothing; the submission is kept in quarantine
+    /// (within its bounds) for an operator to release, never forwarded by itself.
+    async fn quarantine(&self, trap: Trap, keys: &Keys, submission: &NewSubmission) -> Outcome {
+        let kept = match LedgerClient::open(self.env, keys.shard(self.config.shards)) {
+            Ok(ledger) => ledger.record(submission).await.ok(),
             Err(_) => None,
         };
         let id = match kept {
@@ -171,82 +242,98 @@ pub async fn handle_submit(
             _ => {
                 log::write(
                     log::line("count_failed")
-                        .str("form", incoming.form_id)
+                        .str("form", self.form_id)
                         .str("trap", trap.as_str()),
                 );
                 random_id()
             }
         };
-        return bot_answer(incoming.form_id, trap, id, profile, &reply);
+        bot_answer(self.form_id, trap, id, self.profile)
     }
 
-    if profile.spam().turnstile_site_key.is_some() {
-        let hostnames = turnstile::expected_hostnames(profile, &incoming.own_origin);
+    /// Verifies the Turnstile token when the profile has a site key.
+    async fn verify_turnstile(
+        &self,
+        token: Option<&str>,
+        keys: &Keys,
+        submission: &NewSubmission,
+    ) -> Step<()> {
+        if self.profile.spam().turnstile_site_key.is_none() {
+            return Ok(());
+        }
+        let hostnames = turnstile::expected_hostnames(self.profile, &self.incoming.own_origin);
         let check = turnstile::Check {
-            token: token.as_deref(),
-            remote_ip: incoming.client_ip.as_deref(),
+            token,
+            remote_ip: self.incoming.client_ip.as_deref(),
             key: &keys.key,
             hostnames: &hostnames,
-            action: profile.spam().turnstile_action.as_deref(),
+            action: self.profile.spam().turnstile_action.as_deref(),
         };
-        match turnstile::verify(config, &check).await {
-            Verdict::Passed => {}
+        match turnstile::verify(self.config, &check).await {
+            Verdict::Passed => Ok(()),
             Verdict::Failed(failure) => {
                 // An outbox retry of a submission already recorded carries a token that has
                 // expired or was spent by the first post: it was verified then, so the ledger
                 // answers (one lookup, on this path only). Anything else needs a new challenge.
-                if let Some(id) = recorded_before(env, config, &keys, &submission).await {
-                    outcome(incoming.form_id, "resubmitted_after_turnstile");
-                    return respond(
-                        Outcome::Accepted {
-                            id,
-                            redirect: profile.redirect().map(str::to_string),
-                        },
-                        &reply,
-                    );
+                if let Some(id) = recorded_before(self.env, self.config, keys, submission).await {
+                    log_outcome(self.form_id, "resubmitted_after_turnstile");
+                    return Err(success(id, self.profile));
                 }
-                count(env, config, incoming.form_id, Trap::Turnstile).await;
-                return turnstile_failed(incoming.form_id, &failure, &reply);
+                count(self.env, self.form_id, Trap::Turnstile).await;
+                Err(turnstile_failed(self.form_id, &failure))
             }
             Verdict::Unavailable(reason) => {
                 log::write(
                     log::line("submit")
-                        .str("form", incoming.form_id)
+                        .str("form", self.form_id)
                         .str("outcome", "turnstile_unavailable")
                         .str("reason", reason),
                 );
-                return respond(Outcome::Unavailable, &reply);
+                Err(Outcome::Unavailable)
             }
         }
     }
-    let (outcome, calls) = record(env, config, &keys, submission).await;
-    log_recorded(
-        incoming.form_id,
-        mode,
-        &outcome,
-        &accepted.submission,
-        accepted.ignored.len(),
-        calls,
-        started,
-    );
-    let answer = match outcome {
-        Ok(Recorded::New { id } | Recorded::Found { id }) => Outcome::Accepted {
-            id,
-            redirect: profile.redirect().map(str::to_string),
-        },
-        Ok(Recorded::Conflict { .. }) => Outcome::Invalid {
-            status: 409,
-            problems: vec![ClientProblem {
-                field: Some(idempotency::KEY_FIELD.to_string()),
-                code: closem_shared::wire::code::KEY_REUSED.to_string(),
-                message: "this idempotency key was sent before with other fields: send an edited \
-                          form with a new key"
-                    .to_string(),
-            }],
-        },
-        Ok(Recorded::Absent | Recorded::Counted) | Err(_) => Outcome::Unavailable,
-    };
-    respond(answer, &reply)
+
+    /// The one durable write, its log line, and the answer that follows from it.
+    async fn record(
+        &self,
+        keys: &Keys,
+        submission: NewSubmission,
+        accepted: &Accepted,
+        started: f64,
+    ) -> Outcome {
+        let (recorded, calls) = record(self.env, self.config, keys, submission).await;
+        log_recorded(
+            self.form_id,
+            &recorded,
+            &accepted.submission,
+            accepted.ignored.len(),
+            calls,
+            started,
+        );
+        match recorded {
+            Ok(Recorded::New { id } | Recorded::Found { id }) => success(id, self.profile),
+            Ok(Recorded::Conflict { .. }) => Outcome::Invalid {
+                status: 409,
+                problems: vec![ClientProblem {
+                    field: Some(idempotency::KEY_FIELD.to_string()),
+                    code: closem_shared::wire::code::KEY_REUSED.to_string(),
+                    message: "this idempotency key was sent before with other fields: send an \
+                              edited form with a new key"
+                        .to_string(),
+                }],
+            },
+            Ok(Recorded::Absent | Recorded::Counted) | Err(_) => Outcome::Unavailable,
+        }
+    }
+}
+
+/// The success a visitor (or a bot) sees: the id, and the profile's thank-you page if any.
+fn success(id: String, profile: &Profile) -> Outcome {
+    Outcome::Accepted {
+        id,
+        redirect: profile.redirect().map(str::to_string),
+    }
 }
 
 /// A submission's key, the previous bucket's key for derived ones, and the seed of its shard.
@@ -310,7 +397,7 @@ async fn recorded_before(
 
 /// Counts a bot turned away whose post is not kept, best effort: the answer does not depend on
 /// it. Counted on shard 0, where operators read the counters with the rest.
-async fn count(env: &Env, _config: &Config, form_id: &str, trap: Trap) {
+async fn count(env: &Env, form_id: &str, trap: Trap) {
     let counted = match LedgerClient::open(env, 0) {
         Ok(ledger) => ledger.count(form_id, trap).await.is_ok(),
         Err(_) => false,
@@ -325,13 +412,7 @@ async fn count(env: &Env, _config: &Config, form_id: &str, trap: Trap) {
 }
 
 /// The ordinary-looking success a bot gets, logged as spam.
-fn bot_answer(
-    form_id: &str,
-    trap: Trap,
-    id: String,
-    profile: &Profile,
-    reply: &Reply,
-) -> worker::Result<Response> {
+fn bot_answer(form_id: &str, trap: Trap, id: String, profile: &Profile) -> Outcome {
     log::write(
         log::line("submit")
             .str("form", form_id)
@@ -339,13 +420,7 @@ fn bot_answer(
             .str("trap", trap.as_str())
             .str("id", &id),
     );
-    respond(
-        Outcome::Accepted {
-            id,
-            redirect: profile.redirect().map(str::to_string),
-        },
-        reply,
-    )
+    success(id, profile)
 }
 
 /// Records the submission on its shard (or finds it, for a resubmission): one ledger call, whose
@@ -435,7 +510,7 @@ async fn read_fields(req: &mut Request) -> Result<Vec<(String, String)>, BodyErr
 }
 
 /// Logs a submission's outcome that needs no more than its name.
-fn outcome(form_id: &str, outcome: &str) {
+fn log_outcome(form_id: &str, outcome: &str) {
     log::write(
         log::line("submit")
             .str("form", form_id)
@@ -443,27 +518,24 @@ fn outcome(form_id: &str, outcome: &str) {
     );
 }
 
-fn bad_body(form_id: &str, error: &BodyError, reply: &Reply) -> worker::Result<Response> {
+fn bad_body(form_id: &str, error: &BodyError) -> Outcome {
     log::write(
         log::line("submit")
             .str("form", form_id)
             .str("outcome", "bad_body")
             .str("code", error.code()),
     );
-    respond(
-        Outcome::Invalid {
-            status: error.status(),
-            problems: vec![ClientProblem {
-                field: error.field().map(str::to_string),
-                code: error.code().to_string(),
-                message: error.message(),
-            }],
-        },
-        reply,
-    )
+    Outcome::Invalid {
+        status: error.status(),
+        problems: vec![ClientProblem {
+            field: error.field().map(str::to_string),
+            code: error.code().to_string(),
+            message: error.message(),
+        }],
+    }
 }
 
-fn invalid(form_id: &str, issues: &[Issue], reply: &Reply) -> worker::Result<Response> {
+fn invalid(form_id: &str, issues: &[Issue]) -> Outcome {
     let codes: Vec<String> = issues.iter().map(Issue::code).collect();
     log::write(
         log::line("submit")
@@ -471,34 +543,28 @@ fn invalid(form_id: &str, issues: &[Issue], reply: &Reply) -> worker::Result<Res
             .str("outcome", "invalid")
             .raw("codes", &json::strings(codes.iter().map(String::as_str))),
     );
-    respond(
-        Outcome::Invalid {
-            status: 422,
-            problems: issues.iter().map(problem).collect(),
-        },
-        reply,
-    )
+    Outcome::Invalid {
+        status: 422,
+        problems: issues.iter().map(problem).collect(),
+    }
 }
 
-fn bad_key(form_id: &str, reply: &Reply) -> worker::Result<Response> {
-    outcome(form_id, "bad_key");
-    respond(
-        Outcome::Invalid {
-            status: 400,
-            problems: vec![ClientProblem {
-                field: Some(idempotency::KEY_FIELD.to_string()),
-                code: closem_shared::wire::code::KEY_INVALID.to_string(),
-                message: format!(
-                    "the idempotency key must be 1 to {} visible ASCII characters",
-                    idempotency::MAX_CLIENT_KEY
-                ),
-            }],
-        },
-        reply,
-    )
+fn bad_key(form_id: &str) -> Outcome {
+    log_outcome(form_id, "bad_key");
+    Outcome::Invalid {
+        status: 400,
+        problems: vec![ClientProblem {
+            field: Some(idempotency::KEY_FIELD.to_string()),
+            code: closem_shared::wire::code::KEY_INVALID.to_string(),
+            message: format!(
+                "the idempotency key must be 1 to {} visible ASCII characters",
+                idempotency::MAX_CLIENT_KEY
+            ),
+        }],
+    }
 }
 
-fn turnstile_failed(form_id: &str, failure: &Failure, reply: &Reply) -> worker::Result<Response> {
+fn turnstile_failed(form_id: &str, failure: &Failure) -> Outcome {
     let codes = match failure {
         Failure::Rejected(codes) => json::strings(codes.iter().map(String::as_str)),
         _ => json::strings([]),
@@ -510,18 +576,14 @@ fn turnstile_failed(form_id: &str, failure: &Failure, reply: &Reply) -> worker::
             .str("reason", failure.name())
             .raw("codes", &codes),
     );
-    respond(
-        Outcome::TurnstileFailed {
-            missing: *failure == Failure::Missing,
-        },
-        reply,
-    )
+    Outcome::TurnstileFailed {
+        missing: *failure == Failure::Missing,
+    }
 }
 
 /// The log line of a submission that reached the ledger (or failed to).
 fn log_recorded(
     form_id: &str,
-    mode: &str,
     outcome: &Result<Recorded, &'static str>,
     submission: &Submission,
     ignored: usize,
@@ -543,7 +605,7 @@ fn log_recorded(
                     _ => None,
                 },
             )
-            .str("mode", mode)
+            .str("mode", submission.mode().as_str())
             .str(
                 "outcome",
                 match outcome {
