@@ -9,6 +9,8 @@ mod setup;
 mod soak;
 mod survivors;
 mod test;
+#[cfg(test)]
+mod tidy;
 
 use std::process::ExitCode;
 
