@@ -13,10 +13,10 @@ use crate::config::Config;
 use crate::hex;
 
 /// Sent with every attempt so CLOSEM (or anything between) can recognise a repeat.
-pub const IDEMPOTENCY_HEADER: &str = closem_shared::wire::KEY_HEADER;
+pub(crate) const IDEMPOTENCY_HEADER: &str = closem_shared::wire::KEY_HEADER;
 
 /// How long CLOSEM gets to answer, its body included, before the attempt counts as failed.
-pub const UPSTREAM_TIMEOUT_MS: u32 = 10_000;
+pub(crate) const UPSTREAM_TIMEOUT_MS: u32 = 10_000;
 /// How much of CLOSEM's answer is read, and how much of it is kept for operators.
 const ANSWER_LIMIT: usize = 4 * 1024;
 const EXCERPT_CHARS: usize = 200;
@@ -32,7 +32,7 @@ const EXCERPT_CHARS: usize = 200;
 /// | other 4xx | refused | final |
 /// | 5xx, anything else, timeout, network | failed | the queue retries with backoff, then dead |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
+pub(crate) enum Delivery {
     /// CLOSEM answered 2xx.
     Delivered { status: u16 },
     /// CLOSEM answered a 4xx that the same fields would get again.
@@ -50,7 +50,7 @@ pub enum Delivery {
 
 /// Why a delivery could not be made just now, so the queue retries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryCause {
+pub(crate) enum RetryCause {
     Status(u16),
     /// A 3xx: the edge does not follow it (the key would go wherever it points).
     Redirect(u16),
@@ -60,7 +60,7 @@ pub enum RetryCause {
 
 impl Delivery {
     /// CLOSEM's status, when it answered.
-    pub fn status(self) -> Option<u16> {
+    pub(crate) fn status(self) -> Option<u16> {
         match self {
             Delivery::Delivered { status }
             | Delivery::Refused { status }
@@ -74,7 +74,7 @@ impl Delivery {
     }
 
     /// A name for logs.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Delivery::Delivered { .. } => "delivered",
             Delivery::Refused { .. } => "refused",
@@ -86,7 +86,7 @@ impl Delivery {
 }
 
 impl RetryCause {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RetryCause::Status(_) => "upstream_status",
             RetryCause::Redirect(_) => "redirect",
@@ -97,7 +97,7 @@ impl RetryCause {
 }
 
 /// The request URL: the base URL with `m=api` and the key as `auth`, percent-encoded.
-pub fn api_url(config: &Config) -> String {
+pub(crate) fn api_url(config: &Config) -> String {
     api_url_for(&config.base_url, config.api_key.expose())
 }
 
@@ -110,7 +110,7 @@ fn api_url_for(base_url: &str, key: &str) -> String {
 }
 
 /// Classifies an upstream answer by the policy table above.
-pub fn classify(status: u16, retry_after: Option<&str>) -> Delivery {
+pub(crate) fn classify(status: u16, retry_after: Option<&str>) -> Delivery {
     match status {
         200..=299 => Delivery::Delivered { status },
         401 | 403 => Delivery::KeyRefused { status },
@@ -129,7 +129,7 @@ pub fn classify(status: u16, retry_after: Option<&str>) -> Delivery {
 }
 
 /// `Retry-After` in seconds. The HTTP-date form counts as absent (the backoff applies).
-pub fn retry_after_seconds(text: &str) -> Option<u32> {
+pub(crate) fn retry_after_seconds(text: &str) -> Option<u32> {
     let text = text.trim();
     if text.is_empty() || text.len() > 9 || !text.bytes().all(|byte| byte.is_ascii_digit()) {
         return None;
@@ -139,7 +139,7 @@ pub fn retry_after_seconds(text: &str) -> Option<u32> {
 
 /// The start of CLOSEM's answer for operators: at most [`EXCERPT_CHARS`] characters, control
 /// characters as spaces, and the key (plain or percent-encoded) as `[key]`, wherever it appears.
-pub fn excerpt(body: &str, key: &str) -> Option<String> {
+pub(crate) fn excerpt(body: &str, key: &str) -> Option<String> {
     let mut text = body.to_string();
     if !key.is_empty() {
         text = text.replace(key, "[key]");
@@ -176,7 +176,7 @@ pub fn excerpt(body: &str, key: &str) -> Option<String> {
 
 /// One attempt: `fields` as recorded in the ledger, `id` the submission's id. Answers the verdict
 /// and the excerpt of CLOSEM's answer.
-pub async fn forward(
+pub(crate) async fn forward(
     config: &Config,
     fields: &[(String, String)],
     id: &str,

@@ -6,14 +6,14 @@ const LOWER: &[u8; 16] = b"0123456789abcdef";
 const UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Appends `byte` as two lowercase hex digits.
-pub fn push_lower(out: &mut String, byte: u8) {
+pub(crate) fn push_lower(out: &mut String, byte: u8) {
     out.push(char::from(LOWER[usize::from(byte >> 4)]));
     out.push(char::from(LOWER[usize::from(byte & 15)]));
 }
 
 /// Appends `text` percent-encoded: RFC 3986's unreserved characters as they are, every other
 /// byte as `%XX` (uppercase), so it is safe in a query and in an urlencoded body.
-pub fn push_percent_encoded(out: &mut String, text: &str) {
+pub(crate) fn push_percent_encoded(out: &mut String, text: &str) {
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
             out.push(char::from(byte));
@@ -26,14 +26,14 @@ pub fn push_percent_encoded(out: &mut String, text: &str) {
 }
 
 /// `text` percent-encoded, as [`push_percent_encoded`] appends it.
-pub fn percent_encoded(text: &str) -> String {
+pub(crate) fn percent_encoded(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     push_percent_encoded(&mut out, text);
     out
 }
 
 /// The value of one hex digit, either case.
-pub fn digit_value(byte: u8) -> Option<u8> {
+pub(crate) fn digit_value(byte: u8) -> Option<u8> {
     match byte {
         b'0'..=b'9' => Some(byte - b'0'),
         b'a'..=b'f' => Some(byte - b'a' + 10),

@@ -34,7 +34,7 @@ use worker::worker_sys::{self, MessageBatch};
 use worker::{event, Context, Env, Method, Request, Response};
 
 use crate::config::{Config, Problem};
-use crate::respond::{respond, Outcome, Reply};
+use crate::respond::{respond, Reply, VisitorAnswer};
 use crate::submit::Incoming;
 
 #[cfg(target_arch = "wasm32")]
@@ -67,7 +67,6 @@ fn config(env: &Env) -> Rc<std::result::Result<Config, Vec<Problem>>> {
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let config = config(&env);
     let path = req.path();
-    let method = req.method();
     if path == "/health" {
         return health::handle_health(&config, &env).await;
     }
@@ -77,14 +76,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
                 return response;
             }
         }
-        return respond(
-            Outcome::NotFound,
-            &Reply {
-                wants_json: true,
-                cors_origin: None,
-                back: None,
-            },
-        );
+        return respond(VisitorAnswer::NotFound, &plain_reply(true));
     }
     if path == "/thanks" {
         let response = Response::from_html(pages::thanks())?;
@@ -93,19 +85,22 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
             .set("Cache-Control", "public, max-age=3600")?;
         return Ok(response);
     }
-    let Some(form_id) = path
+    match path
         .strip_prefix("/f/")
         .filter(|id| !id.is_empty() && !id.contains('/'))
-    else {
-        return respond(
-            Outcome::NotFound,
-            &Reply {
-                wants_json: wants_json(&req),
-                cors_origin: None,
-                back: None,
-            },
-        );
-    };
+    {
+        Some(form_id) => handle_form(req, &env, &config, form_id).await,
+        None => respond(VisitorAnswer::NotFound, &plain_reply(wants_json(&req))),
+    }
+}
+
+/// `/f/{form id}`, by method.
+async fn handle_form(
+    req: Request,
+    env: &Env,
+    config: &std::result::Result<Config, Vec<Problem>>,
+    form_id: &str,
+) -> worker::Result<Response> {
     let incoming = Incoming {
         form_id,
         origin: header(&req, "Origin"),
@@ -120,33 +115,36 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     };
     let Ok(config) = config.as_ref() else {
         return respond(
-            Outcome::NotConfigured,
-            &Reply {
-                wants_json: incoming.wants_json,
-                cors_origin: None,
-                back: None,
-            },
+            VisitorAnswer::NotConfigured,
+            &plain_reply(incoming.wants_json),
         );
     };
-    match method {
-        Method::Post => submit::handle_submit(req, &env, config, &incoming).await,
+    match req.method() {
+        Method::Post => submit::handle_submit(req, env, config, &incoming).await,
         Method::Options => submit::handle_preflight(config, &incoming),
         _ => {
+            let profile = config.forms.get(form_id);
             let reply = Reply {
                 wants_json: incoming.wants_json,
-                cors_origin: cors::echoed_origin(
-                    incoming.origin.as_deref(),
-                    config.forms.get(form_id),
-                ),
+                cors_origin: cors::echoed_origin(incoming.origin.as_deref(), profile),
                 back: None,
             };
-            let answer = if config.forms.get(form_id).is_some() {
-                Outcome::MethodNotAllowed
+            let answer = if profile.is_some() {
+                VisitorAnswer::MethodNotAllowed
             } else {
-                Outcome::NotFound
+                VisitorAnswer::NotFound
             };
             respond(answer, &reply)
         }
+    }
+}
+
+/// An answer with no CORS header and no "go back" link.
+fn plain_reply(wants_json: bool) -> Reply<'static> {
+    Reply {
+        wants_json,
+        cors_origin: None,
+        back: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The small HTML pages a native (no-JavaScript) post lands on: thanks, and the list of problems.
 
 /// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for character in text.chars() {
         match character {
@@ -28,7 +28,7 @@ a{{color:#0b5cad}}</style></head><body>{body}</body></html>",
 }
 
 /// The hosted thank-you page, for profiles without a `redirect`.
-pub fn thanks() -> String {
+pub(crate) fn thanks() -> String {
     page(
         "Thank you",
         "<main><h1>Thank you!</h1><p>Your details were received. We will be in touch soon.</p>\
@@ -37,14 +37,14 @@ pub fn thanks() -> String {
 }
 
 /// One line of the problem list: which field (when there is one) and what to do.
-pub struct Line<'a> {
+pub(crate) struct Line<'a> {
     pub field: Option<&'a str>,
     pub message: &'a str,
 }
 
 /// The page listing every problem with a way back. `back` is the page the form was on, when the
 /// browser said so (Referer) and it is an http(s) URL.
-pub fn problems(heading: &str, lines: &[Line], back: Option<&str>) -> String {
+pub(crate) fn problems(heading: &str, lines: &[Line], back: Option<&str>) -> String {
     let mut items = String::new();
     for line in lines {
         items.push_str("<li>");

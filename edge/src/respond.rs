@@ -10,14 +10,14 @@ use crate::pages;
 
 /// One problem as clients see it: `{field, code, message}`; `field` is null for form-level problems.
 #[derive(Debug, Clone)]
-pub struct ClientProblem {
+pub(crate) struct ClientProblem {
     pub field: Option<String>,
     pub code: String,
     pub message: String,
 }
 
 impl ClientProblem {
-    pub fn form(code: &str, message: &str) -> ClientProblem {
+    pub(crate) fn form(code: &str, message: &str) -> ClientProblem {
         ClientProblem {
             field: None,
             code: code.to_string(),
@@ -28,7 +28,7 @@ impl ClientProblem {
 
 /// Every way a request to the edge can end.
 #[derive(Debug)]
-pub enum Outcome {
+pub(crate) enum VisitorAnswer {
     /// Accepted: recorded in the ledger and queued for delivery (or a resubmission of one that
     /// was). `id` is the submission's id; `redirect` the profile's allow-listed thank-you URL.
     Accepted {
@@ -59,7 +59,7 @@ pub enum Outcome {
 }
 
 /// How the client wants its answer, and what CORS allows it to read.
-pub struct Reply<'a> {
+pub(crate) struct Reply<'a> {
     pub wants_json: bool,
     pub cors_origin: Option<&'a str>,
     /// Where "go back" points on the native error page.
@@ -71,37 +71,37 @@ const RETRY_AFTER_SECONDS: &str = "30";
 
 /// The status of a fixed answer and its one form-level problem (`None` for `Accepted` and
 /// `Invalid`, whose problems are their own).
-fn fixed(answer: &Outcome) -> Option<(u16, &'static str, &'static str)> {
+fn fixed(answer: &VisitorAnswer) -> Option<(u16, &'static str, &'static str)> {
     Some(match answer {
-        Outcome::Accepted { .. } | Outcome::Invalid { .. } => return None,
-        Outcome::Unavailable => (
+        VisitorAnswer::Accepted { .. } | VisitorAnswer::Invalid { .. } => return None,
+        VisitorAnswer::Unavailable => (
             503,
             code::UNAVAILABLE,
             "the form could not be sent just now: please try again in a minute",
         ),
-        Outcome::NotFound => (404, "form.unknown", "there is no form with this id"),
-        Outcome::MethodNotAllowed => (405, "method.not_allowed", "send the form with POST"),
-        Outcome::OriginForbidden => (
+        VisitorAnswer::NotFound => (404, "form.unknown", "there is no form with this id"),
+        VisitorAnswer::MethodNotAllowed => (405, "method.not_allowed", "send the form with POST"),
+        VisitorAnswer::OriginForbidden => (
             403,
             "origin.forbidden",
             "this site is not allowed to send this form",
         ),
-        Outcome::RateLimited { .. } => (
+        VisitorAnswer::RateLimited { .. } => (
             429,
             "rate.limited",
             "too many forms were sent from your network just now: wait a minute and send it again",
         ),
-        Outcome::TurnstileFailed { missing: true } => (
+        VisitorAnswer::TurnstileFailed { missing: true } => (
             403,
             code::TURNSTILE_MISSING,
             "complete the anti-bot check, then send the form again",
         ),
-        Outcome::TurnstileFailed { missing: false } => (
+        VisitorAnswer::TurnstileFailed { missing: false } => (
             403,
             code::TURNSTILE_FAILED,
             "the anti-bot check did not pass: complete it again, then send the form again",
         ),
-        Outcome::NotConfigured => (
+        VisitorAnswer::NotConfigured => (
             503,
             code::NOT_CONFIGURED,
             "this form service is not configured yet: the site owner can see why at /health",
@@ -109,24 +109,24 @@ fn fixed(answer: &Outcome) -> Option<(u16, &'static str, &'static str)> {
     })
 }
 
-pub fn respond(answer: Outcome, reply: &Reply) -> worker::Result<Response> {
+pub(crate) fn respond(answer: VisitorAnswer, reply: &Reply) -> worker::Result<Response> {
     let (status, problems) = match (&answer, fixed(&answer)) {
         (_, Some((status, code, message))) => (status, vec![ClientProblem::form(code, message)]),
-        (Outcome::Invalid { status, problems }, None) => (*status, problems.clone()),
+        (VisitorAnswer::Invalid { status, problems }, None) => (*status, problems.clone()),
         _ => (202, Vec::new()),
     };
 
     let response = if reply.wants_json {
         let mut body = json::object();
-        body.bool(keys::OK, matches!(answer, Outcome::Accepted { .. }));
-        if let Outcome::Accepted { id, .. } = &answer {
+        body.bool(keys::OK, matches!(answer, VisitorAnswer::Accepted { .. }));
+        if let VisitorAnswer::Accepted { id, .. } = &answer {
             body.str(keys::ID, id);
         }
         body.raw(keys::ISSUES, &issues(&problems));
         json_response(body.finish(), status)?
     } else {
         match &answer {
-            Outcome::Accepted { redirect, .. } => {
+            VisitorAnswer::Accepted { redirect, .. } => {
                 let response = Response::empty()?.with_status(303);
                 response
                     .headers()
@@ -141,7 +141,7 @@ pub fn respond(answer: Outcome, reply: &Reply) -> worker::Result<Response> {
                         message: &problem.message,
                     })
                     .collect();
-                let heading = if matches!(answer, Outcome::Invalid { .. }) {
+                let heading = if matches!(answer, VisitorAnswer::Invalid { .. }) {
                     "Please check the form"
                 } else {
                     "The form could not be sent"
@@ -155,13 +155,13 @@ pub fn respond(answer: Outcome, reply: &Reply) -> worker::Result<Response> {
     let headers = response.headers();
     headers.set("Cache-Control", "no-store")?;
     match answer {
-        Outcome::Unavailable | Outcome::NotConfigured => {
+        VisitorAnswer::Unavailable | VisitorAnswer::NotConfigured => {
             headers.set("Retry-After", RETRY_AFTER_SECONDS)?
         }
-        Outcome::RateLimited { retry_after } => {
+        VisitorAnswer::RateLimited { retry_after } => {
             headers.set("Retry-After", &retry_after.to_string())?
         }
-        Outcome::MethodNotAllowed => headers.set("Allow", "POST, OPTIONS")?,
+        VisitorAnswer::MethodNotAllowed => headers.set("Allow", "POST, OPTIONS")?,
         _ => {}
     }
     cors::apply(headers, reply.cors_origin);
@@ -169,7 +169,7 @@ pub fn respond(answer: Outcome, reply: &Reply) -> worker::Result<Response> {
 }
 
 /// `[{field, code, message}, ...]`.
-pub fn issues(problems: &[ClientProblem]) -> String {
+pub(crate) fn issues(problems: &[ClientProblem]) -> String {
     json::array(problems.iter().map(|problem| {
         json::object()
             .opt_str(keys::FIELD, problem.field.as_deref())
@@ -180,7 +180,7 @@ pub fn issues(problems: &[ClientProblem]) -> String {
 }
 
 /// A response of JSON text, as `Response::from_json` makes one (without serde).
-pub fn json_response(body: String, status: u16) -> worker::Result<Response> {
+pub(crate) fn json_response(body: String, status: u16) -> worker::Result<Response> {
     let response = Response::from_bytes(body.into_bytes())?.with_status(status);
     response.headers().set("Content-Type", "application/json")?;
     Ok(response)

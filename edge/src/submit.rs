@@ -19,12 +19,12 @@ use crate::ledger::shard::{self, SubmissionId};
 use crate::ledger::{self, LedgerClient, NewSubmission, Recorded, SpamMark};
 use crate::log;
 use crate::ratelimit::{self, Limit};
-use crate::respond::{respond, ClientProblem, Outcome, Reply};
+use crate::respond::{respond, ClientProblem, Reply, VisitorAnswer};
 use crate::spam::{self, Trap};
 use crate::turnstile::{self, Failure, Verdict};
 
 /// What the router learnt about the request before the body is read.
-pub struct Incoming<'a> {
+pub(crate) struct Incoming<'a> {
     pub form_id: &'a str,
     pub origin: Option<String>,
     pub own_origin: String,
@@ -37,9 +37,9 @@ pub struct Incoming<'a> {
 }
 
 /// `POST /f/{form id}` as a pipeline of named steps. Each step either hands the next one what
-/// it needs or ends the request with an [`Outcome`] it has already logged: one `submit` log line
+/// it needs or ends the request with a [`VisitorAnswer`] it has already logged: one `submit` log line
 /// per outcome, written where that outcome is decided.
-pub async fn handle_submit(
+pub(crate) async fn handle_submit(
     mut req: Request,
     env: &Env,
     config: &Config,
@@ -52,7 +52,7 @@ pub async fn handle_submit(
         back: incoming.back.as_deref(),
     };
     let Some(profile) = profile else {
-        return respond(Outcome::NotFound, &reply);
+        return respond(VisitorAnswer::NotFound, &reply);
     };
     let post = Post {
         env,
@@ -68,7 +68,7 @@ pub async fn handle_submit(
 }
 
 /// A step's result: `Err` is the outcome that ends the request, already logged.
-type Step<T> = Result<T, Outcome>;
+type Step<T> = Result<T, VisitorAnswer>;
 
 /// One visitor's post to a known form, and what every step reads.
 struct Post<'a> {
@@ -90,7 +90,7 @@ struct Reserved {
 }
 
 impl Post<'_> {
-    async fn run(&self, req: &mut Request) -> Step<Outcome> {
+    async fn run(&self, req: &mut Request) -> Step<VisitorAnswer> {
         self.check_origin()?;
         // Before the body is read, so a flood costs little.
         let client = self.check_rate().await?;
@@ -121,7 +121,7 @@ impl Post<'_> {
             return Ok(());
         }
         log_outcome(self.form_id, "origin_forbidden");
-        Err(Outcome::OriginForbidden)
+        Err(VisitorAnswer::OriginForbidden)
     }
 
     /// Counts the post against its client's rate; answers the client's fingerprint (for the
@@ -133,7 +133,7 @@ impl Post<'_> {
             Limit::Allowed => {}
             Limit::Limited => {
                 log_outcome(self.form_id, "rate_limited");
-                return Err(Outcome::RateLimited {
+                return Err(VisitorAnswer::RateLimited {
                     retry_after: self.config.rate_limit_period,
                 });
             }
@@ -208,7 +208,7 @@ impl Post<'_> {
             ledger::contact_digest("phone", phone).await,
         ) else {
             log_outcome(self.form_id, "digest_failed");
-            return Err(Outcome::Unavailable);
+            return Err(VisitorAnswer::Unavailable);
         };
         let shard = keys.shard(self.config.shards);
         let submission = NewSubmission {
@@ -231,7 +231,12 @@ impl Post<'_> {
 
     /// Bots get an ordinary success so they learn nothing; the submission is kept in quarantine
     /// (within its bounds) for an operator to release, never forwarded by itself.
-    async fn quarantine(&self, trap: Trap, keys: &Keys, submission: &NewSubmission) -> Outcome {
+    async fn quarantine(
+        &self,
+        trap: Trap,
+        keys: &Keys,
+        submission: &NewSubmission,
+    ) -> VisitorAnswer {
         let kept = match LedgerClient::open(self.env, keys.shard(self.config.shards)) {
             Ok(ledger) => ledger.record(submission).await.ok(),
             Err(_) => None,
@@ -289,7 +294,7 @@ impl Post<'_> {
                         .str("outcome", "turnstile_unavailable")
                         .str("reason", reason),
                 );
-                Err(Outcome::Unavailable)
+                Err(VisitorAnswer::Unavailable)
             }
         }
     }
@@ -301,7 +306,7 @@ impl Post<'_> {
         submission: NewSubmission,
         accepted: &Accepted,
         started: f64,
-    ) -> Outcome {
+    ) -> VisitorAnswer {
         let (recorded, calls) = record(self.env, self.config, keys, submission).await;
         log_recorded(
             self.form_id,
@@ -313,7 +318,7 @@ impl Post<'_> {
         );
         match recorded {
             Ok(Recorded::New { id } | Recorded::Found { id }) => success(id, self.profile),
-            Ok(Recorded::Conflict { .. }) => Outcome::Invalid {
+            Ok(Recorded::Conflict { .. }) => VisitorAnswer::Invalid {
                 status: 409,
                 problems: vec![ClientProblem {
                     field: Some(idempotency::KEY_FIELD.to_string()),
@@ -323,14 +328,14 @@ impl Post<'_> {
                         .to_string(),
                 }],
             },
-            Ok(Recorded::Absent | Recorded::Counted) | Err(_) => Outcome::Unavailable,
+            Ok(Recorded::Absent | Recorded::Counted) | Err(_) => VisitorAnswer::Unavailable,
         }
     }
 }
 
 /// The success a visitor (or a bot) sees: the id, and the profile's thank-you page if any.
-fn success(id: String, profile: &Profile) -> Outcome {
-    Outcome::Accepted {
+fn success(id: String, profile: &Profile) -> VisitorAnswer {
+    VisitorAnswer::Accepted {
         id,
         redirect: profile.redirect().map(str::to_string),
     }
@@ -412,7 +417,7 @@ async fn count(env: &Env, form_id: &str, trap: Trap) {
 }
 
 /// The ordinary-looking success a bot gets, logged as spam.
-fn bot_answer(form_id: &str, trap: Trap, id: String, profile: &Profile) -> Outcome {
+fn bot_answer(form_id: &str, trap: Trap, id: String, profile: &Profile) -> VisitorAnswer {
     log::write(
         log::line("submit")
             .str("form", form_id)
@@ -468,11 +473,14 @@ async fn record(
     (recorded.map_err(|_| "ledger_error"), calls)
 }
 
-pub fn handle_preflight(config: &Config, incoming: &Incoming<'_>) -> worker::Result<Response> {
+pub(crate) fn handle_preflight(
+    config: &Config,
+    incoming: &Incoming<'_>,
+) -> worker::Result<Response> {
     match config.forms.get(incoming.form_id) {
         Some(profile) => cors::preflight(incoming.origin.as_deref(), profile),
         None => respond(
-            Outcome::NotFound,
+            VisitorAnswer::NotFound,
             &Reply {
                 wants_json: incoming.wants_json,
                 cors_origin: None,
@@ -518,14 +526,14 @@ fn log_outcome(form_id: &str, outcome: &str) {
     );
 }
 
-fn bad_body(form_id: &str, error: &BodyError) -> Outcome {
+fn bad_body(form_id: &str, error: &BodyError) -> VisitorAnswer {
     log::write(
         log::line("submit")
             .str("form", form_id)
             .str("outcome", "bad_body")
             .str("code", error.code()),
     );
-    Outcome::Invalid {
+    VisitorAnswer::Invalid {
         status: error.status(),
         problems: vec![ClientProblem {
             field: error.field().map(str::to_string),
@@ -535,7 +543,7 @@ fn bad_body(form_id: &str, error: &BodyError) -> Outcome {
     }
 }
 
-fn invalid(form_id: &str, issues: &[Issue]) -> Outcome {
+fn invalid(form_id: &str, issues: &[Issue]) -> VisitorAnswer {
     let codes: Vec<String> = issues.iter().map(Issue::code).collect();
     log::write(
         log::line("submit")
@@ -543,15 +551,15 @@ fn invalid(form_id: &str, issues: &[Issue]) -> Outcome {
             .str("outcome", "invalid")
             .raw("codes", &json::strings(codes.iter().map(String::as_str))),
     );
-    Outcome::Invalid {
+    VisitorAnswer::Invalid {
         status: 422,
         problems: issues.iter().map(problem).collect(),
     }
 }
 
-fn bad_key(form_id: &str) -> Outcome {
+fn bad_key(form_id: &str) -> VisitorAnswer {
     log_outcome(form_id, "bad_key");
-    Outcome::Invalid {
+    VisitorAnswer::Invalid {
         status: 400,
         problems: vec![ClientProblem {
             field: Some(idempotency::KEY_FIELD.to_string()),
@@ -564,7 +572,7 @@ fn bad_key(form_id: &str) -> Outcome {
     }
 }
 
-fn turnstile_failed(form_id: &str, failure: &Failure) -> Outcome {
+fn turnstile_failed(form_id: &str, failure: &Failure) -> VisitorAnswer {
     let codes = match failure {
         Failure::Rejected(codes) => json::strings(codes.iter().map(String::as_str)),
         _ => json::strings([]),
@@ -576,7 +584,7 @@ fn turnstile_failed(form_id: &str, failure: &Failure) -> Outcome {
             .str("reason", failure.name())
             .raw("codes", &codes),
     );
-    Outcome::TurnstileFailed {
+    VisitorAnswer::TurnstileFailed {
         missing: *failure == Failure::Missing,
     }
 }

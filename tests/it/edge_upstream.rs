@@ -72,7 +72,7 @@ fn upstream_5xx_then_recovery_is_delivered_exactly_once() {
 }
 
 /// `GET /admin/submissions/{id}`: the submission with its timeline.
-pub fn timeline(edge: &Edge, id: &str) -> Value {
+pub(crate) fn timeline(edge: &Edge, id: &str) -> Value {
     let reply = edge.send(
         client()
             .get(edge.url(&format!("/admin/submissions/{id}")))

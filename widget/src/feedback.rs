@@ -5,27 +5,27 @@
 use crate::dom::{Control, Form};
 
 /// True while the control shows one of the widget's messages.
-pub fn is_marked(control: &Control) -> bool {
+pub(crate) fn is_marked(control: &Control) -> bool {
     control.is_marked()
 }
 
 /// Shows `message` after the control (or after the `<label>` wrapping it, so it is not read as
 /// part of the control's name); the site's own `aria-describedby` hints stay.
-pub fn show(control: &Control, message: &str) {
+pub(crate) fn show(control: &Control, message: &str) {
     control.show(message);
 }
 
-pub fn clear(control: &Control) {
+pub(crate) fn clear(control: &Control) {
     control.clear();
 }
 
-pub fn status(form: &Form, text: &str) {
+pub(crate) fn status(form: &Form, text: &str) {
     form.status(text);
 }
 
 /// Replaces the form with the site's `[data-closem-success]` element (inside the form, or next
 /// to it as Webflow's `.w-form-done` is), or with a default message; focus follows, because the
 /// button that had it is gone.
-pub fn success(form: &Form) {
+pub(crate) fn success(form: &Form) {
     form.success();
 }

@@ -27,7 +27,7 @@ static WIDGET: SpinMutex<Widget> = SpinMutex::new(Widget {
 
 /// Starts the widget against `endpoint` (the edge's origin); safe to call again, which only
 /// changes the endpoint.
-pub fn boot(endpoint: &str) {
+pub(crate) fn boot(endpoint: &str) {
     let first = {
         let mut widget = WIDGET.lock();
         widget.endpoint = endpoint.to_owned();
@@ -45,12 +45,12 @@ pub fn boot(endpoint: &str) {
 }
 
 /// Where to post, and the handler the answer goes to.
-pub fn endpoint() -> (String, Option<Handler>) {
+pub(crate) fn endpoint() -> (String, Option<Handler>) {
     let widget = WIDGET.lock();
     (widget.endpoint.clone(), widget.handler.clone())
 }
 
-pub fn live_forms() -> usize {
+pub(crate) fn live_forms() -> usize {
     dom::enhanced_forms()
 }
 

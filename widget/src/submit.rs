@@ -20,7 +20,7 @@ const FAILED: &str = "the form could not be sent: please try again";
 const QUEUED: &str =
     "the form could not be sent yet: it is saved and will be sent when the connection is back";
 
-pub fn on_submit(form: &Form, event: &Event) {
+pub(crate) fn on_submit(form: &Form, event: &Event) {
     // Always: a second click while busy must not fall through to a native post either.
     event.prevent_default();
     if form.is_busy() {
@@ -116,7 +116,7 @@ fn read_answer(event: &Event) -> EdgeAnswer {
 /// Settles the outbox entry an `answer` is for (forgotten when final, kept to send again, parked
 /// until a new challenge when Turnstile refused it), then shows the answer on the form that sent
 /// it, if that is still on the page.
-pub fn finish(event: &Event) {
+pub(crate) fn finish(event: &Event) {
     let answer = read_answer(event);
     match answer.disposition {
         Disposition::Retry => {}
@@ -148,6 +148,12 @@ pub fn finish(event: &Event) {
         feedback::success(&form);
         return;
     }
+    show_problems(&form, &answer);
+}
+
+/// Puts each of the answer's problems on its control (or, when it names none, in the status
+/// line), focuses the first control at fault, and fires `closem:error`.
+fn show_problems(form: &Form, answer: &EdgeAnswer) {
     let controls = form.controls();
     let mut first: Option<Control> = None;
     let mut form_level = String::new();
@@ -176,11 +182,11 @@ pub fn finish(event: &Event) {
             FAILED
         });
     }
-    feedback::status(&form, &form_level);
+    feedback::status(form, &form_level);
     if let Some(first) = first {
         first.focus();
     }
-    events::error(&form, answer.status, &answer.issues);
+    events::error(form, answer.status, &answer.issues);
 }
 
 /// The control an edge issue is about: the edge names the input as it was sent (the site's own

@@ -12,14 +12,14 @@ use crate::feedback;
 
 /// Why a check runs: leaving a field should not scold a visitor who merely tabbed past it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum When {
+pub(crate) enum When {
     Leave,
     Submit,
 }
 
 /// One problem with one control, worded by `closem_shared::message` (or by the browser for a
 /// site constraint the shared model does not know, such as `pattern`).
-pub struct Problem {
+pub(crate) struct Problem {
     pub kind: IssueKind,
     pub message: String,
 }
@@ -27,7 +27,7 @@ pub struct Problem {
 /// The CLOSEM field a control feeds, by the precedence the edge applies too
 /// (`closem_shared::resolve_field`: hint, profile mapping, alias, `autocomplete`), except that the
 /// profile's mapping is known at the edge only; then, for other names, what `type=email` promises.
-pub fn field_of(control: &Control) -> Option<Field> {
+pub(crate) fn field_of(control: &Control) -> Option<Field> {
     resolve_field(
         control.hint().as_deref(),
         None,
@@ -39,7 +39,7 @@ pub fn field_of(control: &Control) -> Option<Field> {
 
 /// Controls the widget checks: named (or with an id), enabled, typed by the visitor, and not a control field
 /// (mode, tags, lists...), which only the edge's profile decides.
-pub fn is_checked(control: &Control) -> bool {
+pub(crate) fn is_checked(control: &Control) -> bool {
     if control.name().is_empty() || control.is_disabled() {
         return false;
     }
@@ -54,7 +54,7 @@ pub fn is_checked(control: &Control) -> bool {
 
 /// The value to check and send: a `datetime-local` value becomes UNIX seconds in the visitor's
 /// own timezone, which the edge cannot know.
-pub fn sent_value(control: &Control) -> String {
+pub(crate) fn sent_value(control: &Control) -> String {
     let value = control.value();
     if control.kind() == "datetime-local" && !value.is_empty() {
         return dom::local_seconds(&value).unwrap_or(value);
@@ -62,7 +62,7 @@ pub fn sent_value(control: &Control) -> String {
     value
 }
 
-pub fn check(control: &Control, when: When) -> Option<Problem> {
+pub(crate) fn check(control: &Control, when: When) -> Option<Problem> {
     let field = field_of(control);
     let kind = control.kind();
     let value = sent_value(control);
@@ -105,7 +105,7 @@ fn latest_instant(local: LocalDateTime) -> Option<i64> {
 }
 
 /// Re-checks one control and shows or clears its message.
-pub fn refresh(control: &Control, when: When) -> Option<Problem> {
+pub(crate) fn refresh(control: &Control, when: When) -> Option<Problem> {
     let problem = check(control, when);
     match &problem {
         Some(problem) => feedback::show(control, &problem.message),

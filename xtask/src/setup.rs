@@ -8,12 +8,12 @@ use crate::process::{cmd, output, root, step, which, Outcome};
 
 /// worker-build turns the edge crate into a Worker bundle. Pinned: its output format and the shim it
 /// writes change between releases.
-pub const WORKER_BUILD_VERSION: &str = "0.8.7";
+pub(crate) const WORKER_BUILD_VERSION: &str = "0.8.7";
 
 /// What the browser tiers need from Debian (the driver must match the browser, so both from apt).
 const APT_PACKAGES: &[&str] = &["chromium", "chromium-driver", "brotli"];
 
-pub fn run() -> Outcome {
+pub(crate) fn run() -> Outcome {
     let started = Instant::now();
     println!("==> setup: checking the toolchain");
     wasm_target()?;
@@ -45,7 +45,7 @@ fn wasm_target() -> Outcome {
 }
 
 /// The version of the `wasm-bindgen` crate that Cargo.lock pins; the CLI must match it exactly.
-pub fn locked_wasm_bindgen_version() -> Outcome<String> {
+pub(crate) fn locked_wasm_bindgen_version() -> Outcome<String> {
     let lock = fs::read_to_string(root().join("Cargo.lock"))
         .map_err(|error| format!("cannot read Cargo.lock: {error}"))?;
     let mut lines = lock.lines();
@@ -129,7 +129,7 @@ fn browser() -> Outcome {
 }
 
 /// Installs the Debian packages whose binaries are missing (when root; otherwise says what to run).
-pub fn ensure_apt(packages: &[&str]) -> Outcome {
+pub(crate) fn ensure_apt(packages: &[&str]) -> Outcome {
     let missing: Vec<&str> = packages
         .iter()
         .copied()

@@ -17,8 +17,9 @@
 //!   and no file that is itself a test module); there, `.unwrap()` and `.expect(` are refused
 //!   unless the line, or the one above, carries [`UNWRAP_OK`] and a reason.
 //! - ARCHITECTURE.md names every module file in [`MODULE_FOLDERS`]: `name.rs` (or its folder,
-//!   `name/`, for a `mod.rs`; `lib.rs` and `main.rs` are named by their folder); the integration
-//!   modules in `tests/it/` may be named by a pattern (`edge_*`).
+//!   `name/`, for a `mod.rs`; `lib.rs` and `main.rs` are named by their folder), or a backticked
+//!   pattern does (`edge_*`, `src/bin/closem-bench-*.rs`).
+//! - Every `#[allow(...)]` has a comment on its line or the line above saying why.
 //! - A function (Rust in shared/, edge/, widget/; JavaScript in `widget/src/dom.js`) longer than
 //!   [`LONG_FUNCTION`] lines carries a comment starting with [`LONG_REASON`] right above it (among
 //!   its doc comments and attributes).
@@ -77,6 +78,21 @@ const UNWRAP_OK: &str = "tidy: unwrap-ok";
 const LONG_FUNCTION: usize = 60;
 /// How the comment above a longer function starts.
 const LONG_REASON: &str = "Long:";
+
+/// Long functions another branch is splitting right now (issue 15), so this branch leaves their
+/// files alone: (file, function, who). An entry whose function is no longer long fails the test,
+/// so each goes once its split lands.
+const PENDING_SPLITS: &[(&str, &str, &str)] = &[
+    ("edge/src/config.rs", "load", "branch config"),
+    ("shared/src/config.rs", "parse_profile", "branch config"),
+    ("shared/src/config.rs", "spam", "branch config"),
+    ("shared/src/profile.rs", "accept", "branch intl"),
+    (
+        "edge/src/admin.rs",
+        "merge_listings",
+        "branch dash, which rewrites admin.rs",
+    ),
+];
 
 #[test]
 fn only_forward_sends_to_closem() {
@@ -216,6 +232,32 @@ fn no_unwrap_on_input_paths() {
 }
 
 #[test]
+fn every_allow_says_why() {
+    let mut found = Vec::new();
+    for folder in ["shared", "edge", "widget", "tests", "xtask"] {
+        for file in rust_files(&root().join(folder)) {
+            let text = read(&file);
+            let mut previous = "";
+            for (index, line) in text.lines().enumerate() {
+                let attribute = line.trim_start();
+                let allows = attribute.starts_with("#[allow(")
+                    || attribute.starts_with("#![allow(")
+                    || attribute.starts_with("#[cfg_attr(") && attribute.contains("allow(");
+                let said = line.contains("//") || previous.trim_start().starts_with("//");
+                if allows && !said {
+                    found.push(format!("{}:{}: {}", relative(&file), index + 1, attribute));
+                }
+                previous = line;
+            }
+        }
+    }
+    fail_on(
+        &found,
+        "every `allow` says why, in a comment on its line or the line above",
+    );
+}
+
+#[test]
 fn architecture_names_every_module() {
     let architecture = read(&root().join("ARCHITECTURE.md"));
     let mut found = Vec::new();
@@ -225,8 +267,7 @@ fn architecture_names_every_module() {
             let Some(name) = module_name(&path) else {
                 continue;
             };
-            let named = architecture.contains(&name)
-                || (path.starts_with("tests/it/") && by_pattern(&architecture, &name));
+            let named = architecture.contains(&name) || by_pattern(&architecture, &name);
             if !named {
                 found.push(format!("{path}: ARCHITECTURE.md never names `{name}`"));
             }
@@ -238,26 +279,33 @@ fn architecture_names_every_module() {
 #[test]
 fn long_functions_say_why() {
     let mut found = Vec::new();
+    let mut pending: Vec<&(&str, &str, &str)> = PENDING_SPLITS.iter().collect();
+    let mut check = |path: String, text: &str, functions: Vec<(usize, usize)>| {
+        for (start, length) in functions {
+            if length <= LONG_FUNCTION || has_reason(text, start) {
+                continue;
+            }
+            let name = function_name(text.lines().nth(start).unwrap_or_default());
+            let before = pending.len();
+            pending.retain(|(file, function, _)| !(*file == path && *function == name));
+            if pending.len() == before {
+                found.push(format!("{path}:{}: `{name}` has {length} lines", start + 1));
+            }
+        }
+    };
     for folder in ["shared", "edge", "widget"] {
         for file in rust_files(&root().join(folder)) {
             let text = read(&file);
-            for (start, length) in rust_functions(&text) {
-                if length > LONG_FUNCTION && !has_reason(&text, start) {
-                    found.push(format!("{}:{}: {length} lines", relative(&file), start + 1));
-                }
-            }
+            check(relative(&file), &text, rust_functions(&text));
         }
     }
     let dom_js = root().join("widget/src/dom.js");
     let text = read(&dom_js);
-    for (start, length) in js_functions(&text) {
-        if length > LONG_FUNCTION && !has_reason(&text, start) {
-            found.push(format!(
-                "{}:{}: {length} lines",
-                relative(&dom_js),
-                start + 1
-            ));
-        }
+    check(relative(&dom_js), &text, js_functions(&text));
+    for (file, function, who) in pending {
+        found.push(format!(
+            "{file}: `{function}` ({who}) is short now or gone: remove it from PENDING_SPLITS"
+        ));
     }
     fail_on(
         &found,
@@ -266,6 +314,19 @@ fn long_functions_say_why() {
              must be long in a `// {LONG_REASON} ...` comment right above it"
         ),
     );
+}
+
+/// The name in a `fn name(` or `function name(` line.
+fn function_name(line: &str) -> String {
+    let after = line
+        .split_once("fn ")
+        .or_else(|| line.split_once("function "))
+        .map_or("", |(_, after)| after);
+    after
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Fails the test with one line per finding.
@@ -446,12 +507,9 @@ fn rust_code_only(text: &str, blank_strings: bool) -> String {
                 out.push(b'"');
                 index += 1;
             }
-        } else if bytes[index] == b'\'' && char_literal_length(rest).is_some() {
-            let length = char_literal_length(rest).unwrap_or(1);
+        } else if let Some(length) = char_literal_length(rest) {
             out.push(b'\'');
-            for _ in 1..length - 1 {
-                out.push(b' ');
-            }
+            out.extend(std::iter::repeat_n(b' ', length - 2));
             out.push(b'\'');
             index += length;
         } else {
@@ -473,6 +531,9 @@ fn raw_string_start(rest: &[u8]) -> Option<usize> {
 /// The length of a char literal at the start of `rest` (`'a'`, `'\n'`, `'\u{7f}'`, `'é'`), or
 /// `None` for a lifetime.
 fn char_literal_length(rest: &[u8]) -> Option<usize> {
+    if rest.first() != Some(&b'\'') {
+        return None;
+    }
     if rest.get(1) == Some(&b'\\') {
         let close = rest[2..].iter().position(|&byte| byte == b'\'')?;
         return Some(close + 3);
@@ -591,10 +652,17 @@ fn module_name(path: &str) -> Option<String> {
     }
 }
 
-/// `edge_upstream.rs` is named by `edge_*`, `e2e_sites.rs` by `e2e*`.
+/// A module named by one of the page's backticked patterns: `edge_*` names `edge_upstream.rs`,
+/// `e2e*` names `e2e.rs`, `src/bin/closem-bench-*.rs` names `closem-bench-edge.rs`.
 fn by_pattern(architecture: &str, name: &str) -> bool {
-    let stem = name.trim_end_matches(".rs");
-    (1..stem.len()).any(|length| {
-        stem.is_char_boundary(length) && architecture.contains(&format!("`{}*`", &stem[..length]))
-    }) || architecture.contains(&format!("`{stem}`"))
+    architecture
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|quoted| quoted.rsplit('/').next()?.split_once('*'))
+        .any(|(prefix, suffix)| {
+            name.len() >= prefix.len() + suffix.len()
+                && name.starts_with(prefix)
+                && (name.ends_with(suffix) || name.trim_end_matches(".rs").ends_with(suffix))
+        })
 }

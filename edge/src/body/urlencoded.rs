@@ -3,7 +3,10 @@
 use super::{push_field, BodyError, Limits};
 use crate::hex::digit_value;
 
-pub fn parse_urlencoded(body: &[u8], limits: &Limits) -> Result<Vec<(String, String)>, BodyError> {
+pub(crate) fn parse_urlencoded(
+    body: &[u8],
+    limits: &Limits,
+) -> Result<Vec<(String, String)>, BodyError> {
     let mut fields = Vec::new();
     for pair in body.split(|byte| *byte == b'&') {
         if pair.is_empty() {

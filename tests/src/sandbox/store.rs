@@ -41,7 +41,7 @@ pub struct RecordedRequest {
 }
 
 /// What the handler knows about a request before the store numbers it.
-pub struct Arrival {
+pub(super) struct Arrival {
     pub time: String,
     pub mode: Option<String>,
     pub status: Option<u16>,
@@ -95,14 +95,14 @@ impl Faults {
 
 /// How a fault order answers one API request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FaultAction {
+pub(super) enum FaultAction {
     /// Close the connection without answering.
     Drop,
     /// Answer with this status; `order` names the fault order.
     Fail { status: u16, order: &'static str },
 }
 
-pub struct FaultDecision {
+pub(super) struct FaultDecision {
     pub latency: Duration,
     pub action: Option<FaultAction>,
     pub retry_after: Option<u64>,
@@ -118,7 +118,7 @@ struct State {
 }
 
 #[derive(Clone)]
-pub struct Store {
+pub(super) struct Store {
     state: Arc<Mutex<State>>,
 }
 
@@ -129,7 +129,7 @@ impl Default for Store {
 }
 
 impl Store {
-    pub fn new() -> Store {
+    pub(super) fn new() -> Store {
         Store {
             state: Arc::new(Mutex::new(State {
                 records: VecDeque::new(),
@@ -149,7 +149,7 @@ impl Store {
     }
 
     /// Numbers and keeps one request; accepted ones get the next `sbx-` id.
-    pub fn record(&self, arrival: Arrival) -> RecordedRequest {
+    pub(super) fn record(&self, arrival: Arrival) -> RecordedRequest {
         let mut state = self.lock();
         let seq = state.next_seq;
         state.next_seq += 1;
@@ -181,7 +181,7 @@ impl Store {
     }
 
     /// Oldest first; `accepted` filters on acceptance when given.
-    pub fn requests(&self, accepted: Option<bool>) -> Vec<RecordedRequest> {
+    pub(super) fn requests(&self, accepted: Option<bool>) -> Vec<RecordedRequest> {
         self.lock()
             .records
             .iter()
@@ -190,15 +190,15 @@ impl Store {
             .collect()
     }
 
-    pub fn clear_requests(&self) {
+    pub(super) fn clear_requests(&self) {
         self.lock().records.clear();
     }
 
-    pub fn faults(&self) -> Faults {
+    pub(super) fn faults(&self) -> Faults {
         self.lock().faults.clone()
     }
 
-    pub fn clear_faults(&self) {
+    pub(super) fn clear_faults(&self) {
         let mut state = self.lock();
         state.faults = Faults::none();
         state.random = SplitMix64(DEFAULT_SEED);
@@ -207,7 +207,7 @@ impl Store {
     /// Decides, and counts down, the faults for the API request that just arrived. Precedence:
     /// `drop_next`, `down`, `fail_next`, then `fail_rate`; a later order is not consumed when an
     /// earlier one applies.
-    pub fn decide_fault(&self) -> FaultDecision {
+    pub(super) fn decide_fault(&self) -> FaultDecision {
         let mut guard = self.lock();
         let state = &mut *guard;
         let latency = Duration::from_millis(state.faults.latency_ms);
@@ -245,7 +245,7 @@ impl Store {
 
     /// Applies one `POST /_sandbox/faults` body. Only the orders named change; the whole order is
     /// refused, with every problem listed, if any part is wrong.
-    pub fn apply_fault_order(&self, order: &Value) -> Result<Faults, Vec<String>> {
+    pub(super) fn apply_fault_order(&self, order: &Value) -> Result<Faults, Vec<String>> {
         let parsed = FaultOrder::parse(order)?;
         let mut guard = self.lock();
         let state = &mut *guard;
