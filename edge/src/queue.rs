@@ -185,7 +185,7 @@ async fn attempt(message: &Message, lease: &Lease<'_>) {
         .map_or(attempts_before + 1, |attempts| *attempts);
     log::write(
         log::line("deliver")
-            .str("id", &key)
+            .str("id", key)
             .str("outcome", delivery.name())
             .opt_int("upstream_status", delivery.status().map(i64::from))
             .int("attempts", i64::from(attempts))
