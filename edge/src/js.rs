@@ -80,6 +80,25 @@ impl Exchange<'_> {
     };
 }
 
+/// The `RequestInit` of a POST.
+fn post_init(
+    headers: JsValue,
+    body: JsValue,
+    signal: Option<web_sys::AbortSignal>,
+    manual_redirect: bool,
+) -> JsValue {
+    object(&[
+        ("method", JsValue::from_str("POST")),
+        ("headers", headers),
+        ("body", body),
+        ("signal", signal.map_or(JsValue::UNDEFINED, JsValue::from)),
+        (
+            "redirect",
+            JsValue::from_str(if manual_redirect { "manual" } else { "follow" }),
+        ),
+    ])
+}
+
 /// `POST url` with `headers` and `body` through `fetcher`'s `fetch` (the global scope, or a
 /// Durable Object stub), as `exchange` says.
 pub(crate) async fn post(
@@ -92,23 +111,7 @@ pub(crate) async fn post(
     let signal = exchange
         .timeout_ms
         .map(web_sys::AbortSignal::timeout_with_u32);
-    let init = object(&[
-        ("method", JsValue::from_str("POST")),
-        ("headers", headers),
-        ("body", body),
-        (
-            "signal",
-            signal.clone().map_or(JsValue::UNDEFINED, JsValue::from),
-        ),
-        (
-            "redirect",
-            JsValue::from_str(if exchange.manual_redirect {
-                "manual"
-            } else {
-                "follow"
-            }),
-        ),
-    ]);
+    let init = post_init(headers, body, signal.clone(), exchange.manual_redirect);
     let answered = call_async(fetcher, "fetch", &[JsValue::from_str(url), init]).await;
     let Ok(response) = answered else {
         let timed_out = signal.is_some_and(|signal| signal.aborted());
@@ -125,35 +128,30 @@ pub(crate) async fn post(
             .ok()?
             .as_string()
     });
-    let body = read_body(&response, exchange.body_limit).await;
-    Ok(Posted {
-        status: response.status(),
-        body,
-        header,
-    })
-}
-
-/// A response's body as text: whole when `limit` is `usize::MAX`, else at most `limit` bytes
-/// (read chunk by chunk, so a huge answer never sits in memory); empty when it cannot be read.
-async fn read_body(response: &web_sys::Response, limit: usize) -> String {
-    if limit == usize::MAX {
-        return match response.text() {
+    let body = if exchange.body_limit == usize::MAX {
+        match response.text() {
             Ok(promise) => settle(promise.into())
                 .await
                 .ok()
                 .and_then(|text| text.as_string())
                 .unwrap_or_default(),
             Err(_) => String::new(),
+        }
+    } else {
+        let bytes = match get(&response, "body") {
+            Some(stream) => match read_stream(&stream, exchange.body_limit).await {
+                Read::Whole(bytes) | Read::Over(bytes) => bytes,
+                Read::Broken(bytes) => bytes,
+            },
+            None => Vec::new(),
         };
-    }
-    let bytes = match get(response, "body") {
-        Some(stream) => match read_stream(&stream, limit).await {
-            Read::Whole(bytes) | Read::Over(bytes) => bytes,
-            Read::Broken(bytes) => bytes,
-        },
-        None => Vec::new(),
+        String::from_utf8_lossy(&bytes).into_owned()
     };
-    String::from_utf8_lossy(&bytes).into_owned()
+    Ok(Posted {
+        status: response.status(),
+        body,
+        header,
+    })
 }
 
 /// What reading a stream within a limit gave.

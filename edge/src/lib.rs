@@ -85,34 +85,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
             .set("Cache-Control", "public, max-age=3600")?;
         return Ok(response);
     }
-    match path
+    let Some(form_id) = path
         .strip_prefix("/f/")
         .filter(|id| !id.is_empty() && !id.contains('/'))
-    {
-        Some(form_id) => handle_form(req, &env, &config, form_id).await,
-        None => respond(VisitorAnswer::NotFound, &plain_reply(wants_json(&req))),
-    }
-}
-
-/// `/f/{form id}`, by method.
-async fn handle_form(
-    req: Request,
-    env: &Env,
-    config: &std::result::Result<Config, Vec<Problem>>,
-    form_id: &str,
-) -> worker::Result<Response> {
-    let incoming = Incoming {
-        form_id,
-        origin: header(&req, "Origin"),
-        own_origin: origin_of(&req.inner().url()),
-        wants_json: wants_json(&req),
-        back: header(&req, "Referer").filter(|referer| {
-            referer.len() <= 2048
-                && (referer.starts_with("https://") || referer.starts_with("http://"))
-        }),
-        idempotency_key: header(&req, idempotency::KEY_HEADER),
-        client_ip: header(&req, "CF-Connecting-IP"),
+    else {
+        return respond(VisitorAnswer::NotFound, &plain_reply(wants_json(&req)));
     };
+    let incoming = incoming(&req, form_id);
     let Ok(config) = config.as_ref() else {
         return respond(
             VisitorAnswer::NotConfigured,
@@ -120,23 +99,42 @@ async fn handle_form(
         );
     };
     match req.method() {
-        Method::Post => submit::handle_submit(req, env, config, &incoming).await,
+        Method::Post => submit::handle_submit(req, &env, config, &incoming).await,
         Method::Options => submit::handle_preflight(config, &incoming),
-        _ => {
-            let profile = config.forms.get(form_id);
-            let reply = Reply {
-                wants_json: incoming.wants_json,
-                cors_origin: cors::echoed_origin(incoming.origin.as_deref(), profile),
-                back: None,
-            };
-            let answer = if profile.is_some() {
-                VisitorAnswer::MethodNotAllowed
-            } else {
-                VisitorAnswer::NotFound
-            };
-            respond(answer, &reply)
-        }
+        _ => other_method(config, &incoming),
     }
+}
+
+/// What the router learns about a request to `/f/{form id}` before the body is read.
+fn incoming<'a>(req: &Request, form_id: &'a str) -> Incoming<'a> {
+    Incoming {
+        form_id,
+        origin: header(req, "Origin"),
+        own_origin: origin_of(&req.inner().url()),
+        wants_json: wants_json(req),
+        back: header(req, "Referer").filter(|referer| {
+            referer.len() <= 2048
+                && (referer.starts_with("https://") || referer.starts_with("http://"))
+        }),
+        idempotency_key: header(req, idempotency::KEY_HEADER),
+        client_ip: header(req, "CF-Connecting-IP"),
+    }
+}
+
+/// `/f/{form id}` with a method other than POST and OPTIONS: 405 for a known form, else 404.
+fn other_method(config: &Config, incoming: &Incoming<'_>) -> worker::Result<Response> {
+    let profile = config.forms.get(incoming.form_id);
+    let reply = Reply {
+        wants_json: incoming.wants_json,
+        cors_origin: cors::echoed_origin(incoming.origin.as_deref(), profile),
+        back: None,
+    };
+    let answer = if profile.is_some() {
+        VisitorAnswer::MethodNotAllowed
+    } else {
+        VisitorAnswer::NotFound
+    };
+    respond(answer, &reply)
 }
 
 /// An answer with no CORS header and no "go back" link.

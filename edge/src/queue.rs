@@ -73,25 +73,47 @@ fn id_of(message: &Message) -> Option<SubmissionId> {
     SubmissionId::parse(&id)
 }
 
+// The awaits stay in this one future, between synchronous named steps: each async step of its
+// own adds a future's state machine and drop glue to the bundle (issue 15 measured it).
 async fn deliver(message: &Message, env: &Env, config: Option<&Config>) {
-    if let Some(lease) = lease(message, env, config).await {
-        attempt(message, &lease).await;
-    }
+    let Some((ledger, key, config)) = open(message, env, config) else {
+        return;
+    };
+    let begun = ledger.begin(&key).await;
+    let Some((fields, attempts_before)) = lease(message, &key, begun) else {
+        return;
+    };
+    let started = js_sys::Date::now();
+    let (delivery, excerpt) = forward::forward(config, &fields, &key).await;
+    let (result, retry_in_seconds) = verdict(delivery, attempts_before + 1, config.max_delay);
+    let finish = report(&key, delivery, result, excerpt, retry_in_seconds);
+    // A lost report would leave the lease to expire and CLOSEM to be called again: try it twice.
+    let finished = match ledger.finish(&finish).await {
+        Ok(finished) => Ok(finished),
+        Err(_) => ledger.finish(&finish).await,
+    };
+    let attempts = finished
+        .as_ref()
+        .map_or(attempts_before + 1, |attempts| *attempts);
+    log::write(
+        log::line("deliver")
+            .str("id", &key)
+            .str("outcome", delivery.name())
+            .opt_int("upstream_status", delivery.status().map(i64::from))
+            .int("attempts", i64::from(attempts))
+            .bool("recorded", finished.is_ok())
+            .int("ms", log::elapsed_ms(started)),
+    );
+    settle(message, result, finished.is_ok(), retry_in_seconds);
 }
 
-/// A message whose submission this attempt may send: its shard, its key, the fields and the
-/// attempts made before.
-struct Lease<'a> {
-    ledger: LedgerClient,
-    key: String,
-    config: &'a Config,
-    fields: Vec<(String, String)>,
-    attempts_before: u32,
-}
-
-/// Asks the submission's shard to `begin`; settles the message itself (ack or retry, logged)
-/// when there is nothing to send now.
-async fn lease<'a>(message: &Message, env: &Env, config: Option<&'a Config>) -> Option<Lease<'a>> {
+/// The message's submission, its shard and the configuration; settles the message itself
+/// (logged) when any is missing.
+fn open<'a>(
+    message: &Message,
+    env: &Env,
+    config: Option<&'a Config>,
+) -> Option<(LedgerClient, String, &'a Config)> {
     let Some(id) = id_of(message) else {
         log::write(log::line("deliver").str("outcome", "malformed_message"));
         ack(message);
@@ -109,26 +131,27 @@ async fn lease<'a>(message: &Message, env: &Env, config: Option<&'a Config>) -> 
         retry(message, NOT_CONFIGURED_DELAY_SECONDS);
         return None;
     };
-    let begin = match ledger.begin(&key).await {
-        Ok(begin) => begin,
-        Err(_) => {
-            note(&key, "ledger_error");
-            retry(message, TROUBLE_DELAY_SECONDS);
-            return None;
-        }
+    Some((ledger, key, config))
+}
+
+/// What the shard's `begin` lets this attempt do: send the fields (with the attempts made
+/// before), or nothing, the message then settled here (logged).
+fn lease(
+    message: &Message,
+    key: &str,
+    begun: Result<Begin, ledger::Unavailable>,
+) -> Option<(Vec<(String, String)>, u32)> {
+    let Ok(begin) = begun else {
+        note(key, "ledger_error");
+        retry(message, TROUBLE_DELAY_SECONDS);
+        return None;
     };
     match begin {
-        Begin::Go { fields, attempts } => Some(Lease {
-            ledger,
-            key,
-            config,
-            fields,
-            attempts_before: attempts,
-        }),
+        Begin::Go { fields, attempts } => Some((fields, attempts)),
         Begin::Done { state } => {
             log::write(
                 log::line("deliver")
-                    .str("id", &key)
+                    .str("id", key)
                     .str("outcome", "already")
                     .str("state", state.as_str()),
             );
@@ -141,29 +164,23 @@ async fn lease<'a>(message: &Message, env: &Env, config: Option<&'a Config>) -> 
             None
         }
         Begin::Unknown => {
-            note(&key, "unknown_key");
+            note(key, "unknown_key");
             ack(message);
             None
         }
     }
 }
 
-/// Forwards the leased submission, reports the attempt to its shard, logs it, and settles the
-/// message by the failure policy's verdict.
-async fn attempt(message: &Message, lease: &Lease<'_>) {
-    let Lease {
-        ledger,
-        key,
-        config,
-        fields,
-        attempts_before,
-    } = lease;
-    let (config, attempts_before) = (*config, *attempts_before);
-    let started = js_sys::Date::now();
-    let (delivery, excerpt) = forward::forward(config, fields, key).await;
-    let (result, retry_in_seconds) = verdict(delivery, attempts_before + 1, config.max_delay);
-    let finish = Finish {
-        id: key.clone(),
+/// The attempt as the shard records it.
+fn report(
+    key: &str,
+    delivery: Delivery,
+    result: Outcome,
+    excerpt: Option<String>,
+    retry_in_seconds: u32,
+) -> Finish {
+    Finish {
+        id: key.to_string(),
         result,
         status: delivery.status(),
         cause: match delivery {
@@ -174,29 +191,16 @@ async fn attempt(message: &Message, lease: &Lease<'_>) {
         },
         excerpt,
         retry_in_ms: i64::from(retry_in_seconds) * 1000,
-    };
-    // A lost report would leave the lease to expire and CLOSEM to be called again: try it twice.
-    let finished = match ledger.finish(&finish).await {
-        Ok(finished) => Ok(finished),
-        Err(_) => ledger.finish(&finish).await,
-    };
-    let attempts = finished
-        .as_ref()
-        .map_or(attempts_before + 1, |attempts| *attempts);
-    log::write(
-        log::line("deliver")
-            .str("id", key)
-            .str("outcome", delivery.name())
-            .opt_int("upstream_status", delivery.status().map(i64::from))
-            .int("attempts", i64::from(attempts))
-            .bool("recorded", finished.is_ok())
-            .int("ms", log::elapsed_ms(started)),
-    );
-    match (result, finished) {
+    }
+}
+
+/// Acks or retries the message once the attempt is over.
+fn settle(message: &Message, result: Outcome, recorded: bool, retry_in_seconds: u32) {
+    match (result, recorded) {
         (Outcome::Failed, _) => retry(message, retry_in_seconds),
         // Delivered, refused, or left to the ledger to send again when its wait is over.
-        (_, Ok(_)) => ack(message),
-        (_, Err(_)) => {
+        (_, true) => ack(message),
+        (_, false) => {
             // The next attempt finds the lease and waits it out; CLOSEM may then see this
             // submission twice, with the same Idempotency-Key.
             retry(message, TROUBLE_DELAY_SECONDS);

@@ -90,12 +90,18 @@ struct Reserved {
 }
 
 impl Post<'_> {
+    // The awaits stay in this one future, between synchronous named steps: each async step of
+    // its own adds a future's state machine and drop glue to the bundle (issue 15 measured it).
     async fn run(&self, req: &mut Request) -> Step<VisitorAnswer> {
         self.check_origin()?;
         // Before the body is read, so a flood costs little.
-        let client = self.check_rate().await?;
+        let client = ratelimit::client_key(self.form_id, self.incoming.client_ip.as_deref());
+        let fingerprint = log::fingerprint(&client);
+        self.within_rate(ratelimit::check(self.env, self.config.rate_limiter, client).await)?;
         let started = js_sys::Date::now();
-        let mut pairs = self.read_body(req).await?;
+        let mut pairs = read_fields(req)
+            .await
+            .map_err(|error| bad_body(self.form_id, &error))?;
         let reserved = Reserved {
             key: take_field(&mut pairs, idempotency::KEY_FIELD),
             fill_time: take_field(&mut pairs, spam::FILL_TIME_FIELD),
@@ -103,16 +109,37 @@ impl Post<'_> {
         };
         let trap = spam::trapped(self.profile.spam(), &pairs, reserved.fill_time.as_deref());
         let now = (js_sys::Date::now() / 1000.0) as i64;
-        let accepted = self.validate(&pairs, now, trap).await?;
-        let (keys, submission) = self
-            .identify(&accepted, reserved.key.as_deref(), now, trap, client)
-            .await?;
+        let accepted = match (self.validate(&pairs, now), trap) {
+            (Ok(accepted), _) => accepted,
+            // A bot's invalid post has nothing deliverable to keep: only counted, and answered
+            // with the ordinary success.
+            (Err(_), Some(trap)) => {
+                count(self.env, self.form_id, trap).await;
+                return Err(bot_answer(self.form_id, trap, random_id(), self.profile));
+            }
+            (Err(issues), None) => return Err(invalid(self.form_id, &issues)),
+        };
+        let (fields, source) = self.key_source(&accepted, reserved.key.as_deref(), now)?;
+        let (email, phone) = contact_of(&accepted.submission);
+        let identity = (
+            keys(source).await,
+            ledger::contact_digest("email", email).await,
+            ledger::contact_digest("phone", phone).await,
+        );
+        let (keys, submission) =
+            self.new_submission(identity, fields, &accepted, trap, fingerprint)?;
         if let Some(trap) = trap {
-            return Ok(self.quarantine(trap, &keys, &submission).await);
+            let ledger = LedgerClient::open(self.env, keys.shard(self.config.shards));
+            let kept = match ledger {
+                Ok(ledger) => ledger.record(&submission).await.ok(),
+                Err(_) => None,
+            };
+            return Ok(self.quarantined(trap, kept));
         }
         self.verify_turnstile(reserved.token.as_deref(), &keys, &submission)
             .await?;
-        Ok(self.record(&keys, submission, &accepted, started).await)
+        let (recorded, calls) = record(self.env, self.config, &keys, submission).await;
+        Ok(self.recorded(recorded, calls, &accepted, started))
     }
 
     fn check_origin(&self) -> Step<()> {
@@ -124,12 +151,9 @@ impl Post<'_> {
         Err(VisitorAnswer::OriginForbidden)
     }
 
-    /// Counts the post against its client's rate; answers the client's fingerprint (for the
-    /// quarantine's per-client bound).
-    async fn check_rate(&self) -> Step<String> {
-        let client = ratelimit::client_key(self.form_id, self.incoming.client_ip.as_deref());
-        let fingerprint = log::fingerprint(&client);
-        match ratelimit::check(self.env, self.config.rate_limiter, client).await {
+    /// The rate limiter's word on this post.
+    fn within_rate(&self, limit: Limit) -> Step<()> {
+        match limit {
             Limit::Allowed => {}
             Limit::Limited => {
                 log_outcome(self.form_id, "rate_limited");
@@ -145,68 +169,56 @@ impl Post<'_> {
             ),
             Limit::Off(_) => {}
         }
-        Ok(fingerprint)
+        Ok(())
     }
 
-    async fn read_body(&self, req: &mut Request) -> Step<Vec<(String, String)>> {
-        read_fields(req)
-            .await
-            .map_err(|error| bad_body(self.form_id, &error))
-    }
-
-    /// The profile's verdict on the fields. A bot's invalid post has nothing deliverable to
-    /// keep: it is only counted, and gets the ordinary success.
-    async fn validate(
-        &self,
-        pairs: &[(String, String)],
-        now: i64,
-        trap: Option<Trap>,
-    ) -> Step<Accepted> {
+    /// The profile's verdict on the fields.
+    fn validate(&self, pairs: &[(String, String)], now: i64) -> Result<Accepted, Vec<Issue>> {
         let resolve = |local| self.config.zone.resolve(local);
         let context = Context {
             now,
             resolve_local: &resolve,
         };
-        match (self.profile.accept(pairs, &context), trap) {
-            (Ok(accepted), _) => Ok(accepted),
-            (Err(_), Some(trap)) => {
-                count(self.env, self.form_id, trap).await;
-                Err(bot_answer(self.form_id, trap, random_id(), self.profile))
-            }
-            (Err(issues), None) => Err(invalid(self.form_id, &issues)),
-        }
+        self.profile.accept(pairs, &context)
     }
 
-    /// The submission's idempotency key, its shard, and the row the ledger records.
-    async fn identify(
+    /// The canonical fields and where the idempotency key comes from (the client's, checked,
+    /// or derived from the fields).
+    fn key_source(
         &self,
         accepted: &Accepted,
         key_field: Option<&str>,
         now: i64,
-        trap: Option<Trap>,
-        client: String,
-    ) -> Step<(Keys, NewSubmission)> {
+    ) -> Step<(Vec<(String, String)>, Source)> {
         let fields: Vec<(String, String)> = accepted
             .submission
             .encode()
             .into_iter()
             .map(|(name, value)| (name.to_string(), value))
             .collect();
-        let Ok(source) = idempotency::source(
+        match idempotency::source(
             self.form_id,
             self.incoming.idempotency_key.as_deref(),
             key_field,
             &fields,
             now,
-        ) else {
-            return Err(bad_key(self.form_id));
-        };
-        let (email, phone) = contact_of(&accepted.submission);
-        let (Some(keys), Some(email), Some(phone)) = (
-            keys(source).await,
-            ledger::contact_digest("email", email).await,
-            ledger::contact_digest("phone", phone).await,
-        ) else {
+        ) {
+            Ok(source) => Ok((fields, source)),
+            Err(_) => Err(bad_key(self.form_id)),
+        }
+    }
+
+    /// The row the ledger records, from the key and the contact digests (`None` where the
+    /// runtime's digest failed).
+    fn new_submission(
+        &self,
+        identity: (Option<Keys>, Option<Option<String>>, Option<Option<String>>),
+        fields: Vec<(String, String)>,
+        accepted: &Accepted,
+        trap: Option<Trap>,
+        client: String,
+    ) -> Step<(Keys, NewSubmission)> {
+        let (Some(keys), Some(email), Some(phone)) = identity else {
             log_outcome(self.form_id, "digest_failed");
             return Err(VisitorAnswer::Unavailable);
         };
@@ -230,17 +242,9 @@ impl Post<'_> {
     }
 
     /// Bots get an ordinary success so they learn nothing; the submission is kept in quarantine
-    /// (within its bounds) for an operator to release, never forwarded by itself.
-    async fn quarantine(
-        &self,
-        trap: Trap,
-        keys: &Keys,
-        submission: &NewSubmission,
-    ) -> VisitorAnswer {
-        let kept = match LedgerClient::open(self.env, keys.shard(self.config.shards)) {
-            Ok(ledger) => ledger.record(submission).await.ok(),
-            Err(_) => None,
-        };
+    /// (within its bounds, `kept` says how it went) for an operator to release, never forwarded
+    /// by itself.
+    fn quarantined(&self, trap: Trap, kept: Option<Recorded>) -> VisitorAnswer {
         let id = match kept {
             Some(Recorded::New { id } | Recorded::Found { id }) => id,
             Some(Recorded::Counted) => random_id(),
@@ -299,15 +303,14 @@ impl Post<'_> {
         }
     }
 
-    /// The one durable write, its log line, and the answer that follows from it.
-    async fn record(
+    /// The log line of the one durable write, and the answer that follows from it.
+    fn recorded(
         &self,
-        keys: &Keys,
-        submission: NewSubmission,
+        recorded: Result<Recorded, &'static str>,
+        calls: u32,
         accepted: &Accepted,
         started: f64,
     ) -> VisitorAnswer {
-        let (recorded, calls) = record(self.env, self.config, keys, submission).await;
         log_recorded(
             self.form_id,
             &recorded,

@@ -167,16 +167,9 @@ impl Field {
             | F::ContactPhones
             | F::Auth
             | F::M => Class::Control,
-            F::Phone
-            | F::Email
-            | F::FullName
-            | F::FirstName
-            | F::LastName
-            | F::Notes
-            | F::Address
-            | F::City
-            | F::State
-            | F::Zip => Class::Contact,
+            F::Phone | F::Email => Class::Contact,
+            F::FullName | F::FirstName | F::LastName | F::Notes => Class::Contact,
+            F::Address | F::City | F::State | F::Zip => Class::Contact,
             F::AppointmentNote | F::AppointmentTimestamp => Class::Appointment,
         }
     }

@@ -5,7 +5,7 @@ use closem_tests::workerd::{Workerd, WorkerdOptions};
 use serde_json::{json, Value};
 
 use crate::edge_support::{
-    assert_fields, assert_log_clean, client, forms, send, shared, unique_email, Edge, Reply, KEY,
+    assert_log_clean, client, forms, send, shared, unique_email, Edge, Reply, KEY,
 };
 
 fn health(base: &str) -> Reply {
@@ -68,10 +68,10 @@ fn forms_given_as_a_json_string_work_like_an_object() {
 
     for edge in [&as_string, as_object] {
         let email = unique_email("formsstring");
-        edge.post("contact", &[("email", &email), ("tags", "1")])
-            .assert_delivered();
-        assert_fields(
-            &edge.forwarded(&email),
+        edge.assert_forwards(
+            "contact",
+            &[("email", &email), ("tags", "1")],
+            &email,
             &[
                 ("mode", "addcontact"),
                 ("upsert", "true"),

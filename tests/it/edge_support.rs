@@ -197,6 +197,31 @@ impl Edge {
     }
 
     /// Posts like a browser without JavaScript: no JSON in Accept, redirects not followed.
+    /// Posts `fields` to `form_id` as the widget does, expects it accepted and delivered, and
+    /// checks that CLOSEM received exactly `expected` for the submission `marker` finds.
+    pub(crate) fn assert_forwards(
+        &self,
+        form_id: &str,
+        fields: &[(&str, &str)],
+        marker: &str,
+        expected: &[(&str, &str)],
+    ) {
+        self.assert_forwards_as(form_id, fields, Encoding::UrlEncoded, marker, expected);
+    }
+
+    /// [`Edge::assert_forwards`] with the body in `encoding`.
+    pub(crate) fn assert_forwards_as(
+        &self,
+        form_id: &str,
+        fields: &[(&str, &str)],
+        encoding: Encoding,
+        marker: &str,
+        expected: &[(&str, &str)],
+    ) {
+        self.post_as(form_id, fields, encoding).assert_delivered();
+        assert_fields(&self.forwarded(marker), expected);
+    }
+
     pub(crate) fn post_native(&self, form_id: &str, fields: &[(&str, &str)]) -> Reply {
         let request = client()
             .post(self.url(&format!("/f/{form_id}")))

@@ -102,11 +102,7 @@ fn only_forward_sends_to_closem() {
         if path == CLOSEM_SENDER || path == CLOSEM_CONFIG {
             continue;
         }
-        for (number, line) in code_lines(&file) {
-            for mark in CLOSEM_MARKS.iter().filter(|mark| line.contains(*mark)) {
-                found.push(format!("{path}:{number}: names `{mark}`"));
-            }
-        }
+        found.extend(marks_in(&file, CLOSEM_MARKS));
     }
     fail_on(
         &found,
@@ -142,11 +138,7 @@ fn shared_has_no_platform_and_no_io() {
         }
     }
     for file in rust_files(&root().join("shared/src")) {
-        for (number, line) in code_lines(&file) {
-            for mark in SHARED_FORBIDDEN.iter().filter(|mark| line.contains(*mark)) {
-                found.push(format!("{}:{number}: names `{mark}`", relative(&file)));
-            }
-        }
+        found.extend(marks_in(&file, SHARED_FORBIDDEN));
     }
     fail_on(&found, "shared/ does no I/O and has no platform dependency");
 }
@@ -187,11 +179,7 @@ fn only_dom_js_and_dom_rs_touch_the_dom() {
         if path.starts_with("widget/tests/") {
             continue;
         }
-        for (number, line) in code_lines(&file) {
-            for mark in DOM_MARKS.iter().filter(|mark| line.contains(*mark)) {
-                found.push(format!("{path}:{number}: names `{mark}`"));
-            }
-        }
+        found.extend(marks_in(&file, DOM_MARKS));
     }
     fail_on(
         &found,
@@ -424,6 +412,18 @@ fn shipped_part(text: &str) -> &str {
 /// them holds `//` itself).
 fn strip_line_comment(line: &str) -> &str {
     line.find("//").map_or(line, |at| &line[..at])
+}
+
+/// Where the code of `file` (comments left out) names one of `marks`.
+fn marks_in(file: &Path, marks: &[&str]) -> Vec<String> {
+    let path = relative(file);
+    let mut found = Vec::new();
+    for (number, line) in code_lines(file) {
+        for mark in marks.iter().filter(|mark| line.contains(*mark)) {
+            found.push(format!("{path}:{number}: names `{mark}`"));
+        }
+    }
+    found
 }
 
 /// Numbered lines of a file's code, without comments (doc comments included), so prose that
