@@ -5,6 +5,7 @@
 //! Errors from the runtime's fetch can quote the request URL, which holds the key; they are never
 //! passed on or logged, only classified.
 
+use closem_shared::{Field, Mode};
 use wasm_bindgen::JsValue;
 
 use crate::js::{self, NoAnswer};
@@ -174,6 +175,23 @@ pub(crate) fn excerpt(body: &str, key: &str) -> Option<String> {
     Some(cut)
 }
 
+/// The fields to send again when an earlier attempt may have reached CLOSEM unrecorded (see
+/// `ledger::in_doubt_rule`). CLOSEM keeps no idempotency key, but `addcontact` with `upsert=true`
+/// modifies the contact CLOSEM already holds for that email or phone instead of adding a second
+/// one (API docs, "Include upsert to modify existing contacts"), so such a resend cannot create
+/// the lead twice. `runsequence` and `scheduleappointment` have no such switch: they go as they
+/// are, and CLOSEM may run them twice (at least once, never lost; ARCHITECTURE.md).
+pub(crate) fn resend_fields(mut fields: Vec<(String, String)>) -> Vec<(String, String)> {
+    let adds_contact = fields
+        .iter()
+        .any(|(name, value)| name == Field::Mode.canonical() && value == Mode::AddContact.as_str());
+    if adds_contact {
+        fields.retain(|(name, _)| name != Field::Upsert.canonical());
+        fields.push((Field::Upsert.canonical().to_owned(), "true".to_owned()));
+    }
+    fields
+}
+
 /// One attempt: `fields` as recorded in the ledger, `id` the submission's id. Answers the verdict
 /// and the excerpt of CLOSEM's answer.
 pub(crate) async fn forward(
@@ -226,7 +244,34 @@ pub(crate) async fn forward(
 
 #[cfg(test)]
 mod tests {
-    use super::{api_url_for, classify, excerpt, retry_after_seconds, Delivery, RetryCause};
+    use super::{
+        api_url_for, classify, excerpt, resend_fields, retry_after_seconds, Delivery, RetryCause,
+    };
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_contact_sent_again_in_doubt_is_an_upsert_and_other_modes_go_unchanged() {
+        assert_eq!(
+            resend_fields(pairs(&[("mode", "addcontact"), ("email", "a@b.co")])),
+            pairs(&[
+                ("mode", "addcontact"),
+                ("email", "a@b.co"),
+                ("upsert", "true")
+            ])
+        );
+        // An explicit upsert=false would add the lead twice: it becomes true.
+        assert_eq!(
+            resend_fields(pairs(&[("mode", "addcontact"), ("upsert", "false")])),
+            pairs(&[("mode", "addcontact"), ("upsert", "true")])
+        );
+        let sequence = pairs(&[("mode", "runsequence"), ("sequence_id", "7")]);
+        assert_eq!(resend_fields(sequence.clone()), sequence);
+    }
 
     #[test]
     fn the_key_is_percent_encoded_into_the_query() {

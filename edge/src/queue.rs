@@ -80,10 +80,20 @@ async fn deliver(message: &Message, env: &Env, config: Option<&Config>) {
         return;
     };
     let begun = ledger.begin(&key).await;
-    let Some((fields, attempts_before)) = lease(message, &key, begun) else {
+    let Some(Lease {
+        fields,
+        attempts_before,
+        in_doubt,
+    }) = lease(message, &key, begun)
+    else {
         return;
     };
     let started = js_sys::Date::now();
+    let fields = if in_doubt {
+        forward::resend_fields(fields)
+    } else {
+        fields
+    };
     let (delivery, excerpt) = forward::forward(config, &fields, &key).await;
     let (result, retry_in_seconds) = verdict(delivery, attempts_before + 1, config.max_delay);
     let finish = report(&key, delivery, result, excerpt, retry_in_seconds);
@@ -101,6 +111,7 @@ async fn deliver(message: &Message, env: &Env, config: Option<&Config>) {
             .str("outcome", delivery.name())
             .opt_int("upstream_status", delivery.status().map(i64::from))
             .int("attempts", i64::from(attempts))
+            .bool("in_doubt", in_doubt)
             .bool("recorded", finished.is_ok())
             .int("ms", log::elapsed_ms(started)),
     );
@@ -134,20 +145,32 @@ fn open<'a>(
     Some((ledger, key, config))
 }
 
+/// What an attempt may send: the recorded fields, the attempts made before, and whether an
+/// earlier one may have reached CLOSEM unrecorded.
+struct Lease {
+    fields: Vec<(String, String)>,
+    attempts_before: u32,
+    in_doubt: bool,
+}
+
 /// What the shard's `begin` lets this attempt do: send the fields (with the attempts made
-/// before), or nothing, the message then settled here (logged).
-fn lease(
-    message: &Message,
-    key: &str,
-    begun: Result<Begin, ledger::Unavailable>,
-) -> Option<(Vec<(String, String)>, u32)> {
+/// before, and whether an earlier one is in doubt), or nothing, the message then settled here (logged).
+fn lease(message: &Message, key: &str, begun: Result<Begin, ledger::Unavailable>) -> Option<Lease> {
     let Ok(begin) = begun else {
         note(key, "ledger_error");
         retry(message, TROUBLE_DELAY_SECONDS);
         return None;
     };
     match begin {
-        Begin::Go { fields, attempts } => Some((fields, attempts)),
+        Begin::Go {
+            fields,
+            attempts,
+            in_doubt,
+        } => Some(Lease {
+            fields,
+            attempts_before: attempts,
+            in_doubt,
+        }),
         Begin::Done { state } => {
             log::write(
                 log::line("deliver")

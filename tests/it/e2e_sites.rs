@@ -485,13 +485,22 @@ fn a_csp_without_wasm_unsafe_eval_leaves_the_native_post() {
 }
 
 #[test]
-fn the_pinned_versioned_script_with_integrity_works_across_origins() {
+fn the_pinned_versioned_script_with_integrity_works_across_origins_and_uses_the_preload() {
     let browser = visit("/pinned.html", 1);
     let email = unique_email("site-pinned");
     type_into(&browser, &[("#pinned-email", &email)]);
     browser.click(&browser.find("#pinned-form button"));
     wait_success(&browser);
     assert_once(&email, &[("mode", "addcontact"), ("email", &email)]);
+    // The loader's fetch matched the preloaded wasm: one request for it, not two (a mismatch of
+    // URL, credentials or integrity makes Chromium fetch it again).
+    let fetches = browser.execute(
+        "return performance.getEntriesByType('resource')\
+         .filter(function (e) { return /closem_bg\\.wasm/.test(e.name); })\
+         .map(function (e) { return e.initiatorType; });",
+        json!([]),
+    );
+    assert_eq!(fetches, json!(["link"]), "wasm requests: {fetches}");
 }
 
 #[test]

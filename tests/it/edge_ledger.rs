@@ -531,3 +531,119 @@ fn quarantine_is_bounded_per_client_and_shard_and_the_rest_is_only_counted() {
     reply.assert_delivered();
     assert_eq!(kept(&other), 1);
 }
+
+/// Every Durable Object SQLite file of the ledger under `dir` (workerd's persisted state).
+fn ledger_databases(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(ledger_databases(&path));
+        } else if path.extension().is_some_and(|ext| ext == "sqlite")
+            && path.to_string_lossy().contains("Ledger")
+            && !path.ends_with("metadata.sqlite")
+        {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// Moves every submission of the stopped worker's ledger `days` into the past, as if that time
+/// had gone by (the sqlite3 command line, which `cargo xtask setup` installs).
+fn age_ledger(dir: &std::path::Path, days: i64) {
+    let databases = ledger_databases(dir);
+    assert!(!databases.is_empty(), "no ledger database under {dir:?}");
+    let shift = days * 86_400_000;
+    for database in databases {
+        let sql = format!(
+            "UPDATE submissions SET created_at = created_at - {shift}, \
+             updated_at = updated_at - {shift};"
+        );
+        let status = Command::new("sqlite3")
+            .arg(&database)
+            .arg(&sql)
+            .status()
+            .expect("run sqlite3 (cargo xtask setup installs it)");
+        assert!(status.success(), "sqlite3 {database:?}: {status}");
+    }
+}
+
+#[test]
+fn after_the_retention_final_rows_lose_their_fields_spam_expires_and_unresolved_rows_stay() {
+    let vars = json!({"LEDGER_SHARDS": "1"});
+    let mut instance = Instance::start(vars.clone(), Deliveries::TEST);
+    let admin_entry = |instance: &Instance, id: &str| {
+        let reply = send(
+            client()
+                .get(instance.url(&format!("/admin/submissions/{id}")))
+                .bearer_auth(ADMIN),
+        );
+        (reply.status, reply.json())
+    };
+    let marker = unique_email("retention");
+    let delivered = instance
+        .post_keyed("plain", "retention-delivered", &format!("d-{marker}"))
+        .json()["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let spam = send(
+        client()
+            .post(instance.url("/f/contact"))
+            .header("Accept", "application/json")
+            .form(&[
+                ("email", format!("s-{marker}").as_str()),
+                ("company_website", "http://spam.example"),
+            ]),
+    )
+    .json()["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    instance.drain(DELIVERY_WAIT);
+    // CLOSEM refuses to answer: this one stays unresolved (pending, then dead).
+    instance.order_faults(json!({"down": true}));
+    let unresolved = instance
+        .post_keyed("plain", "retention-unresolved", &format!("u-{marker}"))
+        .json()["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    for id in [&delivered, &spam, &unresolved] {
+        assert_eq!(admin_entry(&instance, id).0, 200, "{id} is recorded");
+    }
+    // 40 days later (retention 30, spam 14 by default), on the same state.
+    instance.kill_hard();
+    age_ledger(&instance.dir, 40);
+    instance.restart_with(vars);
+    // The first call re-arms the shard's alarm (the unresolved row is due), whose housekeeping
+    // applies the retention.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (status, entry) = loop {
+        let (status, entry) = admin_entry(&instance, &delivered);
+        if entry["submission"]["fields_dropped"] == true {
+            break (status, entry);
+        }
+        assert!(Instant::now() < deadline, "fields never dropped: {entry}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(status, 200);
+    let submission = &entry["submission"];
+    assert_eq!(submission["state"], "delivered", "{entry}");
+    assert_eq!(submission["fields"], json!([]), "{entry}");
+    assert!(!entry.to_string().contains(&marker), "{entry}");
+    // Quarantined spam is gone; the unresolved row keeps everything.
+    assert_eq!(admin_entry(&instance, &spam).0, 404, "spam expired");
+    let (_, kept) = admin_entry(&instance, &unresolved);
+    let kept = &kept["submission"];
+    assert!(
+        kept["state"] == "pending" || kept["state"] == "dead",
+        "{kept}"
+    );
+    assert_eq!(kept["fields_dropped"], false, "{kept}");
+    assert!(kept["fields"].to_string().contains(&marker), "{kept}");
+}

@@ -2,10 +2,14 @@
 //! requests with 503 (seeded), answers a stretch with 429 and `Retry-After`, refuses the API key
 //! (401) for a window and is fully down for another, and workerd itself is killed hard (SIGKILL
 //! of its process group) in the middle of the burst and started again on the same state folder.
-//! Every lead that got a 202 must reach CLOSEM, and exactly once, but for one window the run
-//! measures apart: an attempt in flight when the worker is killed, which CLOSEM accepted but the
-//! ledger never heard back about, is repeated after the restart with the same `Idempotency-Key`
-//! (CLOSEM itself does not deduplicate). A client whose post got no answer (the worker was dead)
+//! Every lead that got a 202 must reach CLOSEM, and exactly once. CLOSEM keeps no idempotency
+//! key, so an attempt in flight when the worker is killed (CLOSEM took it, the ledger never heard
+//! back) is in doubt: the ledger sends an `addcontact` again as an `upsert`, which modifies the
+//! contact CLOSEM already holds instead of adding a second one (the sandbox keeps a contact book,
+//! as CLOSEM does), so no contact is added twice. `runsequence` has no such switch: an in-doubt
+//! attempt is sent again as it is (at least once), and the run counts those repeats apart, bounded
+//! by the attempts one consumer runs at once. A client whose post got no answer (the worker was
+//! dead)
 //! sends it again with the same key, as the widget's outbox does.
 //!
 //! A short run is part of every test run; `cargo xtask soak` runs the full one (1,000 leads).
@@ -33,11 +37,13 @@ pub(crate) struct SoakReport {
     pub resent: usize,
     /// Accepted leads CLOSEM accepted, exactly once or more.
     pub delivered: usize,
-    /// Accepted by CLOSEM twice or more, the first time before the hard kill and again after:
-    /// attempts in flight when the worker died, whose result it never recorded (CLOSEM has no
-    /// idempotency of its own; the repeat carried the same `Idempotency-Key`).
-    pub duplicates_across_kill: usize,
-    /// Any other duplicate: a bug.
+    /// Requests CLOSEM took again for a contact it already held, sent as `upsert` after an attempt
+    /// in doubt (in flight at the kill): they modified the contact, adding nothing.
+    pub upserts_in_doubt: usize,
+    /// `runsequence` leads CLOSEM took twice, the first time before the hard kill and again after:
+    /// attempts in flight when the worker died, sent again because that mode has no upsert.
+    pub sequences_twice_across_kill: usize,
+    /// Contacts CLOSEM holds twice, or sequences run twice outside the kill: must be none.
     pub duplicates: usize,
     /// Accepted but never accepted by CLOSEM.
     pub lost: usize,
@@ -49,14 +55,15 @@ pub(crate) struct SoakReport {
 impl SoakReport {
     /// The figures, one per line, as a person reads them.
     pub(crate) fn table(&self) -> String {
-        let rows: [(&str, usize); 11] = [
+        let rows: [(&str, usize); 12] = [
             ("submitted", self.submitted),
             ("accepted (202)", self.accepted),
             ("answered otherwise", self.refused),
             ("resent after no answer", self.resent),
             ("delivered", self.delivered),
-            ("duplicates across the kill", self.duplicates_across_kill),
-            ("duplicates otherwise", self.duplicates),
+            ("in doubt, sent as upsert", self.upserts_in_doubt),
+            ("sequences twice (kill)", self.sequences_twice_across_kill),
+            ("duplicates", self.duplicates),
             ("lost", self.lost),
             ("CLOSEM requests", self.closem_requests),
             ("dead-lettered, replayed", self.dead_lettered_then_replayed),
@@ -194,15 +201,26 @@ pub(crate) fn soak(count: usize, clients: usize, pace: Duration) -> SoakReport {
 
     let accepted = accepted.into_inner().unwrap_or_else(|e| e.into_inner());
     let records = instance.records();
-    // Per key, the sequence numbers of the requests CLOSEM accepted.
-    let mut per_key: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    // Per key, the sequence numbers of the requests CLOSEM made a lead of: a contact added, or a
+    // sequence run (an upsert that found its contact made none).
+    let mut leads: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut upserts_in_doubt = 0;
     for record in records.iter().filter(|record| record["accepted"] == true) {
         let key = record["idempotency_key"].as_str().unwrap_or_default();
-        let seq = record["seq"].as_u64().unwrap_or(0);
-        per_key.entry(key.to_string()).or_default().push(seq);
+        let made = leads.entry(key.to_string()).or_default();
+        if record["contact"] == "modified" {
+            upserts_in_doubt += 1;
+        } else {
+            made.push(record["seq"].as_u64().unwrap_or(0));
+        }
     }
     let across_kill =
         |seqs: &[u64]| seqs.len() == 2 && seqs[0] <= seq_at_kill && seqs[1] > seq_at_kill;
+    let is_sequence = |id: &str| {
+        records
+            .iter()
+            .any(|record| record["idempotency_key"] == id && record["mode"] == "runsequence")
+    };
     let log = instance.log();
     assert!(!log.contains(KEY), "the worker's log shows the key");
     SoakReport {
@@ -212,23 +230,24 @@ pub(crate) fn soak(count: usize, clients: usize, pace: Duration) -> SoakReport {
         resent: resent.load(Ordering::SeqCst),
         delivered: accepted
             .iter()
-            .filter(|id| per_key.contains_key(*id))
+            .filter(|id| leads.get(*id).is_some_and(|made| !made.is_empty()))
             .count(),
-        duplicates_across_kill: accepted
+        upserts_in_doubt,
+        sequences_twice_across_kill: accepted
             .iter()
-            .filter(|id| per_key.get(*id).is_some_and(|seqs| across_kill(seqs)))
+            .filter(|id| leads.get(*id).is_some_and(|made| across_kill(made)) && is_sequence(id))
             .count(),
         duplicates: accepted
             .iter()
             .filter(|id| {
-                per_key
+                leads
                     .get(*id)
-                    .is_some_and(|seqs| seqs.len() > 1 && !across_kill(seqs))
+                    .is_some_and(|made| made.len() > 1 && !(across_kill(made) && is_sequence(id)))
             })
             .count(),
         lost: accepted
             .iter()
-            .filter(|id| !per_key.contains_key(*id))
+            .filter(|id| leads.get(*id).is_none_or(Vec::is_empty))
             .count(),
         closem_requests: records.len(),
         dead_lettered_then_replayed: replayed,
@@ -244,7 +263,7 @@ fn check(report: &SoakReport) {
     assert_eq!(report.duplicates, 0, "{report:#?}");
     // At most the attempts one consumer runs at once (a batch of 10) can be caught mid-flight.
     assert!(
-        report.duplicates_across_kill <= 2 * Deliveries::TEST.max_batch_size as usize,
+        report.sequences_twice_across_kill <= 2 * Deliveries::TEST.max_batch_size as usize,
         "{report:#?}"
     );
     assert_eq!(report.delivered, report.accepted, "{report:#?}");

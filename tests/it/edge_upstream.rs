@@ -276,6 +276,34 @@ fn an_upstream_timeout_is_retried_until_delivered() {
 }
 
 #[test]
+fn a_contact_in_doubt_after_a_lost_answer_is_sent_again_as_an_upsert_so_closem_adds_it_once() {
+    let (_serial, edge) = faulty();
+    // CLOSEM takes the first attempt but its answer is lost on the way: the edge sees a broken
+    // connection and cannot know that the contact was added.
+    edge.order_faults(json!({"lose_answer_next": 1}));
+    let email = unique_email("in-doubt");
+    // `plain` is an addcontact profile without upsert of its own.
+    let id = edge.post("plain", &[("email", &email)]).assert_delivered();
+    edge.wait_state(&id, "delivered");
+    let records = edge.wait_records(&email, |records| accepted(records) >= 2);
+    assert_keys(&records, &id);
+    let upsert = |record: &Value| {
+        record["fields"]
+            .as_array()
+            .is_some_and(|fields| fields.contains(&json!(["upsert", "true"])))
+    };
+    // The first attempt as the profile built it; the one after the timeout as an upsert, which
+    // modified the contact the first had added.
+    assert!(!upsert(&records[0]), "{}", records[0]);
+    assert_eq!(records[0]["contact"], "created", "{}", records[0]);
+    for record in &records[1..] {
+        assert!(upsert(record), "{record}");
+        assert_eq!(record["contact"], "modified", "{record}");
+    }
+    edge.assert_log_clean();
+}
+
+#[test]
 fn a_dropped_upstream_connection_is_retried_until_delivered() {
     let (_serial, edge) = faulty();
     edge.order_faults(json!({"drop_next": 1}));

@@ -169,6 +169,48 @@ fn sandbox_addcontact_accepts_every_documented_alias() {
 }
 
 #[test]
+fn sandbox_contacts_are_added_again_without_upsert_and_modified_with_it() {
+    let sandbox = spawn(KEY);
+    let ann = [("mode", "addcontact"), ("email", "Ann@Example.com")];
+    check_accepted(&sandbox, &ann, "addcontact");
+    // The same person again without upsert: CLOSEM holds her twice.
+    check_accepted(&sandbox, &ann, "addcontact");
+    // With upsert, found by email (any case) or by phone: her contact changes, none is added.
+    let upsert = [
+        ("mode", "addcontact"),
+        ("email", "ann@example.com"),
+        ("upsert", "true"),
+    ];
+    check_accepted(&sandbox, &upsert, "addcontact");
+    let bob = [
+        ("mode", "addcontact"),
+        ("phone", "+1 (555) 444-3333"),
+        ("upsert", "true"),
+    ];
+    check_accepted(&sandbox, &bob, "addcontact");
+    let bob_again = [
+        ("mode", "addcontact"),
+        ("phone", "5554443333"),
+        ("upsert", "true"),
+    ];
+    check_accepted(&sandbox, &bob_again, "addcontact");
+    let contacts: Vec<Value> = requests(&sandbox, "")
+        .iter()
+        .map(|request| request["contact"].clone())
+        .collect();
+    assert_eq!(
+        contacts,
+        [
+            json!("created"),
+            json!("created"),
+            json!("modified"),
+            json!("created"),
+            json!("modified")
+        ]
+    );
+}
+
+#[test]
 fn sandbox_addcontact_without_phone_or_email_is_refused() {
     let sandbox = spawn(KEY);
     check_refused(

@@ -1,7 +1,8 @@
 //! A customer's site: a static server on its own origin (`http://localhost:PORT`, while the worker
 //! is `http://127.0.0.1:PORT`), serving pages that embed the widget from the worker the way every
 //! real site does. Pages are templates: `{{FORMS}}` becomes the worker's origin, `{{VERSION}}` and
-//! `{{INTEGRITY}}` the built widget's version and the integrity value of its `closem.js` (both from
+//! `{{INTEGRITY}}` the built widget's version and the integrity value of its `closem.js`, and
+//! `{{WASM_INTEGRITY}}` that of its wasm (all from
 //! `target/widget-release.txt`, written by `cargo xtask build-widget`). A page `x.html` with a
 //! sibling `x.html.csp` is served with that file's text (templated too) as its
 //! Content-Security-Policy header. Any POST is answered 200 and recorded: it stands for a
@@ -30,6 +31,7 @@ struct Values {
     forms: String,
     version: String,
     integrity: String,
+    wasm_integrity: String,
 }
 
 /// Whether requests for the widget's wasm are answered.
@@ -68,6 +70,7 @@ impl Site {
             forms: String::new(),
             version: lines.next().unwrap_or_default().to_string(),
             integrity: lines.next().unwrap_or_default().to_string(),
+            wasm_integrity: lines.next().unwrap_or_default().to_string(),
         }));
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let port = listener.local_addr()?.port();
@@ -258,6 +261,7 @@ fn fill(text: &str, values: &Values) -> String {
     text.replace("{{FORMS}}", &values.forms)
         .replace("{{VERSION}}", &values.version)
         .replace("{{INTEGRITY}}", &values.integrity)
+        .replace("{{WASM_INTEGRITY}}", &values.wasm_integrity)
 }
 
 fn respond(stream: &mut TcpStream, status: u16, kind: &str, csp: &str, body: &[u8]) {

@@ -102,10 +102,29 @@ const ASSET_HEADERS: &str = "/closem.js
 ";
 
 /// What a widget build published: its version (the folder under `v/`) and the Subresource
-/// Integrity value of its `closem.js`.
+/// Integrity values of its `closem.js` and of its wasm.
 pub struct Release {
     pub version: String,
     pub script_integrity: String,
+    pub wasm_integrity: String,
+}
+
+impl Release {
+    /// The pinned embed, in the order it goes into the page's `<head>`: a preload of the wasm, so
+    /// the browser fetches it beside the script instead of after it has run (one round trip less
+    /// before validation is ready on a phone network; the loader's fetch matches the preload: the
+    /// same URL, CORS without credentials, the same integrity), then the script itself.
+    pub fn embed(&self, forms_host: &str) -> String {
+        let folder = format!("{forms_host}/v/{}", self.version);
+        format!(
+            "<link rel=\"preload\" href=\"{folder}/closem_bg.wasm\" as=\"fetch\" \
+             type=\"application/wasm\" integrity=\"{wasm}\" crossorigin=\"anonymous\">\n\
+             <script src=\"{folder}/closem.js\" integrity=\"{script}\" crossorigin=\"anonymous\" \
+             defer></script>",
+            wasm = self.wasm_integrity,
+            script = self.script_integrity,
+        )
+    }
 }
 
 /// Builds `widget/pkg/closem.js` (loader + glue + `dom.js`, bundled and minified),
@@ -127,20 +146,28 @@ pub fn widget() -> Outcome<PathBuf> {
     Ok(out_dir)
 }
 
-/// Prints how to pin this build and records it in `target/widget-release.txt` (version, then
-/// integrity), where the tests' customer site reads it.
+/// Prints how to pin this build and records it in `target/widget-release.txt` (version, the
+/// script's integrity, the wasm's integrity), where the tests' customer site reads it.
 fn print_release(release: &Release) -> Outcome {
     let record = root().join("target").join("widget-release.txt");
     fs::create_dir_all(root().join("target")).map_err(|error| format!("target/: {error}"))?;
     fs::write(
         &record,
-        format!("{}\n{}\n", release.version, release.script_integrity),
+        format!(
+            "{}\n{}\n{}\n",
+            release.version, release.script_integrity, release.wasm_integrity
+        ),
     )
     .map_err(|error| format!("{record:?}: {error}"))?;
     println!(
-        "    widget {version}: pin it with <script src=\"https://FORMS-HOST/v/{version}/closem.js\" integrity=\"{integrity}\" crossorigin=\"anonymous\" defer></script>",
-        version = release.version,
-        integrity = release.script_integrity
+        "    widget {}: pin it (both lines in <head>):\n{}",
+        release.version,
+        release
+            .embed("https://FORMS-HOST")
+            .lines()
+            .map(|line| format!("      {line}\n"))
+            .collect::<String>()
+            .trim_end()
     );
     Ok(())
 }
@@ -158,9 +185,12 @@ pub fn release_of(out_dir: &Path) -> Outcome<Release> {
         .filter(|version| version.len() == VERSION_LENGTH)
         .ok_or(format!("{path:?} names no versioned wasm: rebuild it"))?
         .to_owned();
+    let module = out_dir.join("v").join(&version).join("closem_bg.wasm");
+    let wasm = fs::read(&module).map_err(|error| format!("{module:?}: {error}"))?;
     Ok(Release {
         version,
         script_integrity: integrity(&script),
+        wasm_integrity: integrity(&wasm),
     })
 }
 
@@ -454,14 +484,16 @@ pub fn edge() -> Outcome {
             .env("ESBUILD_BIN", tool("esbuild")?),
     )?;
     // worker-build keeps the wasm name section (about 100 KB) for stack traces; the edge never
-    // panics on input by design, so rewrite the module without it.
+    // panics on input by design, so rewrite the module without it. The same pass optimises for
+    // size once more: worker-build's own wasm-opt run leaves about 1.4 KB gzip that `-Oz` finds
+    // (measured on 2026-12-01: 144,009 -> 142,593 B gzip).
     let wasm = root().join("edge/build/index_bg.wasm");
     step(
-        "strip names from the edge wasm",
+        "strip names from the edge wasm, optimise for size",
         cmd(&tool("wasm-opt")?)
             .args(WASM_FEATURES)
             .arg("--enable-exception-handling")
-            .args(["--strip-debug", "--strip-producers"])
+            .args(["-Oz", "--strip-debug", "--strip-producers"])
             .arg(&wasm)
             .arg("-o")
             .arg(&wasm),

@@ -10,8 +10,9 @@ use crate::process::{cmd, output, root, step, which, Outcome};
 /// writes change between releases.
 pub(crate) const WORKER_BUILD_VERSION: &str = "0.8.7";
 
-/// What the browser tiers need from Debian (the driver must match the browser, so both from apt).
-const APT_PACKAGES: &[&str] = &["chromium", "chromium-driver", "brotli"];
+/// What the tests need from Debian: the browser and its driver (they must match, so both from apt),
+/// brotli for the size figures, sqlite3 for ageing a stopped worker's ledger (retention test).
+const APT_PACKAGES: &[&str] = &["chromium", "chromium-driver", "brotli", "sqlite3"];
 
 pub(crate) fn run() -> Outcome {
     let started = Instant::now();

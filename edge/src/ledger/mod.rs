@@ -220,6 +220,14 @@ pub fn found_rule(stored_fields: &str, fields_dropped: bool, new_fields: &str) -
     fields_dropped || stored_fields == new_fields
 }
 
+/// Whether an earlier attempt may have reached CLOSEM although the ledger holds no answer for it:
+/// its lease is still set (the attempt began and never reported: the worker died or lost the
+/// report), or it ended in a timeout or a network error (CLOSEM may have taken the request after
+/// the edge stopped waiting, or answered into a broken connection).
+pub fn in_doubt_rule(lease_until_ms: i64, last_error: Option<&str>) -> bool {
+    lease_until_ms != 0 || matches!(last_error, Some("timeout" | "network"))
+}
+
 /// What `begin` answers to a queue message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Begin {
@@ -227,6 +235,9 @@ pub enum Begin {
     Go {
         fields: Vec<(String, String)>,
         attempts: u32,
+        /// An earlier attempt may have reached CLOSEM without its answer being recorded
+        /// (`in_doubt_rule`): this one is sent so that CLOSEM cannot take it twice.
+        in_doubt: bool,
     },
     /// Already delivered or refused (or quarantined): acknowledge, do not call CLOSEM.
     Done { state: State },
@@ -241,10 +252,15 @@ impl Begin {
     fn to_json(&self) -> String {
         let mut object = json::object();
         match self {
-            Begin::Go { fields, attempts } => object
+            Begin::Go {
+                fields,
+                attempts,
+                in_doubt,
+            } => object
                 .str("outcome", "go")
                 .raw("fields", &json::pairs(fields))
-                .int("attempts", i64::from(*attempts)),
+                .int("attempts", i64::from(*attempts))
+                .bool("in_doubt", *in_doubt),
             Begin::Done { state } => object.str("outcome", "done").str("state", state.as_str()),
             Begin::Busy { retry_in_ms } => object
                 .str("outcome", "busy")
@@ -259,6 +275,7 @@ impl Begin {
             "go" => Some(Begin::Go {
                 fields: json::read_pairs(value.get("fields")?)?,
                 attempts: u32::try_from(json::int(value, "attempts")?).ok()?,
+                in_doubt: value.get("in_doubt")?.as_bool()?,
             }),
             "done" => Some(Begin::Done {
                 state: State::parse(value.get("state")?.as_str()?)?,
@@ -717,8 +734,8 @@ pub fn backoff_seconds(attempts: u32, cap: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::{
-        backoff_seconds, begin_rule, found_rule, Begin, BeginRule, Finish, ListQuery,
-        NewSubmission, Outcome, Recorded, ReplayOrder, SpamMark, State, SWEEP_MARGIN_MS,
+        backoff_seconds, begin_rule, found_rule, in_doubt_rule, Begin, BeginRule, Finish,
+        ListQuery, NewSubmission, Outcome, Recorded, ReplayOrder, SpamMark, State, SWEEP_MARGIN_MS,
     };
     use crate::spam::Trap;
 
@@ -792,6 +809,20 @@ mod tests {
     }
 
     #[test]
+    fn an_attempt_without_a_recorded_answer_leaves_the_submission_in_doubt() {
+        // Never attempted, or every attempt answered: CLOSEM's state is known.
+        assert!(!in_doubt_rule(0, None));
+        assert!(!in_doubt_rule(0, Some("upstream_status")));
+        assert!(!in_doubt_rule(0, Some("throttled")));
+        assert!(!in_doubt_rule(0, Some("key_refused")));
+        // Began and never reported (the worker died mid-attempt).
+        assert!(in_doubt_rule(1_700_000_000_000, None));
+        // CLOSEM may have taken it after the edge stopped waiting.
+        assert!(in_doubt_rule(0, Some("timeout")));
+        assert!(in_doubt_rule(0, Some("network")));
+    }
+
+    #[test]
     fn backoff_doubles_up_to_the_cap() {
         let delays: Vec<u32> = (0..9)
             .map(|attempts| backoff_seconds(attempts, 60))
@@ -830,8 +861,10 @@ mod tests {
             Begin::Go {
                 fields: vec![("email".into(), "a@b.co".into())],
                 attempts: 2,
+                in_doubt: true,
             },
-            serde_json::json!({"outcome": "go", "fields": [["email", "a@b.co"]], "attempts": 2}),
+            serde_json::json!({"outcome": "go", "fields": [["email", "a@b.co"]], "attempts": 2,
+                "in_doubt": true}),
         );
         check(Begin::Unknown, serde_json::json!({"outcome": "unknown"}));
         assert_eq!(

@@ -15,8 +15,8 @@ use worker::{
 };
 
 use super::{
-    begin_rule, found_rule, Begin, BeginRule, Finish, ListQuery, NewSubmission, Outcome, Recorded,
-    ReplayOrder, State, LEASE_MS, SWEEP_MARGIN_MS,
+    begin_rule, found_rule, in_doubt_rule, Begin, BeginRule, Finish, ListQuery, NewSubmission,
+    Outcome, Recorded, ReplayOrder, State, LEASE_MS, SWEEP_MARGIN_MS,
 };
 use crate::js;
 use crate::json;
@@ -608,6 +608,7 @@ impl Ledger {
                 Begin::Go {
                     fields: row.fields(),
                     attempts: u32::try_from(row.attempts).unwrap_or(0),
+                    in_doubt: in_doubt_rule(row.lease_until, row.last_error.as_deref()),
                 }
             }
         };

@@ -1,8 +1,8 @@
 //! `cargo xtask bench` in the browser: widget start-up and submit handling in headless Chromium,
 //! next to Formspree's script tag on the same page, driven through chromedriver's W3C endpoints.
 //!
-//! Serves bench/page.html twice from a loopback server (once with closem.js, once with Formspree's
-//! global.js), loads each page alternately and prints one `sample NAME VALUE` line per measurement
+//! Serves bench/page.html three times from a loopback server (with the moving closem.js tag, with
+//! the pinned embed that preloads the wasm, and with Formspree's global.js), loads each page alternately and prints one `sample NAME VALUE` line per measurement
 //! (milliseconds) on stdout, or `note NAME TEXT` when something could not be measured.
 
 use std::collections::HashMap;
@@ -23,6 +23,12 @@ const WARM_UP_LOADS: usize = 2;
 /// The two embeds, each after a mark of the moment the embed starts; the rest of the page is equal.
 const CLOSEM_EMBED: &str = r#"<script>performance.mark("bench:script-start");</script>
 <script src="/closem.js" defer></script>"#;
+/// The pinned embed `cargo xtask build-widget` prints: the wasm preloaded beside the versioned
+/// script, both with integrity. `{VERSION}`, `{SCRIPT_SRI}` and `{WASM_SRI}` come from
+/// `target/widget-release.txt`.
+const CLOSEM_PINNED_EMBED: &str = r#"<script>performance.mark("bench:script-start");</script>
+<link rel="preload" href="/v/{VERSION}/closem_bg.wasm" as="fetch" type="application/wasm" integrity="{WASM_SRI}" crossorigin="anonymous">
+<script src="/v/{VERSION}/closem.js" integrity="{SCRIPT_SRI}" crossorigin="anonymous" defer></script>"#;
 /// Formspree's documented CDN snippet, with an `onInit` callback so the page knows when it is done.
 const FORMSPREE_EMBED: &str = r##"<script>performance.mark("bench:script-start");
 window.formspree = window.formspree || function () { (formspree.q = formspree.q || []).push(arguments); };
@@ -83,10 +89,14 @@ struct Script {
     page: &'static str,
 }
 
-const SCRIPTS: [Script; 2] = [
+const SCRIPTS: [Script; 3] = [
     Script {
         name: "closem",
         page: "/closem.html",
+    },
+    Script {
+        name: "closem-pinned",
+        page: "/closem-pinned.html",
     },
     Script {
         name: "formspree",
@@ -221,8 +231,22 @@ fn site() -> Result<Site, String> {
     let html = "text/html; charset=utf-8";
     let javascript = "text/javascript; charset=utf-8";
     let mut site = Site::new();
+    let release = read(&root.join("target/widget-release.txt"))?;
+    let release = String::from_utf8_lossy(&release);
+    let mut release = release.lines();
+    let (version, script_sri, wasm_sri) = (release.next(), release.next(), release.next());
+    let (Some(version), Some(script_sri), Some(wasm_sri)) = (version, script_sri, wasm_sri) else {
+        return Err(
+            "target/widget-release.txt is incomplete: run `cargo xtask build-widget`".into(),
+        );
+    };
+    let pinned = CLOSEM_PINNED_EMBED
+        .replace("{VERSION}", version)
+        .replace("{SCRIPT_SRI}", script_sri)
+        .replace("{WASM_SRI}", wasm_sri);
     for (path, embed) in [
         ("/closem.html", CLOSEM_EMBED),
+        ("/closem-pinned.html", pinned.as_str()),
         ("/formspree.html", FORMSPREE_EMBED),
     ] {
         let text = page.replace("<!-- EMBED -->", embed);

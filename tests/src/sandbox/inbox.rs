@@ -118,6 +118,12 @@ fn describe_faults(faults: &Faults) -> String {
     if faults.down {
         orders.push("down".to_string());
     }
+    if faults.lose_answer_next > 0 {
+        orders.push(format!(
+            "lose the answer of the next {}",
+            faults.lose_answer_next
+        ));
+    }
     if faults.drop_next > 0 {
         orders.push(format!("drop next {}", faults.drop_next));
     }

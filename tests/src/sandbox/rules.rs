@@ -317,6 +317,27 @@ fn single_named<'a>(
     Some(first)
 }
 
+/// Who an accepted `addcontact` is about, as the contact book knows people: the email (lower
+/// case) and the phone's digits, each when given; and whether it asked to modify an existing
+/// contact (`upsert=true`).
+pub(crate) fn contact_identity(fields: &[(String, String)]) -> (Vec<String>, bool) {
+    let mut errors = Vec::new();
+    let mut identity = Vec::new();
+    if let Some(email) = single(fields, EMAIL, &mut errors) {
+        identity.push(format!("email:{}", email.trim().to_ascii_lowercase()));
+    }
+    if let Some(phone) = single(fields, PHONE, &mut errors) {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        let digits = digits
+            .strip_prefix('1')
+            .filter(|d| d.len() == 10)
+            .unwrap_or(&digits);
+        identity.push(format!("phone:{digits}"));
+    }
+    let upsert = single(fields, UPSERT, &mut errors).is_some_and(|value| value == "true");
+    (identity, upsert)
+}
+
 pub(super) fn is_phone(value: &str) -> bool {
     PHONE_FORMATS.iter().any(|format| {
         format.len() == value.len()

@@ -152,7 +152,7 @@ async fn answer_api(app: &App, request: Request, fault: super::store::FaultDecis
         tokio::time::sleep(fault.latency).await;
     }
     let fields = parsed.as_ref().cloned().unwrap_or_default();
-    let mut arrival = Arrival {
+    let arrival = Arrival {
         time,
         mode: first_value(&fields, "mode").map(str::to_string),
         status: None,
@@ -166,7 +166,24 @@ async fn answer_api(app: &App, request: Request, fault: super::store::FaultDecis
         unknown_fields: Vec::new(),
     };
 
-    match fault.action {
+    let answer = decide_api(app, arrival, fault.action, m, auth, parsed);
+    if fault.action == Some(FaultAction::LoseAnswer) {
+        return dropped_connection();
+    }
+    answer
+}
+
+/// Decides and records one API request after its faults' latency.
+fn decide_api(
+    app: &App,
+    mut arrival: Arrival,
+    action: Option<FaultAction>,
+    m: Option<&str>,
+    auth: Option<&str>,
+    parsed: Result<Vec<(String, String)>, BodyRefusal>,
+) -> Response {
+    match action {
+        Some(FaultAction::LoseAnswer) => arrival.fault = Some("lose_answer_next"),
         Some(FaultAction::Drop) => {
             arrival.fault = Some("drop_next");
             app.store.record(arrival);
@@ -187,7 +204,7 @@ async fn answer_api(app: &App, request: Request, fault: super::store::FaultDecis
         let error = "auth is required: add auth=<api key> to the query".to_string();
         return refuse(&app.store, arrival, 401, vec![error]);
     }
-    if !auth_matched {
+    if !arrival.auth_matched {
         let error = "auth does not match the company's api key".to_string();
         return refuse(&app.store, arrival, 403, vec![error]);
     }

@@ -2,12 +2,14 @@
 //!
 //! Shared by all connections behind one mutex that is never held across an `.await`.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+use super::rules;
 
 /// Oldest requests are forgotten past this many, so a long demo cannot exhaust memory.
 const MAX_RECORDS: usize = 10_000;
@@ -28,7 +30,8 @@ pub struct RecordedRequest {
     /// The status answered; `None` when the connection was dropped on purpose.
     pub status: Option<u16>,
     pub accepted: bool,
-    /// Which fault order answered it: `drop_next`, `down`, `fail_next` or `fail_rate`.
+    /// Which fault order answered it: `drop_next`, `lose_answer_next` (handled as usual, then the
+    /// answer lost), `down`, `fail_next` or `fail_rate`.
     pub fault: Option<&'static str>,
     pub errors: Vec<String>,
     pub content_type: Option<String>,
@@ -38,6 +41,10 @@ pub struct RecordedRequest {
     pub fields: Vec<(String, String)>,
     /// Field names the mode does not document (only for a valid mode).
     pub unknown_fields: Vec<String>,
+    /// For an accepted `addcontact`: `created` when it added a contact (a second one if the same
+    /// person was added before without `upsert`), `modified` when `upsert=true` found the contact
+    /// by its email or phone and changed it. What CLOSEM's contact list would show.
+    pub contact: Option<&'static str>,
 }
 
 /// What the handler knows about a request before the store numbers it.
@@ -62,6 +69,9 @@ pub struct Faults {
     pub fail_next_status: u16,
     pub latency_ms: u64,
     pub drop_next: u64,
+    /// Requests to handle (and record, accepted or not) and then to close without an answer: the
+    /// answer lost in transit, so the client cannot know that CLOSEM took the request.
+    pub lose_answer_next: u64,
     pub fail_rate: f64,
     pub fail_rate_status: u16,
     pub seed: u64,
@@ -82,6 +92,7 @@ impl Faults {
             fail_next_status: DEFAULT_FAULT_STATUS,
             latency_ms: 0,
             drop_next: 0,
+            lose_answer_next: 0,
             fail_rate: 0.0,
             fail_rate_status: DEFAULT_FAULT_STATUS,
             seed: DEFAULT_SEED,
@@ -98,6 +109,8 @@ impl Faults {
 pub(super) enum FaultAction {
     /// Close the connection without answering.
     Drop,
+    /// Handle the request as usual, then close the connection instead of answering.
+    LoseAnswer,
     /// Answer with this status; `order` names the fault order.
     Fail { status: u16, order: &'static str },
 }
@@ -111,10 +124,28 @@ pub(super) struct FaultDecision {
 
 struct State {
     records: VecDeque<RecordedRequest>,
+    /// The contact book: `email:...` / `phone:...` -> how many contacts carry it.
+    contacts: HashMap<String, u64>,
     next_seq: u64,
     next_id: u64,
     faults: Faults,
     random: SplitMix64,
+}
+
+impl State {
+    /// Files an accepted `addcontact` in the contact book, as CLOSEM would: `upsert=true` modifies
+    /// a contact found by email or phone; anything else adds one.
+    fn file_contact(&mut self, fields: &[(String, String)]) -> &'static str {
+        let (identity, upsert) = rules::contact_identity(fields);
+        let known = identity.iter().any(|key| self.contacts.contains_key(key));
+        if upsert && known {
+            return "modified";
+        }
+        for key in identity {
+            *self.contacts.entry(key).or_insert(0) += 1;
+        }
+        "created"
+    }
 }
 
 #[derive(Clone)]
@@ -133,6 +164,7 @@ impl Store {
         Store {
             state: Arc::new(Mutex::new(State {
                 records: VecDeque::new(),
+                contacts: HashMap::new(),
                 next_seq: 1,
                 next_id: 1,
                 faults: Faults::none(),
@@ -158,6 +190,8 @@ impl Store {
             state.next_id += 1;
             id
         });
+        let contact = (arrival.accepted && arrival.mode.as_deref() == Some("addcontact"))
+            .then(|| state.file_contact(&arrival.fields));
         let recorded = RecordedRequest {
             seq,
             id,
@@ -172,6 +206,7 @@ impl Store {
             idempotency_key: arrival.idempotency_key,
             fields: arrival.fields,
             unknown_fields: arrival.unknown_fields,
+            contact,
         };
         if state.records.len() == MAX_RECORDS {
             state.records.pop_front();
@@ -190,8 +225,11 @@ impl Store {
             .collect()
     }
 
+    /// Forgets the requests and the contacts they made.
     pub(super) fn clear_requests(&self) {
-        self.lock().records.clear();
+        let mut state = self.lock();
+        state.records.clear();
+        state.contacts.clear();
     }
 
     pub(super) fn faults(&self) -> Faults {
@@ -205,7 +243,8 @@ impl Store {
     }
 
     /// Decides, and counts down, the faults for the API request that just arrived. Precedence:
-    /// `drop_next`, `down`, `fail_next`, then `fail_rate`; a later order is not consumed when an
+    /// `drop_next`, `lose_answer_next`, `down`, `fail_next`, then `fail_rate`; a later order is not
+    /// consumed when an
     /// earlier one applies.
     pub(super) fn decide_fault(&self) -> FaultDecision {
         let mut guard = self.lock();
@@ -215,6 +254,9 @@ impl Store {
         let action = if faults.drop_next > 0 {
             faults.drop_next -= 1;
             Some(FaultAction::Drop)
+        } else if faults.lose_answer_next > 0 {
+            faults.lose_answer_next -= 1;
+            Some(FaultAction::LoseAnswer)
         } else if faults.down {
             Some(FaultAction::Fail {
                 status: faults.down_status,
@@ -260,6 +302,9 @@ impl Store {
         if let Some(count) = parsed.drop_next {
             faults.drop_next = count;
         }
+        if let Some(count) = parsed.lose_answer_next {
+            faults.lose_answer_next = count;
+        }
         if let Some(down) = parsed.down {
             faults.down = down;
             faults.down_status = parsed.status.unwrap_or(DEFAULT_FAULT_STATUS);
@@ -290,6 +335,7 @@ struct FaultOrder {
     status: Option<u16>,
     latency_ms: Option<u64>,
     drop_next: Option<u64>,
+    lose_answer_next: Option<u64>,
     fail_rate: Option<f64>,
     seed: Option<u64>,
     down: Option<bool>,
@@ -315,6 +361,7 @@ impl FaultOrder {
             let ok = match key.as_str() {
                 "fail_next" => count().map(|n| parsed.fail_next = Some(n)).is_some(),
                 "drop_next" => count().map(|n| parsed.drop_next = Some(n)).is_some(),
+                "lose_answer_next" => count().map(|n| parsed.lose_answer_next = Some(n)).is_some(),
                 "latency_ms" => count()
                     .filter(|ms| *ms <= 600_000)
                     .map(|ms| parsed.latency_ms = Some(ms))
@@ -351,7 +398,8 @@ impl FaultOrder {
                 _ => {
                     errors.push(format!(
                         "unknown fault order {key:?}: use fail_next, status, latency_ms, \
-                         drop_next, fail_rate, seed, down, retry_after or drip_ms"
+                         drop_next, lose_answer_next, fail_rate, seed, down, retry_after or \
+                         drip_ms"
                     ));
                     continue;
                 }
