@@ -159,12 +159,7 @@ impl Instance {
     }
 
     pub(crate) fn order_faults(&self, order: Value) {
-        let response = client()
-            .post(format!("{}/_sandbox/faults", self.sandbox.url()))
-            .json(&order)
-            .send()
-            .expect("the sandbox answers");
-        assert_eq!(response.status().as_u16(), 200, "{order}");
+        crate::edge_support::order_faults(&self.sandbox.url(), order);
     }
 
     /// Waits until nothing is pending or held, within `wait`.

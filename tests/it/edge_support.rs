@@ -383,12 +383,7 @@ impl Edge {
     }
 
     pub(crate) fn order_faults(&self, order: Value) {
-        let response = client()
-            .post(format!("{}/_sandbox/faults", self.sandbox.url()))
-            .json(&order)
-            .send()
-            .expect("the sandbox answers");
-        assert_eq!(response.status().as_u16(), 200, "fault order {order}");
+        order_faults(&self.sandbox.url(), order);
     }
 
     pub(crate) fn clear_faults(&self) {
@@ -493,4 +488,14 @@ pub(crate) fn urlencoded(fields: &[(&str, &str)]) -> Vec<u8> {
         .collect::<Vec<_>>()
         .join("&")
         .into_bytes()
+}
+
+/// Gives the sandbox at `sandbox_url` a fault order (`/_sandbox/faults`).
+pub(crate) fn order_faults(sandbox_url: &str, order: Value) {
+    let response = client()
+        .post(format!("{sandbox_url}/_sandbox/faults"))
+        .json(&order)
+        .send()
+        .expect("the sandbox answers");
+    assert_eq!(response.status().as_u16(), 200, "fault order {order}");
 }

@@ -82,6 +82,16 @@ pub(crate) fn timeline(edge: &Edge, id: &str) -> Value {
     reply.json()["submission"].clone()
 }
 
+/// The kinds of a submission's timeline events, oldest first.
+pub(crate) fn timeline_kinds(edge: &Edge, id: &str) -> Vec<String> {
+    timeline(edge, id)["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// The attempts in a timeline (events other than recorded, replayed, released, dead).
 fn attempts_of(submission: &Value) -> Vec<Value> {
     submission["timeline"]
@@ -499,12 +509,7 @@ fn every_state_but_delivered_replays_and_delivered_only_when_asked() {
     );
     let records = edge.wait_records(&email, |records| accepted(records) == 2);
     assert_keys(&records, &id);
-    let kinds: Vec<String> = timeline(edge, &id)["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["kind"].as_str().unwrap().to_string())
-        .collect();
+    let kinds = timeline_kinds(edge, &id);
     assert_eq!(
         kinds,
         [
