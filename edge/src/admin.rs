@@ -304,7 +304,14 @@ async fn erase(env: &Env, config: &Config, query: &[(String, String)]) -> Result
         }
         None => None,
     };
-    let phone = match phone.map(Phone::parse) {
+    // Either rule's numbers may be stored: North American ones as their forms write them, any
+    // other with its country code.
+    let international = closem_shared::PhoneRule::International {
+        default_country: None,
+    };
+    let phone = match phone
+        .map(|phone| Phone::parse(phone).or_else(|_| Phone::parse_with(phone, international)))
+    {
         Some(Ok(phone)) => Some(phone),
         Some(Err(_)) => {
             problems.push(ClientProblem {

@@ -1,63 +1,70 @@
-//! The worker's bindings read once into a typed `Config`, or the full list of what is wrong with them.
-//! Problems never include a secret's value.
+//! The worker's bindings, and the forms file bundled by edge/entry.mjs, read once into a typed
+//! `Config`, or the full list of what is wrong with them. Problems never include a secret's value.
 
-// branch `config` is rewriting this file now; narrow its `pub` items once that lands (issue 15).
-#![allow(unreachable_pub)]
-
-use closem_shared::Forms;
+use closem_shared::{Combined, Forms};
 use wasm_bindgen::JsValue;
 use worker::Env;
 
 use crate::timezone::Zone;
 
-pub const DEFAULT_BASE_URL: &str = "https://app.closem.ai/";
-pub const DEFAULT_TIMEZONE: &str = "UTC";
+pub(crate) const DEFAULT_BASE_URL: &str = "https://app.closem.ai/";
+pub(crate) const DEFAULT_TIMEZONE: &str = "UTC";
 /// Longest wait between two delivery attempts, in seconds, unless `DELIVERY_MAX_DELAY` says.
-pub const DEFAULT_MAX_DELAY: u32 = 60;
+pub(crate) const DEFAULT_MAX_DELAY: u32 = 60;
 /// The rate limiter's period, in seconds, unless `RATE_LIMIT_PERIOD` says (production's).
-pub const DEFAULT_RATE_LIMIT_PERIOD: u32 = 60;
+pub(crate) const DEFAULT_RATE_LIMIT_PERIOD: u32 = 60;
 const TURNSTILE_SECRET: &str = "TURNSTILE_SECRET";
 
-pub struct Config {
-    pub api_key: ApiKey,
+pub(crate) struct Config {
+    pub(crate) api_key: ApiKey,
     /// CLOSEM's base URL without query or fragment; forward.rs adds `?m=api&auth=`.
-    pub base_url: String,
-    pub timezone: String,
-    pub zone: Zone,
-    pub forms: Forms,
+    pub(crate) base_url: String,
+    pub(crate) timezone: String,
+    pub(crate) zone: Zone,
+    pub(crate) forms: Forms,
+    /// Where the profiles came from (logged once per isolate).
+    pub(crate) form_sources: FormSources,
     /// The operators' bearer token; without it the admin routes do not exist.
-    pub admin_token: Option<AdminToken>,
+    pub(crate) admin_token: Option<AdminToken>,
     /// Cap of the exponential delay between delivery attempts, in seconds.
-    pub max_delay: u32,
+    pub(crate) max_delay: u32,
     /// The `TURNSTILE_SECRET` secret; required when a profile has a Turnstile site key.
-    pub turnstile_secret: Option<TurnstileSecret>,
+    pub(crate) turnstile_secret: Option<TurnstileSecret>,
     /// Where Turnstile tokens are verified (`TURNSTILE_VERIFY_URL`; Cloudflare's siteverify).
-    pub turnstile_verify_url: String,
+    pub(crate) turnstile_verify_url: String,
     /// Whether the `RATE_LIMITER` binding exists; without it submissions are not rate limited.
-    pub rate_limiter: bool,
-    /// `RATE_LIMIT_PERIOD`: the limiter's period in seconds (10 or 60, as in wrangler.toml),
+    pub(crate) rate_limiter: bool,
+    /// `RATE_LIMIT_PERIOD`: the limiter's period in seconds (10 or 60, as in wrangler.jsonc),
     /// sent as `Retry-After` with a 429.
-    pub rate_limit_period: u32,
+    pub(crate) rate_limit_period: u32,
     /// `LEDGER_SHARDS`: how many ledger objects new submissions spread over.
-    pub shards: u16,
+    pub(crate) shards: u16,
     /// `LEDGER_SHARDS_PREVIOUS`: the count before the last change, while resubmissions of older
     /// submissions may still arrive (ledger/shard.rs).
-    pub previous_shards: Option<u16>,
+    pub(crate) previous_shards: Option<u16>,
     /// `RETENTION_DAYS`: final rows keep their fields this long.
-    pub retention_days: u32,
+    pub(crate) retention_days: u32,
     /// `SPAM_KEEP_DAYS`: quarantined spam is kept this long.
-    pub spam_keep_days: u32,
+    pub(crate) spam_keep_days: u32,
+}
+
+/// How many profiles the forms file and the `FORMS` variable gave, and the ids defined in both
+/// (the file's profile is kept: `Forms::combine`).
+pub(crate) struct FormSources {
+    pub(crate) file: usize,
+    pub(crate) variable: usize,
+    pub(crate) shadowed: Vec<String>,
 }
 
 impl Config {
     /// Every shard that may hold rows: the current count, or the previous one if larger.
-    pub fn all_shards(&self) -> std::ops::Range<u16> {
+    pub(crate) fn all_shards(&self) -> std::ops::Range<u16> {
         0..self.shards.max(self.previous_shards.unwrap_or(0))
     }
 }
 
 /// A whole number of days from 1 to 3650.
-pub fn days(text: &str) -> Option<u32> {
+pub(crate) fn days(text: &str) -> Option<u32> {
     text.trim()
         .parse()
         .ok()
@@ -73,20 +80,20 @@ fn shard_count(text: &str) -> Option<u16> {
 }
 
 /// The `TURNSTILE_SECRET` secret. No Debug or Display, like [`ApiKey`].
-pub struct TurnstileSecret(String);
+pub(crate) struct TurnstileSecret(String);
 
 impl TurnstileSecret {
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
 
 /// The `ADMIN_TOKEN` secret. No Debug or Display, like [`ApiKey`].
-pub struct AdminToken(String);
+pub(crate) struct AdminToken(String);
 
 impl AdminToken {
     /// Compares a presented token without stopping at the first differing byte.
-    pub fn matches(&self, presented: &str) -> bool {
+    pub(crate) fn matches(&self, presented: &str) -> bool {
         let (given, expected) = (presented.as_bytes(), self.0.as_bytes());
         given.len() == expected.len()
             && given
@@ -98,19 +105,19 @@ impl AdminToken {
 }
 
 /// The CLOSEM API key. No Debug or Display: it cannot end up in a log line by accident.
-pub struct ApiKey(String);
+pub(crate) struct ApiKey(String);
 
 impl ApiKey {
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
 
 /// One thing wrong with the bindings: which binding (or FORMS path) and what to do.
 #[derive(Debug, Clone)]
-pub struct Problem {
-    pub binding: String,
-    pub message: String,
+pub(crate) struct Problem {
+    pub(crate) binding: String,
+    pub(crate) message: String,
 }
 
 impl Problem {
@@ -122,229 +129,239 @@ impl Problem {
     }
 }
 
-pub fn load(env: &Env) -> Result<Config, Vec<Problem>> {
-    let mut problems = Vec::new();
+/// Reads every binding once, in named steps. Each step records what is wrong with its bindings
+/// and returns what it could read (a default where a value is unusable), so one call reports
+/// every problem; the config exists only when there is none.
+pub(crate) fn load(env: &Env) -> Result<Config, Vec<Problem>> {
+    let mut read = Reader {
+        env,
+        problems: Vec::new(),
+    };
+    let api_key = read.api_key();
+    let base_url = read.url("CLOSEM_BASE_URL", DEFAULT_BASE_URL);
+    let (timezone, zone) = read.timezone();
+    let forms = read.forms();
+    read.delivery_bindings();
+    let admin_token = read.admin_token();
+    let max_delay = read.max_delay();
+    let turnstile_secret = read.turnstile_secret(forms.as_ref().map(|forms| &forms.forms));
+    let turnstile_verify_url =
+        read.url("TURNSTILE_VERIFY_URL", crate::turnstile::DEFAULT_VERIFY_URL);
+    let rate_limit_period = read.rate_limit_period();
+    let shards = read.shards("LEDGER_SHARDS");
+    let previous_shards = read.shards("LEDGER_SHARDS_PREVIOUS");
+    let retention_days = read.days("RETENTION_DAYS", crate::ledger::DEFAULT_RETENTION_DAYS);
+    let spam_keep_days = read.days("SPAM_KEEP_DAYS", crate::ledger::DEFAULT_SPAM_KEEP_DAYS);
 
-    let api_key = match secret(env, "CLOSEM_API_KEY") {
-        Some(secret) if !secret.is_empty() => Some(ApiKey(secret)),
-        _ => {
-            problems.push(Problem::new(
+    let (Some(api_key), Some(zone), Some(combined), true) =
+        (api_key, zone, forms, read.problems.is_empty())
+    else {
+        return Err(read.problems);
+    };
+    Ok(Config {
+        api_key,
+        base_url,
+        timezone,
+        zone,
+        forms: combined.forms,
+        form_sources: FormSources {
+            file: combined.from_file,
+            variable: combined.from_variable,
+            shadowed: combined.shadowed,
+        },
+        admin_token,
+        max_delay,
+        turnstile_secret,
+        turnstile_verify_url,
+        rate_limiter: binding(env, crate::ratelimit::BINDING).is_some(),
+        rate_limit_period,
+        shards: shards.unwrap_or(crate::ledger::shard::DEFAULT_SHARDS),
+        previous_shards,
+        retention_days,
+        spam_keep_days,
+    })
+}
+
+/// The bindings being read, and every problem found so far.
+struct Reader<'a> {
+    env: &'a Env,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, binding: &str, message: impl Into<String>) {
+        self.problems.push(Problem::new(binding, message));
+    }
+
+    fn api_key(&mut self) -> Option<ApiKey> {
+        let key = secret(self.env, "CLOSEM_API_KEY").filter(|key| !key.is_empty());
+        if key.is_none() {
+            self.problem(
                 "CLOSEM_API_KEY",
                 "the secret is not set: run `wrangler secret put CLOSEM_API_KEY` (or add it to .dev.vars)",
-            ));
-            None
+            );
         }
-    };
-
-    let base_text =
-        string_var(env, "CLOSEM_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-    let base_url = match base_url(&base_text) {
-        Some(url) => Some(url),
-        None => {
-            problems.push(Problem::new(
-                "CLOSEM_BASE_URL",
-                format!("must be an http(s) URL like {DEFAULT_BASE_URL}"),
-            ));
-            None
-        }
-    };
-
-    let timezone =
-        string_var(env, "CLOSEM_TIMEZONE").unwrap_or_else(|| DEFAULT_TIMEZONE.to_string());
-    let zone = Zone::new(timezone.trim());
-    if zone.is_none() {
-        problems.push(Problem::new(
-            "CLOSEM_TIMEZONE",
-            format!(
-                "`{}` is not an IANA timezone name like America/New_York",
-                timezone.chars().take(64).collect::<String>()
-            ),
-        ));
+        key.map(ApiKey)
     }
 
-    let forms =
-        match forms_json(env) {
-            None => Some(Forms::default()),
-            Some(json) => match Forms::from_json_str(&json) {
-                Ok(forms) => Some(forms),
-                Err(errors) => {
-                    problems.extend(errors.into_iter().map(|error| {
-                        Problem::new(&format!("FORMS.{}", error.path), error.message)
-                    }));
-                    None
-                }
-            },
-        };
+    /// An http(s) URL variable, cleaned by [`base_url`]; `default` when unset.
+    fn url(&mut self, name: &str, default: &str) -> String {
+        let text = string_var(self.env, name).unwrap_or_else(|| default.to_string());
+        base_url(&text).unwrap_or_else(|| {
+            self.problem(name, format!("must be an http(s) URL like {default}"));
+            default.to_string()
+        })
+    }
 
-    // Durable delivery needs both; without them no submission could be accepted.
-    for (name, kind) in [
-        (crate::queue::BINDING, "a queue producer"),
-        (
-            crate::ledger::BINDING,
-            "a Durable Object namespace of class Ledger",
-        ),
-    ] {
-        if binding(env, name).is_none() {
-            problems.push(Problem::new(
-                name,
+    fn timezone(&mut self) -> (String, Option<Zone>) {
+        let text =
+            string_var(self.env, "CLOSEM_TIMEZONE").unwrap_or_else(|| DEFAULT_TIMEZONE.to_string());
+        let zone = Zone::new(text.trim());
+        if zone.is_none() {
+            self.problem(
+                "CLOSEM_TIMEZONE",
                 format!(
-                    "the binding is missing: declare {kind} named {name} (see edge/wrangler.toml)"
+                    "`{}` is not an IANA timezone name like America/New_York",
+                    text.chars().take(64).collect::<String>()
                 ),
-            ));
+            );
         }
+        (text.trim().to_string(), zone)
     }
 
-    let admin_token = match secret(env, "ADMIN_TOKEN") {
-        Some(token) => {
-            if token.is_empty() {
-                None
-            } else if token.len() < 16 {
-                problems.push(Problem::new(
-                    "ADMIN_TOKEN",
-                    "the secret is shorter than 16 characters: use a long random value",
-                ));
-                None
-            } else {
-                Some(AdminToken(token))
+    /// The bundled forms file and the `FORMS` variable, each parsed by shared/'s config parser,
+    /// then combined by its rule (the file wins). Problems name the source and the path.
+    fn forms(&mut self) -> Option<Combined> {
+        let file = self.profiles(FORMS_FILE, forms_file());
+        let variable = self.profiles("FORMS", json_text(binding(self.env, "FORMS")));
+        Some(Forms::combine(file?, variable?))
+    }
+
+    fn profiles(&mut self, source: &str, json: Option<String>) -> Option<Forms> {
+        let Some(json) = json else {
+            return Some(Forms::default());
+        };
+        forms_value(source, &json)
+            .map_err(|errors| {
+                for error in errors {
+                    self.problem(&format!("{source}.{}", error.path), error.message);
+                }
+            })
+            .ok()
+    }
+
+    /// Durable delivery needs both; without them no submission could be accepted.
+    fn delivery_bindings(&mut self) {
+        for (name, kind) in [
+            (crate::queue::BINDING, "a queue producer"),
+            (
+                crate::ledger::BINDING,
+                "a Durable Object namespace of class Ledger",
+            ),
+        ] {
+            if binding(self.env, name).is_none() {
+                self.problem(
+                    name,
+                    format!(
+                        "the binding is missing: declare {kind} named {name} (see edge/wrangler.jsonc)"
+                    ),
+                );
             }
         }
-        None => None,
-    };
+    }
 
-    let max_delay = match string_var(env, "DELIVERY_MAX_DELAY") {
-        None => Some(DEFAULT_MAX_DELAY),
-        Some(text) => match text.trim().parse::<u32>() {
-            Ok(seconds) if (1..=43_200).contains(&seconds) => Some(seconds),
+    fn admin_token(&mut self) -> Option<AdminToken> {
+        let token = secret(self.env, "ADMIN_TOKEN").filter(|token| !token.is_empty())?;
+        if token.len() < 16 {
+            self.problem(
+                "ADMIN_TOKEN",
+                "the secret is shorter than 16 characters: use a long random value",
+            );
+            return None;
+        }
+        Some(AdminToken(token))
+    }
+
+    fn max_delay(&mut self) -> u32 {
+        let Some(text) = string_var(self.env, "DELIVERY_MAX_DELAY") else {
+            return DEFAULT_MAX_DELAY;
+        };
+        match text.trim().parse::<u32>() {
+            Ok(seconds) if (1..=43_200).contains(&seconds) => seconds,
             _ => {
-                problems.push(Problem::new(
+                self.problem(
                     "DELIVERY_MAX_DELAY",
                     "must be a whole number of seconds from 1 to 43200 (the queue's longest delay)",
-                ));
-                None
+                );
+                DEFAULT_MAX_DELAY
             }
-        },
-    };
+        }
+    }
 
-    let turnstile_secret = secret(env, TURNSTILE_SECRET)
-        .filter(|secret| !secret.is_empty())
-        .map(TurnstileSecret);
-    if let Some(forms) = &forms {
+    /// The Turnstile secret, required as soon as one profile has a site key.
+    fn turnstile_secret(&mut self, forms: Option<&Forms>) -> Option<TurnstileSecret> {
+        let secret = secret(self.env, TURNSTILE_SECRET)
+            .filter(|secret| !secret.is_empty())
+            .map(TurnstileSecret);
         let needing: Vec<&str> = forms
-            .iter()
+            .into_iter()
+            .flat_map(Forms::iter)
             .filter(|(_, profile)| profile.spam().turnstile_site_key.is_some())
             .map(|(id, _)| id)
             .collect();
-        if !needing.is_empty() && turnstile_secret.is_none() {
-            problems.push(Problem::new(
+        if !needing.is_empty() && secret.is_none() {
+            self.problem(
                 TURNSTILE_SECRET,
                 format!(
                     "the secret is not set but {} {} a turnstile_site_key: run `wrangler secret put {TURNSTILE_SECRET}` with the site's Turnstile secret key",
                     needing.join(", "),
                     if needing.len() == 1 { "has" } else { "have" },
                 ),
-            ));
+            );
         }
-    }
-    let verify_text = string_var(env, "TURNSTILE_VERIFY_URL")
-        .unwrap_or_else(|| crate::turnstile::DEFAULT_VERIFY_URL.to_string());
-    let turnstile_verify_url = self::base_url(&verify_text);
-    if turnstile_verify_url.is_none() {
-        problems.push(Problem::new(
-            "TURNSTILE_VERIFY_URL",
-            format!(
-                "must be an http(s) URL like {}",
-                crate::turnstile::DEFAULT_VERIFY_URL
-            ),
-        ));
+        secret
     }
 
-    let rate_limit_period = match string_var(env, "RATE_LIMIT_PERIOD") {
-        None => Some(DEFAULT_RATE_LIMIT_PERIOD),
-        Some(text) => match text.trim() {
-            "10" => Some(10),
-            "60" => Some(60),
-            _ => {
-                problems.push(Problem::new(
+    fn rate_limit_period(&mut self) -> u32 {
+        match string_var(self.env, "RATE_LIMIT_PERIOD")
+            .as_deref()
+            .map(str::trim)
+        {
+            None => DEFAULT_RATE_LIMIT_PERIOD,
+            Some("10") => 10,
+            Some("60") => 60,
+            Some(_) => {
+                self.problem(
                     "RATE_LIMIT_PERIOD",
                     "must be 10 or 60, the period of the RATE_LIMITER binding in seconds",
-                ));
-                None
+                );
+                DEFAULT_RATE_LIMIT_PERIOD
             }
-        },
-    };
-    let rate_limiter = binding(env, crate::ratelimit::BINDING).is_some();
-
-    let shards_problem = format!(
-        "must be a whole number from 1 to {}",
-        crate::ledger::shard::MAX_SHARDS
-    );
-    let shards = match string_var(env, "LEDGER_SHARDS") {
-        None => Some(crate::ledger::shard::DEFAULT_SHARDS),
-        Some(text) => shard_count(&text).or_else(|| {
-            problems.push(Problem::new("LEDGER_SHARDS", shards_problem.clone()));
-            None
-        }),
-    };
-    let previous_shards = match string_var(env, "LEDGER_SHARDS_PREVIOUS") {
-        None => None,
-        Some(text) => {
-            let count = shard_count(&text);
-            if count.is_none() {
-                problems.push(Problem::new("LEDGER_SHARDS_PREVIOUS", shards_problem));
-            }
-            count
         }
-    };
-    let mut days_var = |name: &str, default: u32| match string_var(env, name) {
-        None => default,
-        Some(text) => days(&text).unwrap_or_else(|| {
-            problems.push(Problem::new(
-                name,
-                "must be a whole number of days from 1 to 3650",
-            ));
-            default
-        }),
-    };
-    let retention_days = days_var("RETENTION_DAYS", crate::ledger::DEFAULT_RETENTION_DAYS);
-    let spam_keep_days = days_var("SPAM_KEEP_DAYS", crate::ledger::DEFAULT_SPAM_KEEP_DAYS);
+    }
 
-    match (
-        api_key,
-        base_url,
-        zone,
-        forms,
-        max_delay,
-        turnstile_verify_url,
-        rate_limit_period,
-        shards,
-    ) {
-        (
-            Some(api_key),
-            Some(base_url),
-            Some(zone),
-            Some(forms),
-            Some(max_delay),
-            Some(turnstile_verify_url),
-            Some(rate_limit_period),
-            Some(shards),
-        ) if problems.is_empty() => Ok(Config {
-            api_key,
-            base_url,
-            timezone: timezone.trim().to_string(),
-            zone,
-            forms,
-            admin_token,
-            max_delay,
-            turnstile_secret,
-            turnstile_verify_url,
-            rate_limiter,
-            rate_limit_period,
-            shards,
-            previous_shards,
-            retention_days,
-            spam_keep_days,
-        }),
-        _ => Err(problems),
+    /// A shard count variable; `None` when unset (or unusable, which is a problem).
+    fn shards(&mut self, name: &str) -> Option<u16> {
+        let text = string_var(self.env, name)?;
+        let count = shard_count(&text);
+        if count.is_none() {
+            let message = format!(
+                "must be a whole number from 1 to {}",
+                crate::ledger::shard::MAX_SHARDS
+            );
+            self.problem(name, message);
+        }
+        count
+    }
+
+    fn days(&mut self, name: &str, default: u32) -> u32 {
+        let Some(text) = string_var(self.env, name) else {
+            return default;
+        };
+        days(&text).unwrap_or_else(|| {
+            self.problem(name, "must be a whole number of days from 1 to 3650");
+            default
+        })
     }
 }
 
@@ -364,19 +381,33 @@ fn string_var(env: &Env, name: &str) -> Option<String> {
         .filter(|text| !text.trim().is_empty())
 }
 
-/// FORMS arrives as an object (wrangler.toml `[vars]`) or as a string of JSON (`.dev.vars`,
+/// FORMS arrives as an object (wrangler.jsonc `vars`) or as a string of JSON (`.dev.vars`,
 /// `--var`); either way shared/ parses the JSON text.
-fn forms_json(env: &Env) -> Option<String> {
-    let value = binding(env, "FORMS")?;
+fn json_text(value: Option<JsValue>) -> Option<String> {
+    let value = value?;
     if let Some(text) = value.as_string() {
         return Some(text);
     }
     js_sys::JSON::stringify(&value).ok()?.as_string()
 }
 
+/// The name problems in the bundled forms file carry (`forms.json.<form>.<key>`).
+const FORMS_FILE: &str = "forms.json";
+
+/// The forms file, as edge/entry.mjs bundled it: the entry imports `forms.json` and leaves it on
+/// the global object before the first request (a global, not a wasm static, so it outlives a
+/// re-instantiated module). Absent when the worker was started without the entry.
+fn forms_file() -> Option<String> {
+    // Unset, the global is `undefined`, which JSON.stringify leaves undefined: no file.
+    json_text(js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(FORMS_FILE_GLOBAL)).ok())
+}
+
+/// The global edge/entry.mjs sets; the tests' harness writes the same entry.
+const FORMS_FILE_GLOBAL: &str = "CLOSEM_FORMS_FILE";
+
 /// Checks CLOSEM_BASE_URL without a URL parser (the `url` crate's IDNA tables would double the
 /// worker's size): `http(s)://host[:port][/path]`, with any query or fragment dropped.
-pub fn base_url(text: &str) -> Option<String> {
+pub(crate) fn base_url(text: &str) -> Option<String> {
     let text = text.trim();
     let rest = text
         .strip_prefix("https://")
@@ -396,6 +427,25 @@ pub fn base_url(text: &str) -> Option<String> {
         url.push('/');
     }
     Some(url)
+}
+
+/// Profiles (`source`: the forms file or `FORMS`) read by the runtime's JSON parser
+/// (`json::read`, which keeps serde_json's parser out of the bundle), as the object itself or a
+/// string holding it (Worker variables arrive either way), then checked by shared/'s config rules.
+fn forms_value(source: &str, text: &str) -> Result<Forms, Vec<closem_shared::ConfigError>> {
+    let not_json = |what: &str, error: String| {
+        vec![closem_shared::ConfigError {
+            path: String::new(),
+            message: format!("{source} {what}: {error}"),
+        }]
+    };
+    let value = crate::json::read(text).map_err(|error| not_json("is not valid JSON", error))?;
+    let value = match value {
+        serde_json::Value::String(inner) => crate::json::read(&inner)
+            .map_err(|error| not_json("as a string does not hold valid JSON", error))?,
+        other => other,
+    };
+    Forms::from_parsed(value)
 }
 
 #[cfg(test)]

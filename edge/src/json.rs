@@ -138,7 +138,71 @@ pub(crate) fn read_pairs(value: &Value) -> Option<Vec<(String, String)>> {
 
 /// Parses JSON text; `None` if it is not JSON.
 pub(crate) fn parse(text: &str) -> Option<Value> {
-    serde_json::from_str(text).ok()
+    read(text).ok()
+}
+
+/// Parses JSON text, or says where it is not JSON (the parser's own words, e.g. "Expected ','
+/// or '}' after property value in JSON at position 12").
+///
+/// In the Worker the runtime's own `JSON.parse` reads it, then the value is copied into a
+/// `serde_json::Value`: serde_json's parser (its reader, escapes and number parsing) then never
+/// reaches the bundle, 4.5 KB gzip less (measured on 2026-12-02). Natively (unit tests) serde_json
+/// reads it.
+pub(crate) fn read(text: &str) -> Result<Value, String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::JSON::parse(text)
+            .map(|value| from_js(&value))
+            .map_err(|error| {
+                js_sys::Error::from(error)
+                    .message()
+                    .as_string()
+                    .unwrap_or_default()
+            })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        serde_json::from_str(text).map_err(|error| error.to_string())
+    }
+}
+
+/// A value `JSON.parse` made, as a `serde_json::Value`. Whole numbers within 2^53 become integers
+/// (as serde_json reads them); other numbers stay floats.
+#[cfg(target_arch = "wasm32")]
+fn from_js(value: &wasm_bindgen::JsValue) -> Value {
+    use js_sys::{Array, Object};
+    if let Some(flag) = value.as_bool() {
+        Value::Bool(flag)
+    } else if let Some(number) = value.as_f64() {
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        if number.fract() == 0.0 && number.abs() <= EXACT {
+            Value::from(number as i64)
+        } else {
+            serde_json::Number::from_f64(number).map_or(Value::Null, Value::Number)
+        }
+    } else if let Some(text) = value.as_string() {
+        Value::String(text)
+    } else if Array::is_array(value) {
+        Value::Array(
+            Array::from(value)
+                .iter()
+                .map(|item| from_js(&item))
+                .collect(),
+        )
+    } else if value.is_object() {
+        let entries = Object::entries(&Object::from(value.clone()));
+        Value::Object(
+            entries
+                .iter()
+                .filter_map(|entry| {
+                    let pair = Array::from(&entry);
+                    Some((pair.get(0).as_string()?, from_js(&pair.get(1))))
+                })
+                .collect(),
+        )
+    } else {
+        Value::Null
+    }
 }
 
 /// The string at `key` of an object.

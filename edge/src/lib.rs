@@ -51,12 +51,26 @@ fn config(env: &Env) -> Rc<std::result::Result<Config, Vec<Problem>>> {
     CONFIG.with(|cell| {
         Rc::clone(cell.get_or_init(|| {
             let loaded = config::load(env);
-            if let Err(problems) = &loaded {
-                // Reported once per isolate; names bindings, never their values.
-                let problems = json::array(problems.iter().map(|problem| {
-                    json::string(&[&problem.binding, ": ", &problem.message].concat())
-                }));
-                log::write(log::line("config_error").raw("problems", &problems));
+            // One line per isolate and outcome; it names bindings and form ids, never values.
+            match &loaded {
+                Ok(config) => {
+                    let sources = &config.form_sources;
+                    log::write(
+                        log::line("config_loaded")
+                            .int("forms_file", sources.file as i64)
+                            .int("forms_variable", sources.variable as i64)
+                            .raw(
+                                "forms_shadowed",
+                                &json::strings(sources.shadowed.iter().map(String::as_str)),
+                            ),
+                    );
+                }
+                Err(problems) => {
+                    let problems = json::array(problems.iter().map(|problem| {
+                        json::string(&[&problem.binding, ": ", &problem.message].concat())
+                    }));
+                    log::write(log::line("config_error").raw("problems", &problems));
+                }
             }
             Rc::new(loaded)
         }))
@@ -76,26 +90,29 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
                 return response;
             }
         }
-        return respond(VisitorAnswer::NotFound, &plain_reply(true));
+        return respond(VisitorAnswer::NotFound, &plain_reply(true, lang_of(&req)));
     }
     if path == "/thanks" {
-        let response = Response::from_html(pages::thanks())?;
-        response
-            .headers()
-            .set("Cache-Control", "public, max-age=3600")?;
+        let response = Response::from_html(pages::thanks(lang_of(&req)))?;
+        let headers = response.headers();
+        headers.set("Cache-Control", "public, max-age=3600")?;
+        headers.set("Vary", "Accept-Language")?;
         return Ok(response);
     }
     let Some(form_id) = path
         .strip_prefix("/f/")
         .filter(|id| !id.is_empty() && !id.contains('/'))
     else {
-        return respond(VisitorAnswer::NotFound, &plain_reply(wants_json(&req)));
+        return respond(
+            VisitorAnswer::NotFound,
+            &plain_reply(wants_json(&req), lang_of(&req)),
+        );
     };
     let incoming = incoming(&req, form_id);
     let Ok(config) = config.as_ref() else {
         return respond(
             VisitorAnswer::NotConfigured,
-            &plain_reply(incoming.wants_json),
+            &plain_reply(incoming.wants_json, incoming.lang),
         );
     };
     match req.method() {
@@ -118,6 +135,7 @@ fn incoming<'a>(req: &Request, form_id: &'a str) -> Incoming<'a> {
         }),
         idempotency_key: header(req, idempotency::KEY_HEADER),
         client_ip: header(req, "CF-Connecting-IP"),
+        lang: lang_of(req),
     }
 }
 
@@ -128,6 +146,7 @@ fn other_method(config: &Config, incoming: &Incoming<'_>) -> worker::Result<Resp
         wants_json: incoming.wants_json,
         cors_origin: cors::echoed_origin(incoming.origin.as_deref(), profile),
         back: None,
+        lang: incoming.lang,
     };
     let answer = if profile.is_some() {
         VisitorAnswer::MethodNotAllowed
@@ -138,11 +157,12 @@ fn other_method(config: &Config, incoming: &Incoming<'_>) -> worker::Result<Resp
 }
 
 /// An answer with no CORS header and no "go back" link.
-fn plain_reply(wants_json: bool) -> Reply<'static> {
+fn plain_reply(wants_json: bool, lang: closem_shared::Lang) -> Reply<'static> {
     Reply {
         wants_json,
         cors_origin: None,
         back: None,
+        lang,
     }
 }
 
@@ -172,6 +192,14 @@ fn origin_of(url: &str) -> String {
 
 fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
+}
+
+/// The language `Accept-Language` prefers among those the edge speaks (English by default); a
+/// widget's post names its own (`_closem_lang`), which `submit.rs` reads from the body.
+fn lang_of(req: &Request) -> closem_shared::Lang {
+    header(req, "Accept-Language").map_or(closem_shared::Lang::En, |header| {
+        closem_shared::Lang::from_accept_language(&header)
+    })
 }
 
 /// The widget asks for JSON; a browser's native form post asks for HTML.

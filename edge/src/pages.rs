@@ -1,4 +1,7 @@
-//! The small HTML pages a native (no-JavaScript) post lands on: thanks, and the list of problems.
+//! The small HTML pages a native (no-JavaScript) post lands on: thanks, and the list of problems,
+//! in the visitor's language.
+
+use closem_shared::{Lang, Text};
 
 /// Escapes text for HTML element content and attribute values.
 pub(crate) fn escape(text: &str) -> String {
@@ -16,23 +19,29 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
-fn page(title: &str, body: &str) -> String {
+fn page(title: &str, body: &str, lang: Lang) -> String {
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
 <style>body{{font:17px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1f24}}\
 h1{{font-size:1.5rem}}li{{margin:.4rem 0}}code{{background:#f1f3f5;padding:0 .25rem;border-radius:3px}}\
 a{{color:#0b5cad}}</style></head><body>{body}</body></html>",
-        title = escape(title)
+        title = escape(title),
+        lang = lang.code()
     )
 }
 
 /// The hosted thank-you page, for profiles without a `redirect`.
-pub(crate) fn thanks() -> String {
+pub(crate) fn thanks(lang: Lang) -> String {
     page(
-        "Thank you",
-        "<main><h1>Thank you!</h1><p>Your details were received. We will be in touch soon.</p>\
-<p><a href=\"javascript:history.back()\">Go back</a> or use your browser's back button.</p></main>",
+        lang.text(Text::ThanksTitle),
+        &format!(
+            "<main><h1>{}</h1><p>{}</p><p>{}</p></main>",
+            escape(lang.text(Text::ThanksHeading)),
+            escape(lang.text(Text::ThanksBody)),
+            escape(lang.text(Text::PageBackButton)),
+        ),
+        lang,
     )
 }
 
@@ -44,7 +53,8 @@ pub(crate) struct Line<'a> {
 
 /// The page listing every problem with a way back. `back` is the page the form was on, when the
 /// browser said so (Referer) and it is an http(s) URL.
-pub(crate) fn problems(heading: &str, lines: &[Line], back: Option<&str>) -> String {
+pub(crate) fn problems(heading: Text, lines: &[Line], back: Option<&str>, lang: Lang) -> String {
+    let heading = lang.text(heading);
     let mut items = String::new();
     for line in lines {
         items.push_str("<li>");
@@ -55,8 +65,12 @@ pub(crate) fn problems(heading: &str, lines: &[Line], back: Option<&str>) -> Str
         items.push_str("</li>");
     }
     let back = match back {
-        Some(url) => format!("<p><a href=\"{}\">Go back to the form</a></p>", escape(url)),
-        None => "<p>Use your browser's back button to return to the form.</p>".to_string(),
+        Some(url) => format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            escape(url),
+            escape(lang.text(Text::PageBack))
+        ),
+        None => format!("<p>{}</p>", escape(lang.text(Text::PageBackButton))),
     };
     page(
         heading,
@@ -64,12 +78,14 @@ pub(crate) fn problems(heading: &str, lines: &[Line], back: Option<&str>) -> Str
             "<main><h1>{}</h1><ul>{items}</ul>{back}</main>",
             escape(heading)
         ),
+        lang,
     )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{escape, problems, Line};
+    use super::{escape, problems, thanks, Line};
+    use closem_shared::{Lang, Text};
 
     #[test]
     fn escapes_everything_a_visitor_can_type() {
@@ -78,15 +94,25 @@ mod tests {
             "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;"
         );
         let html = problems(
-            "Please check the form",
+            Text::PageInvalid,
             &[Line {
                 field: Some("<b>"),
                 message: "phone must look like +1 (555) 444-3333",
             }],
             Some("https://site.example/?a=\"><script>"),
+            Lang::En,
         );
         assert!(!html.contains("<b>"));
         assert!(!html.contains("\"><script>"));
         assert!(html.contains("phone must look like"));
+    }
+
+    #[test]
+    fn pages_speak_the_visitors_language() {
+        let html = problems(Text::PageInvalid, &[], None, Lang::Es);
+        assert!(html.contains("<html lang=\"es\">"), "{html}");
+        assert!(html.contains("Revisa el formulario"), "{html}");
+        assert!(thanks(Lang::De).contains("Vielen Dank!"));
+        assert!(thanks(Lang::En).contains("Thank you!"));
     }
 }

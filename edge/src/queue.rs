@@ -31,7 +31,7 @@ use crate::log;
 
 /// The producer binding.
 pub const BINDING: &str = "DELIVERIES";
-/// The dead-letter queue's name (wrangler.toml names it as the consumer's `dead_letter_queue`).
+/// The dead-letter queue's name (wrangler.jsonc names it as the consumer's `dead_letter_queue`).
 pub const DEAD_LETTER_QUEUE: &str = "closem-deliveries-dlq";
 /// Delay before retrying a message whose ledger or configuration could not be read.
 const TROUBLE_DELAY_SECONDS: u32 = 10;

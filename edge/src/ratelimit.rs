@@ -15,7 +15,7 @@ use worker::Env;
 
 use crate::js;
 
-/// The binding's name, as edge/wrangler.toml declares it.
+/// The binding's name, as edge/wrangler.jsonc declares it.
 pub const BINDING: &str = "RATE_LIMITER";
 /// The client name when the runtime gives no address.
 const UNKNOWN_CLIENT: &str = "local";

@@ -2,6 +2,7 @@
 //! widget), a 303 or an HTML page for native form posts.
 
 use closem_shared::wire::{answer as keys, code};
+use closem_shared::{Lang, Text};
 use worker::Response;
 
 use crate::cors;
@@ -64,6 +65,8 @@ pub(crate) struct Reply<'a> {
     pub cors_origin: Option<&'a str>,
     /// Where "go back" points on the native error page.
     pub back: Option<&'a str>,
+    /// The visitor's language: the widget's `_closem_lang`, else `Accept-Language`.
+    pub lang: Lang,
 }
 
 /// Seconds a client should wait before retrying a 503.
@@ -71,47 +74,30 @@ const RETRY_AFTER_SECONDS: &str = "30";
 
 /// The status of a fixed answer and its one form-level problem (`None` for `Accepted` and
 /// `Invalid`, whose problems are their own).
-fn fixed(answer: &VisitorAnswer) -> Option<(u16, &'static str, &'static str)> {
+fn fixed(answer: &VisitorAnswer) -> Option<(u16, &'static str, Text)> {
     Some(match answer {
         VisitorAnswer::Accepted { .. } | VisitorAnswer::Invalid { .. } => return None,
-        VisitorAnswer::Unavailable => (
-            503,
-            code::UNAVAILABLE,
-            "the form could not be sent just now: please try again in a minute",
-        ),
-        VisitorAnswer::NotFound => (404, "form.unknown", "there is no form with this id"),
-        VisitorAnswer::MethodNotAllowed => (405, "method.not_allowed", "send the form with POST"),
-        VisitorAnswer::OriginForbidden => (
-            403,
-            "origin.forbidden",
-            "this site is not allowed to send this form",
-        ),
-        VisitorAnswer::RateLimited { .. } => (
-            429,
-            "rate.limited",
-            "too many forms were sent from your network just now: wait a minute and send it again",
-        ),
-        VisitorAnswer::TurnstileFailed { missing: true } => (
-            403,
-            code::TURNSTILE_MISSING,
-            "complete the anti-bot check, then send the form again",
-        ),
-        VisitorAnswer::TurnstileFailed { missing: false } => (
-            403,
-            code::TURNSTILE_FAILED,
-            "the anti-bot check did not pass: complete it again, then send the form again",
-        ),
-        VisitorAnswer::NotConfigured => (
-            503,
-            code::NOT_CONFIGURED,
-            "this form service is not configured yet: the site owner can see why at /health",
-        ),
+        VisitorAnswer::Unavailable => (503, code::UNAVAILABLE, Text::Unavailable),
+        VisitorAnswer::NotFound => (404, "form.unknown", Text::FormUnknown),
+        VisitorAnswer::MethodNotAllowed => (405, "method.not_allowed", Text::MethodNotAllowed),
+        VisitorAnswer::OriginForbidden => (403, "origin.forbidden", Text::OriginForbidden),
+        VisitorAnswer::RateLimited { .. } => (429, "rate.limited", Text::RateLimited),
+        VisitorAnswer::TurnstileFailed { missing: true } => {
+            (403, code::TURNSTILE_MISSING, Text::TurnstileMissing)
+        }
+        VisitorAnswer::TurnstileFailed { missing: false } => {
+            (403, code::TURNSTILE_FAILED, Text::TurnstileFailed)
+        }
+        VisitorAnswer::NotConfigured => (503, code::NOT_CONFIGURED, Text::NotConfigured),
     })
 }
 
 pub(crate) fn respond(answer: VisitorAnswer, reply: &Reply) -> worker::Result<Response> {
     let (status, problems) = match (&answer, fixed(&answer)) {
-        (_, Some((status, code, message))) => (status, vec![ClientProblem::form(code, message)]),
+        (_, Some((status, code, text))) => (
+            status,
+            vec![ClientProblem::form(code, reply.lang.text(text))],
+        ),
         (VisitorAnswer::Invalid { status, problems }, None) => (*status, problems.clone()),
         _ => (202, Vec::new()),
     };
@@ -133,22 +119,7 @@ pub(crate) fn respond(answer: VisitorAnswer, reply: &Reply) -> worker::Result<Re
                     .set("Location", redirect.as_deref().unwrap_or("/thanks"))?;
                 response
             }
-            _ => {
-                let lines: Vec<pages::Line> = problems
-                    .iter()
-                    .map(|problem| pages::Line {
-                        field: problem.field.as_deref(),
-                        message: &problem.message,
-                    })
-                    .collect();
-                let heading = if matches!(answer, VisitorAnswer::Invalid { .. }) {
-                    "Please check the form"
-                } else {
-                    "The form could not be sent"
-                };
-                Response::from_html(pages::problems(heading, &lines, reply.back))?
-                    .with_status(status)
-            }
+            _ => problems_page(&answer, &problems, status, reply)?,
         }
     };
 
@@ -166,6 +137,31 @@ pub(crate) fn respond(answer: VisitorAnswer, reply: &Reply) -> worker::Result<Re
     }
     cors::apply(headers, reply.cors_origin);
     Ok(response)
+}
+
+/// A native post's page listing every problem, with a way back.
+fn problems_page(
+    answer: &VisitorAnswer,
+    problems: &[ClientProblem],
+    status: u16,
+    reply: &Reply,
+) -> worker::Result<Response> {
+    let lines: Vec<pages::Line> = problems
+        .iter()
+        .map(|problem| pages::Line {
+            field: problem.field.as_deref(),
+            message: &problem.message,
+        })
+        .collect();
+    let heading = if matches!(answer, VisitorAnswer::Invalid { .. }) {
+        Text::PageInvalid
+    } else {
+        Text::PageFailed
+    };
+    Ok(
+        Response::from_html(pages::problems(heading, &lines, reply.back, reply.lang))?
+            .with_status(status),
+    )
 }
 
 /// `[{field, code, message}, ...]`.

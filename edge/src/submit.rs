@@ -6,7 +6,12 @@
 //! "durably recorded": one ledger call while the visitor waits; the shard's alarm puts it on the
 //! queue afterwards, and CLOSEM is called by the queue's consumer (queue.rs).
 
-use closem_shared::{Accepted, Context, Issue, Profile, Submission};
+use std::cell::Cell;
+
+use closem_shared::wire::LANG_FIELD;
+use closem_shared::{
+    Accepted, Context, Issue, Lang, PhoneRule, Profile, Referral, Submission, Text,
+};
 use worker::{Env, Request, Response};
 
 use crate::body::{self, BodyError, LIMITS};
@@ -34,6 +39,8 @@ pub(crate) struct Incoming<'a> {
     pub idempotency_key: Option<String>,
     /// The `CF-Connecting-IP` header: the client, for rate limiting and Turnstile.
     pub client_ip: Option<String>,
+    /// The language `Accept-Language` prefers (the widget's `_closem_lang` field overrides it).
+    pub lang: Lang,
 }
 
 /// `POST /f/{form id}` as a pipeline of named steps. Each step either hands the next one what
@@ -46,10 +53,11 @@ pub(crate) async fn handle_submit(
     incoming: &Incoming<'_>,
 ) -> worker::Result<Response> {
     let profile = config.forms.get(incoming.form_id);
-    let reply = Reply {
+    let mut reply = Reply {
         wants_json: incoming.wants_json,
         cors_origin: cors::echoed_origin(incoming.origin.as_deref(), profile),
         back: incoming.back.as_deref(),
+        lang: incoming.lang,
     };
     let Some(profile) = profile else {
         return respond(VisitorAnswer::NotFound, &reply);
@@ -60,10 +68,12 @@ pub(crate) async fn handle_submit(
         incoming,
         profile,
         form_id: incoming.form_id,
+        lang: Cell::new(incoming.lang),
     };
     let outcome = match post.run(&mut req).await {
         Ok(outcome) | Err(outcome) => outcome,
     };
+    reply.lang = post.lang.get();
     respond(outcome, &reply)
 }
 
@@ -77,6 +87,8 @@ struct Post<'a> {
     incoming: &'a Incoming<'a>,
     profile: &'a Profile,
     form_id: &'a str,
+    /// The visitor's language: `Accept-Language`'s, until the body names the widget's.
+    lang: Cell<Lang>,
 }
 
 /// The fields the edge takes out before the profile sees the post: never forwarded.
@@ -107,6 +119,7 @@ impl Post<'_> {
             fill_time: take_field(&mut pairs, spam::FILL_TIME_FIELD),
             token: take_field(&mut pairs, turnstile::TOKEN_FIELD),
         };
+        self.take_lang(&mut pairs);
         let trap = spam::trapped(self.profile.spam(), &pairs, reserved.fill_time.as_deref());
         let now = (js_sys::Date::now() / 1000.0) as i64;
         let accepted = match (self.validate(&pairs, now), trap) {
@@ -117,7 +130,7 @@ impl Post<'_> {
                 count(self.env, self.form_id, trap).await;
                 return Err(bot_answer(self.form_id, trap, random_id(), self.profile));
             }
-            (Err(issues), None) => return Err(invalid(self.form_id, &issues)),
+            (Err(issues), None) => return Err(self.invalid(&issues)),
         };
         let (fields, source) = self.key_source(&accepted, reserved.key.as_deref(), now)?;
         let (email, phone) = contact_of(&accepted.submission);
@@ -140,6 +153,24 @@ impl Post<'_> {
             .await?;
         let (recorded, calls) = record(self.env, self.config, &keys, submission).await;
         Ok(self.recorded(recorded, calls, &accepted, started))
+    }
+
+    /// The widget's `_closem_lang` field, taken out (never forwarded): the answer's language
+    /// when it names one the edge speaks.
+    fn take_lang(&self, pairs: &mut Vec<(String, String)>) {
+        if let Some(lang) = take_field(pairs, LANG_FIELD).and_then(|tag| Lang::from_tag(&tag)) {
+            self.lang.set(lang);
+        }
+    }
+
+    /// The profile's problems with the post, in the visitor's language.
+    fn invalid(&self, issues: &[Issue]) -> VisitorAnswer {
+        invalid(
+            self.form_id,
+            issues,
+            self.profile.phone_rule(),
+            self.lang.get(),
+        )
     }
 
     fn check_origin(&self) -> Step<()> {
@@ -178,8 +209,17 @@ impl Post<'_> {
         let context = Context {
             now,
             resolve_local: &resolve,
+            phone: PhoneRule::NorthAmerican,
         };
-        self.profile.accept(pairs, &context)
+        // A native post's page (the widget sends the visit's touches itself).
+        let referral = Referral {
+            referer: self
+                .incoming
+                .back
+                .clone()
+                .filter(|_| !self.incoming.wants_json),
+        };
+        self.profile.accept_from(pairs, &context, &referral)
     }
 
     /// The canonical fields and where the idempotency key comes from (the client's, checked,
@@ -326,9 +366,7 @@ impl Post<'_> {
                 problems: vec![ClientProblem {
                     field: Some(idempotency::KEY_FIELD.to_string()),
                     code: closem_shared::wire::code::KEY_REUSED.to_string(),
-                    message: "this idempotency key was sent before with other fields: send an \
-                              edited form with a new key"
-                        .to_string(),
+                    message: self.lang.get().text(Text::KeyReused).to_string(),
                 }],
             },
             Ok(Recorded::Absent | Recorded::Counted) | Err(_) => VisitorAnswer::Unavailable,
@@ -488,6 +526,7 @@ pub(crate) fn handle_preflight(
                 wants_json: incoming.wants_json,
                 cors_origin: None,
                 back: None,
+                lang: incoming.lang,
             },
         ),
     }
@@ -546,7 +585,7 @@ fn bad_body(form_id: &str, error: &BodyError) -> VisitorAnswer {
     }
 }
 
-fn invalid(form_id: &str, issues: &[Issue]) -> VisitorAnswer {
+fn invalid(form_id: &str, issues: &[Issue], phone: PhoneRule, lang: Lang) -> VisitorAnswer {
     let codes: Vec<String> = issues.iter().map(Issue::code).collect();
     log::write(
         log::line("submit")
@@ -556,7 +595,10 @@ fn invalid(form_id: &str, issues: &[Issue]) -> VisitorAnswer {
     );
     VisitorAnswer::Invalid {
         status: 422,
-        problems: issues.iter().map(problem).collect(),
+        problems: issues
+            .iter()
+            .map(|issue| problem(issue, lang, phone))
+            .collect(),
     }
 }
 
@@ -635,11 +677,12 @@ fn log_recorded(
     );
 }
 
-fn problem(issue: &Issue) -> ClientProblem {
+/// An issue as the visitor reads it: in their language, under the form's phone rule.
+fn problem(issue: &Issue, lang: Lang, phone: PhoneRule) -> ClientProblem {
     ClientProblem {
         field: Some(issue.field.clone()),
         code: issue.code(),
-        message: issue.message().to_string(),
+        message: lang.text(issue.text(phone)).to_string(),
     }
 }
 

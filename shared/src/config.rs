@@ -1,11 +1,14 @@
-//! The edge's `FORMS` setting as JSON: form id -> profile, every mistake reported with its path.
+//! The edge's form profiles as JSON (the forms file and the `FORMS` variable): form id -> profile,
+//! every mistake reported with its path, and the rule for which source wins.
 
 use core::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::attribution::{self, Rule, Settings};
 use crate::field::{Field, Mode};
 use crate::ids::{Id, IdList};
+use crate::phone::{Country, PhoneRule, COUNTRIES};
 use crate::profile::{Forms, Profile, Spam, Unmapped};
 use crate::value::MAX_LONG_TEXT;
 
@@ -27,7 +30,7 @@ impl fmt::Display for ConfigError {
     }
 }
 
-const PROFILE_KEYS: [&str; 13] = [
+const PROFILE_KEYS: [&str; 16] = [
     "mode",
     "upsert",
     "tags",
@@ -41,6 +44,9 @@ const PROFILE_KEYS: [&str; 13] = [
     "strict",
     "appointment_note",
     "spam",
+    "phone",
+    "default_country",
+    "attribution",
 ];
 const SPAM_KEYS: [&str; 5] = [
     "honeypot",
@@ -77,6 +83,13 @@ impl Forms {
             })?,
             other => other,
         };
+        Forms::from_parsed(value)
+    }
+
+    /// Like [`Forms::from_value`] for a value that is the object itself (a string is not read as
+    /// JSON again): for callers that parse JSON their own way, e.g. the Worker with the runtime's
+    /// `JSON.parse`, so that serde_json's parser is not linked in.
+    pub fn from_parsed(value: Value) -> Result<Forms, Vec<ConfigError>> {
         let Value::Object(forms) = value else {
             return Err(vec![error_at(
                 String::new(),
@@ -104,6 +117,44 @@ impl Forms {
     }
 }
 
+/// The edge's profiles from both places they can live: the forms file bundled at build time
+/// (`edge/forms.json`) and the `FORMS` variable.
+#[derive(Clone, Debug, Default)]
+pub struct Combined {
+    pub forms: Forms,
+    /// How many profiles came from the file and from the variable.
+    pub from_file: usize,
+    pub from_variable: usize,
+    /// Form ids defined in both, where the file's profile was kept.
+    pub shadowed: Vec<String>,
+}
+
+impl Forms {
+    /// Both sources together. **The file wins**: a form id in both keeps the file's profile,
+    /// which `cargo xtask check` validated before it shipped, while the variable can be changed
+    /// in the dashboard without any check; the id is listed in [`Combined::shadowed`]. Every
+    /// other form of the variable is added, so small setups can live in the variable alone.
+    pub fn combine(file: Forms, variable: Forms) -> Combined {
+        let (mut profiles, mut added) = (file.profiles, variable.profiles);
+        let mut shadowed = Vec::new();
+        added.retain(|(id, _)| {
+            let known = profiles.iter().any(|(known, _)| known == id);
+            if known {
+                shadowed.push(id.clone());
+            }
+            !known
+        });
+        let (from_file, from_variable) = (profiles.len(), added.len());
+        profiles.append(&mut added);
+        Combined {
+            forms: Forms { profiles },
+            from_file,
+            from_variable,
+            shadowed,
+        }
+    }
+}
+
 fn error_at(path: String, message: String) -> ConfigError {
     ConfigError { path, message }
 }
@@ -123,147 +174,41 @@ fn valid_form_id(id: &str) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
 }
 
+/// One profile, in named steps; each step reports what it finds wrong and returns what it could
+/// read, so every mistake in the profile is listed, not only the first.
 fn parse_profile(id: &str, value: &Value, errors: &mut Errors) -> Option<Profile> {
     let Value::Object(object) = value else {
         errors.at(id, "profile must be a JSON object with at least a mode");
         return None;
     };
-    let path = |key: &str| format!("{id}.{key}");
+    let at = Keys { id, object };
     let before = errors.0.len();
-    for key in object.keys() {
-        if !PROFILE_KEYS.contains(&key.as_str()) {
-            let message = format!("unknown key; expected one of {}", PROFILE_KEYS.join(", "));
-            errors.0.push(error_at(path(key), message));
-        }
-    }
-
-    let mode = match object.get("mode") {
-        None => {
-            errors.at(
-                &path("mode"),
-                "required: use addcontact, runsequence or scheduleappointment",
-            );
-            None
-        }
-        Some(value) => {
-            let mode = value.as_str().and_then(Mode::parse);
-            if mode.is_none() {
-                errors.at(
-                    &path("mode"),
-                    "unknown mode: use addcontact, runsequence or scheduleappointment",
-                );
-            }
-            mode
-        }
-    };
-    // Keys that only make sense in some modes are errors elsewhere: in runsequence and
-    // scheduleappointment, tags and lists are targets, so every submission would reach
-    // everyone carrying them.
-    let only = |key: &str, modes: &[Mode], errors: &mut Errors| {
-        if let Some(mode) = mode {
-            if object.contains_key(key) && !modes.contains(&mode) {
-                let names: Vec<&str> = modes.iter().map(|mode| mode.as_str()).collect();
-                let mut message = format!("applies to {} profiles only", names.join(" and "));
-                if key == "tags" || key == "contact_lists" {
-                    message.push_str(": here it would target every contact carrying it");
-                }
-                errors.0.push(error_at(path(key), message));
-            }
-        }
-    };
-    only("upsert", &[Mode::AddContact], errors);
-    only("tags", &[Mode::AddContact], errors);
-    only("contact_lists", &[Mode::AddContact], errors);
-    only(
-        "sequence_id",
-        &[Mode::AddContact, Mode::RunSequence],
-        errors,
-    );
-    only("appointment_note", &[Mode::ScheduleAppointment], errors);
-
-    let upsert = object
-        .get("upsert")
-        .is_some_and(|value| boolean(value, &path("upsert"), errors));
-    let strict = object
-        .get("strict")
-        .is_some_and(|value| boolean(value, &path("strict"), errors));
-    let tags = object
-        .get("tags")
-        .map(|value| id_list(value, &path("tags"), errors))
+    unknown_keys(object, &PROFILE_KEYS, id, errors);
+    let mode = at.mode(errors);
+    at.mode_only_keys(mode, errors);
+    let upsert = at.flag("upsert", errors);
+    let strict = at.flag("strict", errors);
+    let (tags, contact_lists, sequence_id) = at.targets(mode, errors);
+    let fields = at.get("fields", errors, fields).unwrap_or_default();
+    let required = at.get("required", errors, required).unwrap_or_default();
+    let allowed_origins = at
+        .get("allowed_origins", errors, origins)
         .unwrap_or_default();
-    let contact_lists = object
-        .get("contact_lists")
-        .map(|value| id_list(value, &path("contact_lists"), errors))
+    let redirect = at.redirect(errors);
+    let unmapped = at.unmapped(mode, errors);
+    let appointment_note = at.appointment_note(errors);
+    let spam = at
+        .get("spam", errors, |value, path, errors| {
+            spam(value, path, &fields, errors)
+        })
         .unwrap_or_default();
-    let sequence_id = object
-        .get("sequence_id")
-        .and_then(|value| sequence_id(value, &path("sequence_id"), errors));
-    if mode == Some(Mode::RunSequence) && !object.contains_key("sequence_id") {
-        errors.at(&path("sequence_id"), "required for runsequence");
-    }
-    let fields = object
-        .get("fields")
-        .map(|value| fields(value, &path("fields"), errors))
-        .unwrap_or_default();
-    let required = object
-        .get("required")
-        .map(|value| required(value, &path("required"), errors))
-        .unwrap_or_default();
-    let allowed_origins = object
-        .get("allowed_origins")
-        .map(|value| origins(value, &path("allowed_origins"), errors))
-        .unwrap_or_default();
-    let redirect = object.get("redirect").and_then(|value| {
-        let url = value.as_str().filter(|url| valid_redirect(url));
-        if url.is_none() {
-            errors.at(
-                &path("redirect"),
-                "use an absolute http or https URL without user or password",
-            );
-        }
-        url.map(str::to_owned)
-    });
-    let unmapped = match object.get("unmapped") {
-        None => Unmapped::Drop,
-        Some(value) => match value.as_str() {
-            Some("drop") => Unmapped::Drop,
-            Some("notes") => {
-                if mode.is_some_and(|mode| mode != Mode::AddContact) {
-                    errors.at(
-                        &path("unmapped"),
-                        "\"notes\" applies to addcontact profiles only",
-                    );
-                }
-                Unmapped::Notes
-            }
-            _ => {
-                errors.at(&path("unmapped"), "use \"drop\" or \"notes\"");
-                Unmapped::Drop
-            }
-        },
-    };
-    let appointment_note = object.get("appointment_note").and_then(|value| {
-        let note = value
-            .as_str()
-            .map(str::trim)
-            .filter(|note| !note.is_empty() && note.chars().count() <= MAX_LONG_TEXT);
-        if note.is_none() {
-            errors.at(
-                &path("appointment_note"),
-                "use a non-empty text of at most 2000 characters",
-            );
-        }
-        note.map(str::to_owned)
-    });
-    let spam = object
-        .get("spam")
-        .map(|value| spam(value, &path("spam"), &fields, errors))
-        .unwrap_or_default();
-
-    if errors.0.len() > before {
-        return None;
-    }
-    Some(Profile {
+    let phone = phone_rule(object, id, errors);
+    let attribution = at
+        .get("attribution", errors, |value, path, errors| {
+            attribution(value, path, mode, errors)
+        })
+        .flatten();
+    let profile = Profile {
         mode: mode?,
         upsert,
         tags,
@@ -277,7 +222,302 @@ fn parse_profile(id: &str, value: &Value, errors: &mut Errors) -> Option<Profile
         strict,
         appointment_note,
         spam,
+        phone,
+        attribution,
+    };
+    (errors.0.len() == before).then_some(profile)
+}
+
+/// The keys of one profile object, read by path `{id}.{key}`.
+struct Keys<'a> {
+    id: &'a str,
+    object: &'a Map<String, Value>,
+}
+
+impl Keys<'_> {
+    fn path(&self, key: &str) -> String {
+        format!("{}.{key}", self.id)
+    }
+
+    /// Reads `key` with `read` (given its path) when it is present.
+    fn get<T>(
+        &self,
+        key: &str,
+        errors: &mut Errors,
+        read: impl FnOnce(&Value, &str, &mut Errors) -> T,
+    ) -> Option<T> {
+        let value = self.object.get(key)?;
+        Some(read(value, &self.path(key), errors))
+    }
+
+    fn flag(&self, key: &str, errors: &mut Errors) -> bool {
+        self.get(key, errors, boolean).unwrap_or(false)
+    }
+
+    fn mode(&self, errors: &mut Errors) -> Option<Mode> {
+        let Some(value) = self.object.get("mode") else {
+            errors.at(
+                &self.path("mode"),
+                "required: use addcontact, runsequence or scheduleappointment",
+            );
+            return None;
+        };
+        let mode = value.as_str().and_then(Mode::parse);
+        if mode.is_none() {
+            errors.at(
+                &self.path("mode"),
+                "unknown mode: use addcontact, runsequence or scheduleappointment",
+            );
+        }
+        mode
+    }
+
+    /// Keys that only make sense in some modes are errors elsewhere: in runsequence and
+    /// scheduleappointment, tags and lists are targets, so every submission would reach
+    /// everyone carrying them.
+    fn mode_only_keys(&self, mode: Option<Mode>, errors: &mut Errors) {
+        let Some(mode) = mode else { return };
+        const ONLY: [(&str, &[Mode]); 5] = [
+            ("upsert", &[Mode::AddContact]),
+            ("tags", &[Mode::AddContact]),
+            ("contact_lists", &[Mode::AddContact]),
+            ("sequence_id", &[Mode::AddContact, Mode::RunSequence]),
+            ("appointment_note", &[Mode::ScheduleAppointment]),
+        ];
+        for (key, modes) in ONLY {
+            if !self.object.contains_key(key) || modes.contains(&mode) {
+                continue;
+            }
+            let names: Vec<&str> = modes.iter().map(|mode| mode.as_str()).collect();
+            let mut message = format!("applies to {} profiles only", names.join(" and "));
+            if key == "tags" || key == "contact_lists" {
+                message.push_str(": here it would target every contact carrying it");
+            }
+            errors.0.push(error_at(self.path(key), message));
+        }
+    }
+
+    /// Tags, contact lists and the sequence: what CLOSEM is told to do with the contact.
+    fn targets(&self, mode: Option<Mode>, errors: &mut Errors) -> (IdList, IdList, Option<Id>) {
+        let tags = self.get("tags", errors, id_list).unwrap_or_default();
+        let lists = self
+            .get("contact_lists", errors, id_list)
+            .unwrap_or_default();
+        let sequence = self.get("sequence_id", errors, sequence_id).flatten();
+        if mode == Some(Mode::RunSequence) && !self.object.contains_key("sequence_id") {
+            errors.at(&self.path("sequence_id"), "required for runsequence");
+        }
+        (tags, lists, sequence)
+    }
+
+    fn redirect(&self, errors: &mut Errors) -> Option<String> {
+        self.get("redirect", errors, |value, path, errors| {
+            let url = value.as_str().filter(|url| valid_redirect(url));
+            if url.is_none() {
+                errors.at(
+                    path,
+                    "use an absolute http or https URL without user or password",
+                );
+            }
+            url.map(str::to_owned)
+        })
+        .flatten()
+    }
+
+    fn unmapped(&self, mode: Option<Mode>, errors: &mut Errors) -> Unmapped {
+        self.get("unmapped", errors, |value, path, errors| {
+            match value.as_str() {
+                Some("drop") => Unmapped::Drop,
+                Some("notes") => {
+                    if mode.is_some_and(|mode| mode != Mode::AddContact) {
+                        errors.at(path, "\"notes\" applies to addcontact profiles only");
+                    }
+                    Unmapped::Notes
+                }
+                _ => {
+                    errors.at(path, "use \"drop\" or \"notes\"");
+                    Unmapped::Drop
+                }
+            }
+        })
+        .unwrap_or_default()
+    }
+
+    fn appointment_note(&self, errors: &mut Errors) -> Option<String> {
+        self.get("appointment_note", errors, |value, path, errors| {
+            let note = value
+                .as_str()
+                .map(str::trim)
+                .filter(|note| !note.is_empty() && note.chars().count() <= MAX_LONG_TEXT);
+            if note.is_none() {
+                errors.at(path, "use a non-empty text of at most 2000 characters");
+            }
+            note.map(str::to_owned)
+        })
+        .flatten()
+    }
+}
+
+/// `phone`: `"north_american"` (the default, CLOSEM's documented formats) or `"international"`,
+/// with an optional `default_country` (ISO 3166 alpha-2) for numbers written without `+`.
+fn phone_rule(object: &Map<String, Value>, id: &str, errors: &mut Errors) -> PhoneRule {
+    let default_country = object.get("default_country").and_then(|value| {
+        let country = value.as_str().and_then(Country::parse);
+        if country.is_none() {
+            let known: Vec<&str> = COUNTRIES.iter().map(|plan| plan.iso()).collect();
+            let message = format!(
+                "use a country code of the phone table: {}",
+                known.join(", ")
+            );
+            errors
+                .0
+                .push(error_at(format!("{id}.default_country"), message));
+        }
+        country
+    });
+    match object.get("phone").map(|value| value.as_str()) {
+        None | Some(Some("north_american")) => {
+            if object.contains_key("default_country") {
+                errors.at(
+                    &format!("{id}.default_country"),
+                    "applies to \"phone\": \"international\" only",
+                );
+            }
+            PhoneRule::NorthAmerican
+        }
+        Some(Some("international")) => PhoneRule::International { default_country },
+        Some(_) => {
+            errors.at(
+                &format!("{id}.phone"),
+                "use \"north_american\" or \"international\"",
+            );
+            PhoneRule::NorthAmerican
+        }
+    }
+}
+
+const ATTRIBUTION_KEYS: [&str; 2] = ["notes", "rules"];
+const RULE_KEYS: [&str; 3] = ["when", "tags", "contact_lists"];
+
+/// `attribution`: `true`, or `{"notes": bool (default true), "rules": [{"when": {"utm_source":
+/// "google" or ["google", ...]}, "tags": [...], "contact_lists": [...]}]}`; addcontact only.
+fn attribution(
+    value: &Value,
+    path: &str,
+    mode: Option<Mode>,
+    errors: &mut Errors,
+) -> Option<Settings> {
+    if mode.is_some_and(|mode| mode != Mode::AddContact) {
+        errors.at(
+            path,
+            "applies to addcontact profiles only: only a new contact has notes and takes tags and lists",
+        );
+        return None;
+    }
+    let object = match value {
+        Value::Bool(false) => return None,
+        Value::Bool(true) => {
+            return Some(Settings {
+                notes: true,
+                rules: Vec::new(),
+            })
+        }
+        Value::Object(object) => object,
+        _ => {
+            errors.at(path, "use true, false or an object with notes and rules");
+            return None;
+        }
+    };
+    unknown_keys(object, &ATTRIBUTION_KEYS, path, errors);
+    let notes = object
+        .get("notes")
+        .is_none_or(|value| boolean(value, &format!("{path}.notes"), errors));
+    let mut rules = Vec::new();
+    match object.get("rules") {
+        None => {}
+        Some(Value::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                if let Some(rule) =
+                    attribution_rule(item, &format!("{path}.rules[{index}]"), errors)
+                {
+                    rules.push(rule);
+                }
+            }
+        }
+        Some(_) => errors.at(&format!("{path}.rules"), "use an array of rules"),
+    }
+    Some(Settings { notes, rules })
+}
+
+fn attribution_rule(value: &Value, path: &str, errors: &mut Errors) -> Option<Rule> {
+    let Value::Object(object) = value else {
+        errors.at(path, "use an object with when and tags or contact_lists");
+        return None;
+    };
+    unknown_keys(object, &RULE_KEYS, path, errors);
+    let when = conditions(object.get("when"), path, errors);
+    let tags = object
+        .get("tags")
+        .map(|value| id_list(value, &format!("{path}.tags"), errors))
+        .unwrap_or_default();
+    let contact_lists = object
+        .get("contact_lists")
+        .map(|value| id_list(value, &format!("{path}.contact_lists"), errors))
+        .unwrap_or_default();
+    if tags.is_empty() && contact_lists.is_empty() {
+        errors.at(path, "a rule adds tags, contact_lists or both");
+    }
+    Some(Rule {
+        when,
+        tags,
+        contact_lists,
     })
+}
+
+/// A rule's `when`: parameter (or `ref`) -> one accepted value or several.
+fn conditions(
+    value: Option<&Value>,
+    path: &str,
+    errors: &mut Errors,
+) -> Vec<(String, Vec<String>)> {
+    let mut when = Vec::new();
+    match value {
+        Some(Value::Object(conditions)) if !conditions.is_empty() => {
+            for (key, accepted) in conditions {
+                let key_path = format!("{path}.when.{key}");
+                let known =
+                    attribution::PARAMETERS.contains(&key.as_str()) || key == attribution::REFERRER;
+                if !known {
+                    let message = format!(
+                        "unknown parameter; expected one of {}, {}",
+                        attribution::PARAMETERS.join(", "),
+                        attribution::REFERRER
+                    );
+                    errors.0.push(error_at(key_path, message));
+                    continue;
+                }
+                let values: Option<Vec<String>> = match accepted {
+                    Value::String(text) => Some(vec![text.clone()]),
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|item| item.as_str().map(str::to_owned))
+                        .collect(),
+                    _ => None,
+                };
+                match values.filter(|values| {
+                    !values.is_empty() && values.iter().all(|value| !value.trim().is_empty())
+                }) {
+                    Some(values) => when.push((key.clone(), values)),
+                    None => errors.at(&key_path, "use a value or an array of values"),
+                }
+            }
+        }
+        _ => errors.at(
+            &format!("{path}.when"),
+            "required: an object of parameter -> accepted value(s)",
+        ),
+    }
+    when
 }
 
 fn boolean(value: &Value, path: &str, errors: &mut Errors) -> bool {
@@ -438,20 +678,9 @@ fn spam(value: &Value, path: &str, fields: &[(String, Field)], errors: &mut Erro
         return Spam::default();
     };
     unknown_keys(object, &SPAM_KEYS, path, errors);
-    let honeypot = object.get("honeypot").and_then(|value| {
-        let name = value.as_str().filter(|name| !name.trim().is_empty());
-        let collides = name.is_some_and(|name| {
-            Field::from_name(name).is_some() || fields.iter().any(|(site, _)| site == name)
-        });
-        if name.is_none() || collides {
-            errors.at(
-                &format!("{path}.honeypot"),
-                "use a non-empty input name that is not a CLOSEM field or mapped",
-            );
-            return None;
-        }
-        name.map(str::to_owned)
-    });
+    let honeypot = object
+        .get("honeypot")
+        .and_then(|value| honeypot(value, path, fields, errors));
     let min_fill_ms = object.get("min_fill_ms").and_then(|value| {
         let ms = value.as_u64().filter(|&ms| ms <= MAX_FILL_MS);
         if ms.is_none() {
@@ -484,21 +713,9 @@ fn spam(value: &Value, path: &str, fields: &[(String, Field)], errors: &mut Erro
     };
     needs_site_key("turnstile_action", errors);
     needs_site_key("turnstile_hostnames", errors);
-    let turnstile_action = object.get("turnstile_action").and_then(|value| {
-        let action = value.as_str().filter(|action| {
-            (1..=MAX_TURNSTILE_ACTION).contains(&action.len())
-                && action
-                    .bytes()
-                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
-        });
-        if action.is_none() {
-            errors.at(
-                &format!("{path}.turnstile_action"),
-                "use 1-32 characters of A-Z, a-z, 0-9, _ and -, as Turnstile allows",
-            );
-        }
-        action.map(str::to_owned)
-    });
+    let turnstile_action = object
+        .get("turnstile_action")
+        .and_then(|value| turnstile_action(value, path, errors));
     let turnstile_hostnames = object
         .get("turnstile_hostnames")
         .map(|value| hostnames(value, &format!("{path}.turnstile_hostnames"), errors))
@@ -510,6 +727,44 @@ fn spam(value: &Value, path: &str, fields: &[(String, Field)], errors: &mut Erro
         turnstile_action,
         turnstile_hostnames,
     }
+}
+
+/// The honeypot's input name: non-empty, and neither a CLOSEM field nor a mapped input.
+fn honeypot(
+    value: &Value,
+    path: &str,
+    fields: &[(String, Field)],
+    errors: &mut Errors,
+) -> Option<String> {
+    let name = value.as_str().filter(|name| !name.trim().is_empty());
+    let collides = name.is_some_and(|name| {
+        Field::from_name(name).is_some() || fields.iter().any(|(site, _)| site == name)
+    });
+    if name.is_none() || collides {
+        errors.at(
+            &format!("{path}.honeypot"),
+            "use a non-empty input name that is not a CLOSEM field or mapped",
+        );
+        return None;
+    }
+    name.map(str::to_owned)
+}
+
+/// The Turnstile action: the characters and length Turnstile allows.
+fn turnstile_action(value: &Value, path: &str, errors: &mut Errors) -> Option<String> {
+    let action = value.as_str().filter(|action| {
+        (1..=MAX_TURNSTILE_ACTION).contains(&action.len())
+            && action
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
+    });
+    if action.is_none() {
+        errors.at(
+            &format!("{path}.turnstile_action"),
+            "use 1-32 characters of A-Z, a-z, 0-9, _ and -, as Turnstile allows",
+        );
+    }
+    action.map(str::to_owned)
 }
 
 /// Host names as Turnstile reports them: no scheme, port or path; stored lowercased.

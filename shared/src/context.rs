@@ -1,5 +1,7 @@
-//! What validation needs from outside: the current time and the company's timezone.
+//! What validation needs from outside: the current time, the company's timezone, and the form's
+//! phone rule.
 
+use crate::phone::PhoneRule;
 use crate::timestamp::{local_as_utc, LocalDateTime};
 
 /// The clock and timezone are the caller's, so the crate stays pure and testable.
@@ -10,6 +12,8 @@ pub struct Context<'a> {
     /// Turns a wall-clock time in the company's CLOSEM timezone into UNIX seconds, or `None`
     /// when that time does not exist there.
     pub resolve_local: &'a dyn Fn(LocalDateTime) -> Option<i64>,
+    /// Which phone numbers the form takes (a profile sets its own in `Profile::accept`).
+    pub phone: PhoneRule,
 }
 
 impl Context<'static> {
@@ -19,6 +23,7 @@ impl Context<'static> {
         Context {
             now,
             resolve_local: &local_as_utc,
+            phone: PhoneRule::NorthAmerican,
         }
     }
 }
@@ -27,6 +32,7 @@ impl core::fmt::Debug for Context<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Context")
             .field("now", &self.now)
+            .field("phone", &self.phone)
             .finish_non_exhaustive()
     }
 }

@@ -100,6 +100,17 @@ impl IdList {
         Ok(())
     }
 
+    /// These ids and then `other`'s that are new, at most [`MAX_LIST_ITEMS`].
+    pub fn union(&self, other: &IdList) -> IdList {
+        let mut ids = self.0.clone();
+        for id in &other.0 {
+            if ids.len() < MAX_LIST_ITEMS && !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+        IdList(ids)
+    }
+
     pub fn ids(&self) -> &[Id] {
         &self.0
     }

@@ -1,10 +1,12 @@
-//! Problems found in a submission, and every human message about them.
+//! Problems found in a submission; their messages are in `i18n/`, one catalogue per language.
 
 use alloc::{borrow::ToOwned, string::String};
 
 use core::fmt;
 
 use crate::field::Field;
+use crate::i18n::{en, Text};
+use crate::phone::PhoneRule;
 
 /// One problem with one field; a rejected submission carries all of them.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -95,6 +97,11 @@ impl Issue {
     pub fn message(&self) -> &'static str {
         message(self.about, self.kind)
     }
+
+    /// Which message this issue gets on a form with phone rule `phone`.
+    pub fn text(&self, phone: PhoneRule) -> Text {
+        Text::of(self.about, self.kind, phone)
+    }
 }
 
 impl fmt::Display for Issue {
@@ -103,60 +110,11 @@ impl fmt::Display for Issue {
     }
 }
 
-/// Every message the widget and the edge show, in one place so both say the same words:
-/// lowercase, no trailing period, saying what to do.
+/// The English message for an issue under the North American phone rule; every language and
+/// rule is [`Text::of`] with [`Lang::text`](crate::Lang::text). Messages are lowercase, with no
+/// trailing period, and say what to do.
 pub fn message(about: Option<Field>, kind: IssueKind) -> &'static str {
-    use Field as F;
-    use IssueKind as K;
-    match (about, kind) {
-        (Some(F::Phone | F::ContactPhones), K::Format) => "phone must look like +1 (555) 444-3333",
-        (Some(F::Email | F::ContactEmails), K::Format) => {
-            "enter an email address like name@example.com"
-        }
-        (Some(F::Phone), K::Required) => "enter a phone number",
-        (Some(F::Email), K::Required) => "enter an email address",
-        (Some(F::AppointmentTimestamp), K::Format) => "use MM/DD/YYYY HH:MM AM or a UNIX timestamp",
-        (Some(F::AppointmentTimestamp), K::Required) => "choose a time for the appointment",
-        (Some(F::AppointmentNote), K::Required) => "enter a note for the appointment",
-        (Some(F::SequenceId), K::Format) => "use one numeric sequence id",
-        (Some(F::SequenceId), K::Multiple) => "use only one sequence id",
-        (Some(F::SequenceId), K::Required) => "choose the sequence to run",
-        (Some(F::Tags | F::ContactLists), K::Format) => "use numeric ids separated by commas",
-        (Some(F::Tags | F::ContactLists | F::ContactEmails | F::ContactPhones), K::TooLong) => {
-            "list at most 100 items"
-        }
-        (Some(F::Notes | F::AppointmentNote), K::TooLong) => {
-            "shorten this to 2000 characters or fewer"
-        }
-        (Some(F::Upsert), K::Format) => "use true or false",
-        (
-            Some(
-                F::FullName
-                | F::FirstName
-                | F::LastName
-                | F::Notes
-                | F::Address
-                | F::City
-                | F::State
-                | F::Zip
-                | F::AppointmentNote,
-            ),
-            K::Format,
-        ) => "remove the invisible control characters from this text",
-        (Some(F::Mode), K::Required | K::Unknown) => {
-            "use mode addcontact, runsequence or scheduleappointment"
-        }
-        (_, K::Contact) => "enter a phone number or an email address",
-        (_, K::Target) => "name a contact email, contact phone, contact list or tag",
-        (_, K::Past) => "choose a time in the future",
-        (_, K::Control) => "remove this field: the form's settings decide it",
-        (_, K::Conflict) => "give this field one value only",
-        (_, K::Multiple) => "give one value only",
-        (_, K::TooLong) => "shorten this to 256 characters or fewer",
-        (_, K::Required) => "fill in this field",
-        (_, K::Unknown) => "choose one of the offered values",
-        (_, K::Format) => "check the format of this value",
-    }
+    en::text(Text::of(about, kind, PhoneRule::NorthAmerican))
 }
 
 /// An issue's code, `{field}.{kind}` (see [`Issue::code`]): the CLOSEM field's canonical name when

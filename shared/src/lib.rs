@@ -10,10 +10,12 @@
 
 extern crate alloc;
 
+pub mod attribution;
 mod context;
 mod email;
 mod encode;
 mod field;
+pub mod i18n;
 mod ids;
 mod issue;
 mod parse;
@@ -29,15 +31,16 @@ pub mod wire;
 mod config;
 
 #[cfg(feature = "config")]
-pub use config::ConfigError;
+pub use config::{Combined, ConfigError};
 pub use context::Context;
 pub use email::Email;
 pub use field::{resolve_field, Class, Field, Mode};
+pub use i18n::{Lang, Text};
 pub use ids::{Id, IdList, MAX_LIST_ITEMS};
 pub use issue::{issue_code, message, Issue, IssueKind};
 pub use parse::{parse, parse_for_mode};
-pub use phone::Phone;
-pub use profile::{Accepted, Forms, Profile, Spam, Unmapped};
+pub use phone::{Country, Phone, PhoneRule, COUNTRIES};
+pub use profile::{Accepted, Forms, Profile, Referral, Spam, Unmapped};
 pub use submission::{
     AddContact, Contact, Name, RunSequence, ScheduleAppointment, Submission, Targets,
 };

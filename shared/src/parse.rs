@@ -7,7 +7,7 @@ use crate::email::Email;
 use crate::field::{Field, Mode};
 use crate::ids::{Id, IdList};
 use crate::issue::{Issue, IssueKind};
-use crate::phone::Phone;
+use crate::phone::{Phone, PhoneRule};
 use crate::submission::{
     AddContact, Contact, Name, RunSequence, ScheduleAppointment, Submission, Targets,
 };
@@ -49,6 +49,8 @@ pub fn parse_for_mode<N: AsRef<str>, V: AsRef<str>>(
 struct Reader<'p> {
     values: [Vec<&'p str>; Field::ALL.len()],
     issues: Vec<Issue>,
+    /// The context's phone rule, set by `finish`.
+    phone: PhoneRule,
 }
 
 impl<'p> Reader<'p> {
@@ -69,6 +71,7 @@ impl<'p> Reader<'p> {
         Reader {
             values,
             issues: Vec::new(),
+            phone: PhoneRule::NorthAmerican,
         }
     }
 
@@ -111,6 +114,7 @@ impl<'p> Reader<'p> {
     }
 
     fn finish(mut self, mode: Mode, ctx: &Context) -> Result<Submission, Vec<Issue>> {
+        self.phone = ctx.phone;
         let submission = match mode {
             Mode::AddContact => self.add_contact().map(Submission::AddContact),
             Mode::RunSequence => self.run_sequence().map(Submission::RunSequence),
@@ -126,7 +130,8 @@ impl<'p> Reader<'p> {
         if !self.present(Field::Phone) && !self.present(Field::Email) {
             self.issue(Field::Email, IssueKind::Contact);
         }
-        let phone = self.scalar(Field::Phone, Phone::parse);
+        let rule = self.phone;
+        let phone = self.scalar(Field::Phone, |value| Phone::parse_with(value, rule));
         let email = self.scalar(Field::Email, Email::parse);
         let name = self.name();
         let notes = self.text(Field::Notes);
@@ -179,7 +184,7 @@ impl<'p> Reader<'p> {
         let contact_emails = self.ok_or_issue(Field::ContactEmails, emails);
         let phones = list(
             self.values[Field::ContactPhones.index()].iter().copied(),
-            Phone::parse,
+            |value| Phone::parse_with(value, self.phone),
         );
         let contact_phones = self.ok_or_issue(Field::ContactPhones, phones);
         let contact_lists = self.id_list(Field::ContactLists);

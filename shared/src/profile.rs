@@ -2,11 +2,13 @@
 
 use alloc::{borrow::ToOwned, string::String, vec::Vec};
 
+use crate::attribution::{self, Attribution, Settings};
 use crate::context::Context;
 use crate::field::{resolve_field, Class, Field, Mode};
 use crate::ids::{Id, IdList};
 use crate::issue::{Issue, IssueKind};
 use crate::parse::parse_for_mode;
+use crate::phone::PhoneRule;
 use crate::submission::Submission;
 use crate::value::{check_value, decimal, single};
 use crate::wire;
@@ -58,6 +60,10 @@ pub struct Profile {
     pub(crate) strict: bool,
     pub(crate) appointment_note: Option<String>,
     pub(crate) spam: Spam,
+    /// Which phone numbers the form takes (`phone`, `default_country`).
+    pub(crate) phone: PhoneRule,
+    /// Campaign attribution into the notes, and the rules that add tags and lists.
+    pub(crate) attribution: Option<Settings>,
 }
 
 /// What happens to visitor inputs that are neither mapped nor CLOSEM fields.
@@ -129,115 +135,96 @@ impl Profile {
         self.allowed_origins.iter().any(|allowed| allowed == origin)
     }
 
-    /// The edge's pipeline for one visitor submission: map site names, keep control fields out,
-    /// add what the profile fixes, then apply CLOSEM's rules. Issues name the site's own inputs.
+    /// The edge's pipeline for one visitor submission: [`Profile::accept_from`] without a
+    /// `Referer`.
     pub fn accept<N: AsRef<str>, V: AsRef<str>>(
         &self,
         pairs: &[(N, V)],
         ctx: &Context,
     ) -> Result<Accepted, Vec<Issue>> {
-        let mut visit = Visit {
-            profile: self,
-            site_names: [None; Field::ALL.len()],
-            issues: Vec::new(),
-            ignored: Vec::new(),
-        };
-        let mut values: Vec<(Field, &str)> = Vec::new();
-        let mut extra_notes: Vec<(&str, &str)> = Vec::new();
-
-        for (name, value) in pairs {
-            let (name, value) = (name.as_ref(), value.as_ref().trim());
-            if name.starts_with(wire::RESERVED_PREFIX)
-                || self.spam.honeypot.as_deref() == Some(name)
-            {
-                continue;
-            }
-            let mapped = self
-                .fields
-                .iter()
-                .find(|(site, _)| site == name)
-                .map(|&(_, field)| field);
-            let field = resolve_field(
-                wire::hint_for(pairs, wire::HINT_PREFIX, name),
-                mapped,
-                name,
-                wire::hint_for(pairs, wire::AUTOCOMPLETE_PREFIX, name),
-            );
-            let Some(field) = field else {
-                if self.unmapped == Unmapped::Notes && self.mode == Mode::AddContact {
-                    if !value.is_empty() {
-                        extra_notes.push((name, value));
-                    }
-                } else {
-                    visit.ignore(name);
-                }
-                continue;
-            };
-            if field.is_control() {
-                if self.strict {
-                    visit.push(Issue::named(name, IssueKind::Control, Some(field)));
-                } else {
-                    visit.ignore(name);
-                }
-                continue;
-            }
-            let fixed_note = field == Field::AppointmentNote && self.appointment_note.is_some();
-            if !self.mode_uses(field) || fixed_note {
-                visit.ignore(name);
-                continue;
-            }
-            let site_name = &mut visit.site_names[field.index()];
-            site_name.get_or_insert(name);
-            if !value.is_empty() {
-                values.push((field, value));
-            }
-        }
-
-        for &field in &self.required {
-            let supplied = field == Field::AppointmentNote && self.appointment_note.is_some();
-            if !supplied && !values.iter().any(|&(given, _)| given == field) {
-                visit.push(visit.issue(field, IssueKind::Required));
-            }
-        }
-
-        let mut built: Vec<(&'static str, String)> = Vec::with_capacity(values.len() + 4);
-        if self.mode == Mode::AddContact {
-            for &(field, value) in &values {
-                if field != Field::Notes {
-                    built.push((field.canonical(), value.to_owned()));
-                }
-            }
-            visit.notes(&values, &extra_notes, &mut built);
-        } else {
-            for &(field, value) in &values {
-                match field {
-                    Field::Email => {}
-                    Field::Phone => {}
-                    _ => built.push((field.canonical(), value.to_owned())),
-                }
-            }
-            // The visitor names themselves only: one email and one phone, never a list.
-            visit.own_contact(Field::Email, Field::ContactEmails, &values, ctx, &mut built);
-            visit.own_contact(Field::Phone, Field::ContactPhones, &values, ctx, &mut built);
-        }
-        self.supply(&mut built);
-
-        match parse_for_mode(self.mode, &built, ctx) {
-            Ok(submission) if visit.issues.is_empty() => Ok(Accepted {
-                submission,
-                ignored: visit.ignored,
-            }),
-            Ok(_) => Err(visit.issues),
-            Err(issues) => {
-                for issue in issues {
-                    visit.place(issue);
-                }
-                Err(visit.issues)
-            }
-        }
+        self.accept_from(pairs, ctx, &Referral::default())
     }
 
-    fn mode_uses(&self, field: Field) -> bool {
+    /// The edge's pipeline for one visitor submission, as named steps: read the visitor's
+    /// inputs by the profile ([`Visit::sort`]), check the profile's required fields, build the
+    /// canonical fields (notes merged, the visitor naming only themselves), add what the profile
+    /// fixes, apply CLOSEM's rules, then the campaign attribution. Issues name the site's own
+    /// inputs.
+    pub fn accept_from<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        pairs: &[(N, V)],
+        ctx: &Context,
+        referral: &Referral,
+    ) -> Result<Accepted, Vec<Issue>> {
+        let ctx = &Context {
+            phone: self.phone,
+            ..*ctx
+        };
+        let mut visit = Visit::new(self);
+        let sorted = visit.sort(pairs);
+        visit.require(&sorted.values);
+        let mut built = visit.build(&sorted, ctx);
+        self.supply(&mut built);
+        let submission = visit.parse(&built, ctx)?;
+        let submission = self.attribute(submission, pairs, referral);
+        Ok(Accepted {
+            submission,
+            ignored: visit.ignored,
+        })
+    }
+
+    /// The phone rule the profile's forms use.
+    pub fn phone_rule(&self) -> PhoneRule {
+        self.phone
+    }
+
+    /// The profile's attribution setting, when it asks for attribution.
+    pub fn attribution(&self) -> Option<&Settings> {
+        self.attribution.as_ref()
+    }
+
+    /// The last step: with an attribution setting, the visit's touches become a block in the
+    /// contact's notes and, by the profile's rules, tags and lists (addcontact only, which the
+    /// configuration checks). The block is added after CLOSEM's rules ran, so it never makes a
+    /// visitor's notes too long to send.
+    fn attribute<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        submission: Submission,
+        pairs: &[(N, V)],
+        referral: &Referral,
+    ) -> Submission {
+        let Some(settings) = &self.attribution else {
+            return submission;
+        };
+        // Only addcontact profiles have an attribution setting (the configuration checks).
+        let mut add = match submission {
+            Submission::AddContact(add) => add,
+            other => return other,
+        };
+        let attribution = Attribution::from_request(pairs, referral.referer.as_deref());
+        if settings.notes {
+            if let Some(block) = attribution.notes_block() {
+                let notes = add.contact.notes.get_or_insert_with(String::new);
+                if !notes.is_empty() {
+                    notes.push_str("\n\n");
+                }
+                notes.push_str(&block);
+            }
+        }
+        for rule in settings
+            .rules
+            .iter()
+            .filter(|rule| rule.matches(&attribution))
+        {
+            add.tags = add.tags.union(&rule.tags);
+            add.contact_lists = add.contact_lists.union(&rule.contact_lists);
+        }
+        Submission::AddContact(add)
+    }
+
+    /// Whether this profile's mode forwards `field` from a visitor (others are dropped by
+    /// `accept`); `cargo xtask doctor` asks it too, so it reports what the edge does.
+    pub fn mode_uses(&self, field: Field) -> bool {
         let own_contact = matches!(field, Field::Phone | Field::Email);
         match self.mode {
             Mode::AddContact => field.class() == Class::Contact,
@@ -266,6 +253,20 @@ impl Profile {
     }
 }
 
+/// Where a native post came from, for its attribution: its `Referer`, the page the form was on
+/// (the widget sends its touches itself, so the edge gives none for its posts).
+#[derive(Clone, Debug, Default)]
+pub struct Referral {
+    pub referer: Option<String>,
+}
+
+/// The visitor's inputs sorted by [`Visit::sort`]: the CLOSEM fields the profile's mode uses,
+/// and the unmapped inputs bound for the notes.
+struct Sorted<'a> {
+    values: Vec<(Field, &'a str)>,
+    extra_notes: Vec<(&'a str, &'a str)>,
+}
+
 /// State of one `accept` call: where each field came from, and what went wrong.
 struct Visit<'a> {
     profile: &'a Profile,
@@ -276,6 +277,135 @@ struct Visit<'a> {
 }
 
 impl<'a> Visit<'a> {
+    fn new(profile: &'a Profile) -> Visit<'a> {
+        Visit {
+            profile,
+            site_names: [None; Field::ALL.len()],
+            issues: Vec::new(),
+            ignored: Vec::new(),
+        }
+    }
+
+    /// Step 1: each input becomes a CLOSEM field by the one precedence (`resolve_field`), or
+    /// is left out: the widget's reserved fields, the honeypot, campaign parameters the
+    /// attribution reads, control fields (reported on a strict profile), fields the mode does
+    /// not use, and unmapped names (kept for the notes when the profile says so).
+    fn sort<N: AsRef<str>, V: AsRef<str>>(&mut self, pairs: &'a [(N, V)]) -> Sorted<'a> {
+        let profile = self.profile;
+        let mut sorted = Sorted {
+            values: Vec::new(),
+            extra_notes: Vec::new(),
+        };
+        for (name, value) in pairs {
+            let (name, value) = (name.as_ref(), value.as_ref().trim());
+            let campaign = profile.attribution.is_some()
+                && attribution::PARAMETERS
+                    .iter()
+                    .any(|parameter| parameter.eq_ignore_ascii_case(name));
+            if name.starts_with(wire::RESERVED_PREFIX)
+                || profile.spam.honeypot.as_deref() == Some(name)
+                || campaign
+            {
+                continue;
+            }
+            let mapped = profile
+                .fields
+                .iter()
+                .find(|(site, _)| site == name)
+                .map(|&(_, field)| field);
+            let field = resolve_field(
+                wire::hint_for(pairs, wire::HINT_PREFIX, name),
+                mapped,
+                name,
+                wire::hint_for(pairs, wire::AUTOCOMPLETE_PREFIX, name),
+            );
+            let Some(field) = field else {
+                if profile.unmapped == Unmapped::Notes && profile.mode == Mode::AddContact {
+                    if !value.is_empty() {
+                        sorted.extra_notes.push((name, value));
+                    }
+                } else {
+                    self.ignore(name);
+                }
+                continue;
+            };
+            if field.is_control() {
+                if profile.strict {
+                    self.push(Issue::named(name, IssueKind::Control, Some(field)));
+                } else {
+                    self.ignore(name);
+                }
+                continue;
+            }
+            let fixed_note = field == Field::AppointmentNote && profile.appointment_note.is_some();
+            if !profile.mode_uses(field) || fixed_note {
+                self.ignore(name);
+                continue;
+            }
+            self.site_names[field.index()].get_or_insert(name);
+            if !value.is_empty() {
+                sorted.values.push((field, value));
+            }
+        }
+        sorted
+    }
+
+    /// Step 2: the profile's `required` fields, each reported where the visitor can fill it.
+    fn require(&mut self, values: &[(Field, &str)]) {
+        for &field in &self.profile.required {
+            let supplied =
+                field == Field::AppointmentNote && self.profile.appointment_note.is_some();
+            if !supplied && !values.iter().any(|&(given, _)| given == field) {
+                self.push(self.issue(field, IssueKind::Required));
+            }
+        }
+    }
+
+    /// Step 3: the canonical fields CLOSEM's rules read. addcontact keeps the visitor's fields
+    /// and merges the notes; the other modes turn the visitor's own email and phone into
+    /// one-item target lists.
+    fn build(&mut self, sorted: &Sorted<'a>, ctx: &Context) -> Vec<(&'static str, String)> {
+        let values = &sorted.values;
+        let mut built: Vec<(&'static str, String)> = Vec::with_capacity(values.len() + 4);
+        if self.profile.mode == Mode::AddContact {
+            for &(field, value) in values {
+                if field != Field::Notes {
+                    built.push((field.canonical(), value.to_owned()));
+                }
+            }
+            self.notes(values, &sorted.extra_notes, &mut built);
+        } else {
+            for &(field, value) in values {
+                if !matches!(field, Field::Email | Field::Phone) {
+                    built.push((field.canonical(), value.to_owned()));
+                }
+            }
+            // The visitor names themselves only: one email and one phone, never a list.
+            self.own_contact(Field::Email, Field::ContactEmails, values, ctx, &mut built);
+            self.own_contact(Field::Phone, Field::ContactPhones, values, ctx, &mut built);
+        }
+        built
+    }
+
+    /// Step 5: CLOSEM's rules for the mode; their issues are placed on the visitor's inputs,
+    /// after the ones the earlier steps found.
+    fn parse(
+        &mut self,
+        built: &[(&'static str, String)],
+        ctx: &Context,
+    ) -> Result<Submission, Vec<Issue>> {
+        match parse_for_mode(self.profile.mode, built, ctx) {
+            Ok(submission) if self.issues.is_empty() => Ok(submission),
+            Ok(_) => Err(core::mem::take(&mut self.issues)),
+            Err(issues) => {
+                for issue in issues {
+                    self.place(issue);
+                }
+                Err(core::mem::take(&mut self.issues))
+            }
+        }
+    }
+
     fn ignore(&mut self, name: &str) {
         if !self.ignored.iter().any(|ignored| ignored == name) {
             self.ignored.push(name.to_owned());
@@ -404,5 +534,108 @@ impl<'a> Visit<'a> {
         if let Some(normal) = found {
             built.push((target.canonical(), normal));
         }
+    }
+}
+
+/// Each step of `accept_from` on its own (issue 15); the whole pipeline is tested in
+/// `tests/it/profile.rs` and `tests/it/attribution.rs`.
+#[cfg(all(test, feature = "config"))]
+mod tests {
+    use super::*;
+
+    fn profile(json: &str) -> Profile {
+        let forms = Forms::from_json_str(json).unwrap_or_else(|errors| panic!("{errors:?}"));
+        forms.profiles[0].1.clone()
+    }
+
+    #[test]
+    fn sort_keeps_the_fields_the_mode_uses_and_leaves_out_the_rest() {
+        let profile = profile(
+            r#"{ "f": { "mode": "addcontact", "strict": true, "spam": { "honeypot": "website" },
+                 "fields": { "your-email": "email" }, "attribution": true } }"#,
+        );
+        let mut visit = Visit::new(&profile);
+        let pairs = [
+            ("your-email", " ann@example.com "),
+            ("tags", "5"),
+            ("website", "bot"),
+            ("utm_source", "google"),
+            ("_closem_key", "k"),
+            ("colour", "blue"),
+        ];
+        let sorted = visit.sort(&pairs);
+        assert_eq!(sorted.values, [(Field::Email, "ann@example.com")]);
+        assert!(sorted.extra_notes.is_empty());
+        assert_eq!(visit.ignored, ["colour"]);
+        let codes: Vec<String> = visit.issues.iter().map(Issue::code).collect();
+        assert_eq!(
+            codes,
+            ["tags.control"],
+            "strict: the control field is reported"
+        );
+        assert_eq!(visit.site_name(Field::Email), "your-email");
+    }
+
+    #[test]
+    fn require_reports_missing_fields_where_the_visitor_can_fill_them() {
+        let profile = profile(
+            r#"{ "f": { "mode": "addcontact", "required": ["phone", "email"], "fields": { "tel": "phone" } } }"#,
+        );
+        let mut visit = Visit::new(&profile);
+        visit.require(&[(Field::Email, "ann@example.com")]);
+        assert_eq!(
+            visit.issues,
+            [Issue::named("tel", IssueKind::Required, Some(Field::Phone))]
+        );
+    }
+
+    #[test]
+    fn build_turns_the_visitors_own_contact_into_one_target() {
+        let profile = profile(r#"{ "f": { "mode": "runsequence", "sequence_id": 5 } }"#);
+        let mut visit = Visit::new(&profile);
+        let sorted = Sorted {
+            values: alloc::vec![
+                (Field::Email, "ann@example.com"),
+                (Field::Phone, "555-444-3333")
+            ],
+            extra_notes: Vec::new(),
+        };
+        let built = visit.build(&sorted, &Context::utc(0));
+        assert_eq!(
+            built,
+            [
+                ("contact_emails", "ann@example.com".to_owned()),
+                ("contact_phones", "+15554443333".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn attribute_adds_the_block_and_the_rules_ids_to_addcontact_only() {
+        let lead = profile(
+            r#"{ "f": { "mode": "addcontact", "attribution": { "rules": [ { "when": { "utm_source": "google" }, "tags": [71] } ] } } }"#,
+        );
+        let parsed = parse_for_mode(
+            Mode::AddContact,
+            &[("email", "ann@example.com")],
+            &Context::utc(0),
+        )
+        .expect("valid");
+        let pairs = [("_closem_last", "utm_source=google")];
+        let Submission::AddContact(add) =
+            lead.attribute(parsed.clone(), &pairs, &Referral::default())
+        else {
+            panic!("addcontact");
+        };
+        assert_eq!(add.tags.encode(), "71");
+        assert_eq!(
+            add.contact.notes.as_deref(),
+            Some("attribution (last touch): utm_source=google")
+        );
+        let plain = profile(r#"{ "f": { "mode": "addcontact" } }"#);
+        assert_eq!(
+            plain.attribute(parsed.clone(), &pairs, &Referral::default()),
+            parsed
+        );
     }
 }

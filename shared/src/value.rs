@@ -31,7 +31,7 @@ pub fn check_value(field: Field, value: &str, ctx: &Context) -> Result<String, I
         Field::Upsert => {
             parse_bool(value).map(|flag| if flag { "true" } else { "false" }.to_owned())
         }
-        Field::Phone => Phone::parse(value).map(|phone| phone.as_str().to_owned()),
+        Field::Phone => Phone::parse_with(value, ctx.phone).map(|phone| phone.as_str().to_owned()),
         Field::Email => Email::parse(value).map(|email| email.as_str().to_owned()),
         Field::Tags | Field::ContactLists => IdList::parse(value).map(|ids| ids.encode()),
         Field::SequenceId => match Id::parse_single(value)? {
@@ -43,7 +43,7 @@ pub fn check_value(field: Field, value: &str, ctx: &Context) -> Result<String, I
             Ok(join(emails.iter().map(Email::as_str)))
         }
         Field::ContactPhones => {
-            let phones = list([value], Phone::parse)?;
+            let phones = list([value], |item| Phone::parse_with(item, ctx.phone))?;
             Ok(join(phones.iter().map(Phone::as_str)))
         }
         Field::AppointmentTimestamp => resolve_timestamp(value, ctx).map(signed_decimal),
@@ -62,7 +62,7 @@ pub fn check_visitor_value(field: Field, value: &str, ctx: &Context) -> Result<(
         return Ok(());
     }
     match field {
-        Field::Phone => Phone::parse(value).map(drop),
+        Field::Phone => Phone::parse_with(value, ctx.phone).map(drop),
         Field::Email => Email::parse(value).map(drop),
         Field::AppointmentTimestamp => resolve_timestamp(value, ctx).map(drop),
         // Every other field a visitor fills in is free text.

@@ -20,6 +20,17 @@ pub const HINT_PREFIX: &str = "_closem_field:";
 /// `_closem_auto:<name>` carries the `autocomplete` token of the control sent as `<name>`.
 pub const AUTOCOMPLETE_PREFIX: &str = "_closem_auto:";
 
+/// The visitor's language as the widget chose it (`Lang::code`: the form's `data-closem-lang` or
+/// nearest `lang`); the edge answers in it. Native posts send none: then `Accept-Language` counts.
+pub const LANG_FIELD: &str = "_closem_lang";
+
+/// The visit's first touch (campaign parameters, referring host, landing path, time), encoded
+/// as `key=value&...` (see `closem_shared::attribution`).
+pub const FIRST_TOUCH_FIELD: &str = "_closem_first";
+
+/// The visit's last touch, encoded like the first.
+pub const LAST_TOUCH_FIELD: &str = "_closem_last";
+
 /// The value of the reserved field `<prefix><name>` among `pairs`, if the widget sent one.
 pub fn hint_for<'a, N: AsRef<str>, V: AsRef<str>>(
     pairs: &'a [(N, V)],

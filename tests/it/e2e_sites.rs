@@ -3,7 +3,8 @@
 //! typed into as a visitor does in headless Chromium. For each, the sandbox must receive exactly
 //! the expected canonical fields, once; and no page may log an error from the widget (the
 //! `Browser` checks that when it is dropped). Fixtures: tests/site/*.html, profiles:
-//! tests/fixtures/builders.json (each allowing the site's origin). Regression tests for issue 10.
+//! tests/fixtures/builders.json (each allowing the site's origin). Regression tests for issue 10;
+//! languages, attribution and the lead event for issue 13.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use closem_tests::webdriver::{Browser, BrowserOptions};
 use closem_tests::workerd::workspace_root;
 use serde_json::{json, Value};
 
-use crate::edge_support::{assert_fields, unique_email, Edge};
+use crate::edge_support::{assert_fields, unique_email, value_of, Edge};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -582,4 +583,193 @@ fn a_module_that_never_arrives_leaves_the_native_post() {
         WAIT,
     );
     assert_once(&email, &[("mode", "addcontact"), ("email", &email)]);
+}
+
+/// The other languages' catalogues have arrived from the forms host (issue 13).
+fn wait_catalogue(browser: &Browser, lang: &str) {
+    let script = format!(
+        "return performance.getEntriesByType('resource').some(entry => entry.name.endsWith('/i18n/{lang}.json') && entry.responseEnd > 0)"
+    );
+    browser.wait_for("the page's catalogue", &script, WAIT);
+}
+
+/// The text of the widget's message for control `css`, once it shows one.
+fn message_for(browser: &Browser, css: &str) -> String {
+    let script = format!(
+        "const control = document.querySelector({css:?}); const id = (control.getAttribute('aria-describedby') || '').split(' ').find(id => id.startsWith('closem-e')); const error = id && document.getElementById(id); return control.getAttribute('aria-invalid') === 'true' && error ? error.textContent : null"
+    );
+    browser
+        .wait_for(&format!("a message on {css}"), &script, WAIT)
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn data_layer(browser: &Browser) -> Value {
+    browser.execute("return window.dataLayer || null", json!([]))
+}
+
+fn stored_touch(browser: &Browser) -> Value {
+    browser.execute("return localStorage.getItem('closem:touch')", json!([]))
+}
+
+#[test]
+fn messages_follow_the_forms_language_and_the_sites_overrides() {
+    let browser = visit("/intl.html", 3);
+    wait_catalogue(&browser, "es");
+    wait_catalogue(&browser, "fr");
+    wait_catalogue(&browser, "de");
+    // The page's `lang` (es-MX): Spanish, with the international rule's example.
+    type_into(
+        &browser,
+        &[("#es-email", "ana-en-ejemplo"), ("#es-phone", "020 7946")],
+    );
+    assert_eq!(
+        message_for(&browser, "#es-email"),
+        "escribe un correo electrónico como nombre@ejemplo.com"
+    );
+    type_into(&browser, &[("#es-name", "Ana")]);
+    assert_eq!(
+        message_for(&browser, "#es-phone"),
+        "escribe el teléfono con su prefijo de país, como +34 612 345 678"
+    );
+    // The site's own words for one code, and the form-level status in Spanish.
+    type_into(&browser, &[("#es-email", "")]);
+    browser.click(&browser.find("#es button"));
+    assert_eq!(
+        message_for(&browser, "#es-email"),
+        "necesitamos tu correo para responderte"
+    );
+    assert_eq!(
+        browser.text(&browser.find("#es .closem-status")),
+        "revisa los campos marcados"
+    );
+    // `data-closem-lang` wins over the nearest `lang` (de); without it the nearest one counts.
+    type_into(&browser, &[("#fr-email", "nobody"), ("#de-phone", "12")]);
+    assert_eq!(
+        message_for(&browser, "#fr-email"),
+        "saisissez une adresse e-mail comme nom@exemple.fr"
+    );
+    type_into(&browser, &[("#de-email", "")]);
+    assert_eq!(
+        message_for(&browser, "#de-phone"),
+        "die Telefonnummer muss wie +1 (555) 444-3333 aussehen"
+    );
+}
+
+#[test]
+fn the_edge_answers_in_the_forms_language_and_a_refusal_pushes_no_lead() {
+    let browser = visit("/intl.html", 3);
+    wait_catalogue(&browser, "fr");
+    let email = unique_email("site-intl-refused");
+    // The profile requires a full name this form lacks: only the edge can tell, in French.
+    type_into(&browser, &[("#fr-email", &email)]);
+    browser.click(&browser.find("#fr button"));
+    browser.wait_for(
+        "the edge's refusal",
+        "return document.querySelector('#fr .closem-status').textContent === 'remplissez ce champ'",
+        WAIT,
+    );
+    assert_eq!(
+        data_layer(&browser),
+        Value::Null,
+        "no lead event for a refusal"
+    );
+    topology().edge.assert_not_forwarded(&email);
+}
+
+#[test]
+fn attribution_spans_two_page_loads_and_a_confirmed_lead_reaches_the_data_layer() {
+    let browser = visit(
+        "/intl.html?utm_source=google&utm_medium=cpc&gclid=Cj0KCQ",
+        3,
+    );
+    // A second page of the visit, from another campaign.
+    browser.goto(&topology().site.url("/intl.html?utm_source=newsletter"));
+    browser.wait_for(
+        "the widget on the second page",
+        "return document.querySelectorAll('form[data-closem-ready]').length === 3",
+        WAIT,
+    );
+    assert_eq!(data_layer(&browser), Value::Null);
+    let email = unique_email("site-intl-lead");
+    type_into(
+        &browser,
+        &[
+            ("#es-name", "Ana Díaz"),
+            ("#es-email", &email),
+            ("#es-phone", "020 7946 0958"),
+        ],
+    );
+    browser.click(&browser.find("#es button"));
+    wait_success(&browser);
+    let edge = &topology().edge;
+    let fields = edge.forwarded(&email);
+    assert_eq!(value_of(&fields, "phone"), "+442079460958");
+    assert_eq!(
+        value_of(&fields, "tags"),
+        "5,71",
+        "the first touch was Google"
+    );
+    let notes = value_of(&fields, "notes");
+    assert!(
+        notes.starts_with(
+            "attribution (first touch): utm_source=google, utm_medium=cpc, gclid=Cj0KCQ, landing=/intl.html, at="
+        ),
+        "{notes}"
+    );
+    assert!(
+        notes
+            .contains("\nattribution (last touch): utm_source=newsletter, landing=/intl.html, at="),
+        "{notes}"
+    );
+    let pushed = data_layer(&browser);
+    let events = pushed.as_array().cloned().unwrap_or_default();
+    assert_eq!(events.len(), 1, "{pushed}");
+    assert_eq!(events[0]["event"], "generate_lead", "{pushed}");
+    assert_eq!(events[0]["form_id"], "intl", "{pushed}");
+    let id = events[0]["submission_id"].as_str().unwrap_or_default();
+    assert!(id.starts_with('s') && id.contains("-k"), "{pushed}");
+}
+
+#[test]
+fn attribution_can_be_turned_off_or_wait_for_consent() {
+    let browser = visit("/intl.html?utm_source=google", 3);
+    assert!(
+        stored_touch(&browser).is_string(),
+        "the campaign page records a touch"
+    );
+    // A page that turns attribution off records nothing of its own and its form sends none.
+    browser.goto(&topology().site.url("/optout.html?utm_source=bing"));
+    browser.wait_for(
+        "the opt-out page",
+        "return !!document.querySelector('form[data-closem-ready]')",
+        WAIT,
+    );
+    let stored = stored_touch(&browser);
+    assert!(
+        !stored.as_str().unwrap_or_default().contains("bing"),
+        "{stored}"
+    );
+    let email = unique_email("site-intl-off");
+    type_into(&browser, &[("#off-email", &email)]);
+    browser.click(&browser.find("#off button"));
+    wait_success(&browser);
+    assert_once(
+        &email,
+        &[("mode", "addcontact"), ("email", &email), ("tags", "5")],
+    );
+
+    // Consent: nothing until the page's banner says so.
+    let fresh = visit("/consent.html?utm_source=google", 1);
+    assert_eq!(stored_touch(&fresh), Value::Null);
+    fresh.click(&fresh.find("#accept"));
+    let stored = stored_touch(&fresh);
+    assert!(
+        stored
+            .as_str()
+            .unwrap_or_default()
+            .contains("utm_source=google"),
+        "{stored}"
+    );
 }

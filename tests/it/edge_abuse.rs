@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use closem_tests::sandbox::{spawn, ALWAYS_FAILS, ALWAYS_SPENT, UNAVAILABLE_TOKEN};
 use closem_tests::workerd::{
-    workspace_root, Launch, RateLimit, Workerd, WorkerdOptions, RATE_LIMIT_BINDING,
+    production_config, ratelimits, Launch, RateLimit, Workerd, WorkerdOptions, RATE_LIMIT_BINDING,
     RATE_LIMIT_NAMESPACE,
 };
 use serde_json::{json, Value};
@@ -556,36 +556,24 @@ fn a_turnstile_site_key_without_the_secret_is_a_configuration_problem() {
 }
 
 #[test]
-fn wrangler_toml_declares_the_rate_limiter_the_harness_uses() {
-    let text = std::fs::read_to_string(workspace_root().join("edge/wrangler.toml"))
-        .expect("read edge/wrangler.toml");
-    let section: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .skip_while(|line| *line != "[[ratelimits]]")
-        .skip(1)
-        .take_while(|line| !line.starts_with('['))
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .collect();
+fn wrangler_jsonc_declares_the_rate_limiter_the_harness_uses() {
+    let config = production_config();
     let production = RateLimit::PRODUCTION;
+    assert_eq!(config["ratelimits"], ratelimits(&production)["ratelimits"]);
+    assert_eq!(config["ratelimits"][0]["name"], RATE_LIMIT_BINDING);
     assert_eq!(
-        section,
-        [
-            format!("name = \"{RATE_LIMIT_BINDING}\""),
-            format!("namespace_id = \"{RATE_LIMIT_NAMESPACE}\""),
-            format!(
-                "simple = {{ limit = {}, period = {} }}",
-                production.limit, production.period
-            ),
-        ]
+        config["ratelimits"][0]["namespace_id"],
+        RATE_LIMIT_NAMESPACE
     );
-    assert!(
-        text.contains(&format!("RATE_LIMIT_PERIOD = \"{}\"", production.period)),
+    assert_eq!(
+        config["vars"]["RATE_LIMIT_PERIOD"],
+        production.period.to_string(),
         "RATE_LIMIT_PERIOD must be the binding's period"
     );
-    assert!(text.contains(
-        "TURNSTILE_VERIFY_URL = \"https://challenges.cloudflare.com/turnstile/v0/siteverify\""
-    ));
+    assert_eq!(
+        config["vars"]["TURNSTILE_VERIFY_URL"],
+        "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+    );
 }
 
 #[test]

@@ -2,11 +2,11 @@
 //! key reused with other fields), the ledger's operator routes, and the wrangler configuration
 //! the harness mirrors. Fault injection is in edge_soak.rs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use closem_tests::workerd::{
-    workspace_root, Deliveries, DEAD_LETTER_QUEUE, DEAD_LETTER_RETRIES, LEDGER_BINDING,
-    LEDGER_CLASS, QUEUE, QUEUE_BINDING,
+    bindings, production_config, Deliveries, DEAD_LETTER_QUEUE, DEAD_LETTER_RETRIES,
+    LEDGER_BINDING, LEDGER_CLASS, QUEUE, QUEUE_BINDING,
 };
 use serde_json::json;
 
@@ -230,78 +230,47 @@ fn health_names_the_delivery_bindings() {
     );
 }
 
-/// The values of one `[[section]]` (or `[section]`) of a TOML file, in order of appearance, as
-/// `key -> raw value` maps. Enough for the flat tables of edge/wrangler.toml; no dependency.
-fn toml_sections(text: &str, section: &str) -> Vec<BTreeMap<String, String>> {
-    let mut found = Vec::new();
-    let mut current: Option<BTreeMap<String, String>> = None;
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') {
-            found.extend(current.take());
-            let name = line.trim_matches(|c| c == '[' || c == ']');
-            current = (name == section).then(BTreeMap::new);
-        } else if let (Some(table), Some((key, value))) = (current.as_mut(), line.split_once('=')) {
-            if !line.starts_with('#') {
-                table.insert(key.trim().to_string(), value.trim().to_string());
-            }
-        }
-    }
-    found.extend(current);
-    found
-}
-
 #[test]
-fn wrangler_toml_declares_the_bindings_the_harness_uses() {
-    let text = std::fs::read_to_string(workspace_root().join("edge/wrangler.toml"))
-        .expect("read edge/wrangler.toml");
-    let quoted = |text: &str| format!("\"{text}\"");
+fn wrangler_jsonc_declares_the_bindings_the_harness_uses() {
     let production = Deliveries::PRODUCTION;
-
-    let producers = toml_sections(&text, "queues.producers");
-    assert_eq!(producers.len(), 1, "{producers:?}");
-    assert_eq!(producers[0]["binding"], quoted(QUEUE_BINDING));
-    assert_eq!(producers[0]["queue"], quoted(QUEUE));
-
-    let consumers = toml_sections(&text, "queues.consumers");
-    assert_eq!(consumers.len(), 2, "{consumers:?}");
-    let deliveries = &consumers[0];
-    assert_eq!(deliveries["queue"], quoted(QUEUE));
-    assert_eq!(deliveries["dead_letter_queue"], quoted(DEAD_LETTER_QUEUE));
-    let numbers = [
-        ("max_batch_size", production.max_batch_size),
-        ("max_batch_timeout", production.max_batch_timeout),
-        ("max_retries", production.max_retries),
-        ("retry_delay", production.retry_delay),
-    ];
-    for (key, value) in numbers {
-        assert_eq!(deliveries[key], value.to_string(), "{key}");
+    let config = production_config();
+    // The queue, both consumers, the ledger and its migration: exactly what test instances get,
+    // with production's numbers.
+    let expected = bindings(&production);
+    for key in ["queues", "durable_objects", "migrations"] {
+        assert_eq!(config[key], expected[key], "{key}");
     }
-    let dead_letters = &consumers[1];
-    assert_eq!(dead_letters["queue"], quoted(DEAD_LETTER_QUEUE));
-    assert_eq!(dead_letters["max_retries"], DEAD_LETTER_RETRIES.to_string());
-    assert!(!dead_letters.contains_key("dead_letter_queue"));
-
-    let objects = toml_sections(&text, "durable_objects.bindings");
-    assert_eq!(objects.len(), 1, "{objects:?}");
-    assert_eq!(objects[0]["name"], quoted(LEDGER_BINDING));
-    assert_eq!(objects[0]["class_name"], quoted(LEDGER_CLASS));
-    let migrations = toml_sections(&text, "migrations");
-    assert_eq!(migrations.len(), 1, "{migrations:?}");
+    assert_eq!(config["queues"]["producers"][0]["binding"], QUEUE_BINDING);
+    assert_eq!(config["queues"]["consumers"][0]["queue"], QUEUE);
     assert_eq!(
-        migrations[0]["new_sqlite_classes"],
-        format!("[{}]", quoted(LEDGER_CLASS))
+        config["queues"]["consumers"][0]["dead_letter_queue"],
+        DEAD_LETTER_QUEUE
     );
-
-    let vars = toml_sections(&text, "vars");
     assert_eq!(
-        vars[0]["DELIVERY_MAX_DELAY"],
-        quoted(&production.max_delay.to_string())
+        config["queues"]["consumers"][1]["max_retries"],
+        DEAD_LETTER_RETRIES
     );
+    assert_eq!(
+        config["durable_objects"]["bindings"][0]["name"],
+        LEDGER_BINDING
+    );
+    assert_eq!(
+        config["migrations"][0]["new_sqlite_classes"][0],
+        LEDGER_CLASS
+    );
+    // The entry bundles the forms file beside the configuration.
+    assert_eq!(config["main"], "entry.mjs");
+    assert_eq!(config["build"]["command"], "cargo xtask build");
+
+    let vars = &config["vars"];
+    assert_eq!(vars["DELIVERY_MAX_DELAY"], production.max_delay.to_string());
     // The test instances run on the edge's defaults, which production states explicitly.
-    assert_eq!(vars[0]["LEDGER_SHARDS"], quoted("16"));
-    assert_eq!(vars[0]["RETENTION_DAYS"], quoted("30"));
-    assert_eq!(vars[0]["SPAM_KEEP_DAYS"], quoted("14"));
-    assert!(!vars[0].contains_key("LEDGER_SHARDS_PREVIOUS"));
+    assert_eq!(vars["LEDGER_SHARDS"], "16");
+    assert_eq!(vars["RETENTION_DAYS"], "30");
+    assert_eq!(vars["SPAM_KEEP_DAYS"], "14");
+    assert!(vars.get("LEDGER_SHARDS_PREVIOUS").is_none());
+    // Profiles live in edge/forms.json; the variable is for small setups only.
+    assert!(vars.get("FORMS").is_none());
     // The test configuration is the same shape with shorter waits.
     let test = Deliveries::TEST;
     assert!(test.max_batch_timeout <= production.max_batch_timeout);

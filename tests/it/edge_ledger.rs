@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use closem_tests::child::ChildGuard;
 use closem_tests::http;
 use closem_tests::sandbox::{spawn, SandboxHandle};
-use closem_tests::workerd::{bindings, dev_command, workspace_root, Deliveries};
+use closem_tests::workerd::{bindings, dev_command, entry_module, workspace_root, Deliveries};
 use serde_json::{json, Value};
 
 use crate::edge_support::{
@@ -58,7 +58,6 @@ impl Instance {
     }
 
     fn launch(&mut self) {
-        let root = workspace_root();
         let mut vars = json!({
             "CLOSEM_BASE_URL": format!("{}/", self.sandbox.url()),
             "CLOSEM_TIMEZONE": TIMEZONE,
@@ -70,7 +69,7 @@ impl Instance {
         }
         let mut config = json!({
             "name": "closem-forms-instance",
-            "main": root.join("edge/build/worker/shim.mjs"),
+            "main": entry_module(&self.dir, None),
             "compatibility_date": "2026-11-01",
             "vars": vars,
         });

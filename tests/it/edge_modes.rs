@@ -122,15 +122,15 @@ fn runsequence_profile_targets_the_visitor_only() {
 fn runsequence_with_a_phone_only_targets_that_phone() {
     let edge = shared();
     // The phone is the only marker here: make it unique through the email-free record's digits.
-    let reply = edge.post("sequence", &[("phone", "+1 (555) 010-4242")]);
+    let reply = edge.post("sequence", &[("phone", "+1 (555) 210-4242")]);
     reply.assert_delivered();
-    let fields = edge.forwarded("+15550104242");
+    let fields = edge.forwarded("+15552104242");
     assert_fields(
         &fields,
         &[
             ("mode", "runsequence"),
             ("sequence_id", "55"),
-            ("contact_phones", "+15550104242"),
+            ("contact_phones", "+15552104242"),
         ],
     );
 }

@@ -196,7 +196,6 @@ impl Edge {
         self.send(encode(request, fields, encoding))
     }
 
-    /// Posts like a browser without JavaScript: no JSON in Accept, redirects not followed.
     /// Posts `fields` to `form_id` as the widget does, expects it accepted and delivered, and
     /// checks that CLOSEM received exactly `expected` for the submission `marker` finds.
     pub(crate) fn assert_forwards(
@@ -222,6 +221,7 @@ impl Edge {
         assert_fields(&self.forwarded(marker), expected);
     }
 
+    /// Posts like a browser without JavaScript: no JSON in Accept, redirects not followed.
     pub(crate) fn post_native(&self, form_id: &str, fields: &[(&str, &str)]) -> Reply {
         let request = client()
             .post(self.url(&format!("/f/{form_id}")))

@@ -289,20 +289,29 @@ fn an_upstream_timeout_is_retried_until_delivered() {
 fn a_contact_in_doubt_after_a_lost_answer_is_sent_again_as_an_upsert_so_closem_adds_it_once() {
     let (_serial, edge) = faulty();
     // CLOSEM takes the first attempt but its answer is lost on the way: the edge sees a broken
-    // connection and cannot know that the contact was added.
-    edge.order_faults(json!({"lose_answer_next": 1}));
+    // connection and cannot know that the contact was added. The second attempt fails plainly
+    // (503), which must not clear the doubt.
+    edge.order_faults(json!({"lose_answer_next": 1, "fail_next": 1}));
     let email = unique_email("in-doubt");
     // `plain` is an addcontact profile without upsert of its own.
     let id = edge.post("plain", &[("email", &email)]).assert_delivered();
     edge.wait_state(&id, "delivered");
     let records = edge.wait_records(&email, |records| accepted(records) >= 2);
     assert_keys(&records, &id);
+    assert!(
+        records.iter().any(|record| record["status"] == 503),
+        "{records:#?}"
+    );
+    let records: Vec<Value> = records
+        .into_iter()
+        .filter(|record| record["accepted"] == true)
+        .collect();
     let upsert = |record: &Value| {
         record["fields"]
             .as_array()
             .is_some_and(|fields| fields.contains(&json!(["upsert", "true"])))
     };
-    // The first attempt as the profile built it; the one after the timeout as an upsert, which
+    // The first attempt as the profile built it; every one after the lost answer as an upsert, which
     // modified the contact the first had added.
     assert!(!upsert(&records[0]), "{}", records[0]);
     assert_eq!(records[0]["contact"], "created", "{}", records[0]);

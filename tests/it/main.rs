@@ -25,6 +25,8 @@ mod edge_fields;
 mod edge_health;
 // Bad input of every kind: a 4xx listing every problem.
 mod edge_input;
+// Languages and international phones: the visitor's words, the profile's phone rule.
+mod edge_intl;
 // The sharded ledger: one durable write, the alarm, resharding.
 mod edge_ledger;
 // Body size limits, with and without `Content-Length`.

@@ -19,6 +19,94 @@ pub struct WorkerdOptions {
     pub forms: serde_json::Value,
 }
 
+/// The entry module the worker ships with (`main` in edge/wrangler.jsonc): it bundles the forms
+/// file and re-exports the built worker.
+pub const ENTRY: &str = "edge/entry.mjs";
+
+/// Writes `dir/entry.mjs`: edge/entry.mjs itself with its two imports pointed at `forms_file`
+/// and at the built worker, so each test instance bundles its own forms file (an empty object
+/// unless a [`Launch`] names one) exactly as a deploy bundles edge/forms.json.
+pub fn entry_module(dir: &Path, forms_file: Option<&Path>) -> PathBuf {
+    let root = workspace_root();
+    let entry = std::fs::read_to_string(root.join(ENTRY)).expect("read edge/entry.mjs");
+    let forms = match forms_file {
+        Some(file) => file.to_path_buf(),
+        None => {
+            let empty = dir.join("forms.json");
+            std::fs::write(&empty, "{}").expect("write an empty forms file");
+            empty
+        }
+    };
+    let mut imports = [
+        ("\"./forms.json\"", forms),
+        ("\"./build/index.js\"", root.join("edge/build/index.js")),
+    ]
+    .into_iter()
+    .fold(entry, |text, (import, path)| {
+        assert!(
+            text.contains(import),
+            "edge/entry.mjs no longer imports {import}"
+        );
+        text.replace(
+            import,
+            &serde_json::Value::from(path.to_string_lossy()).to_string(),
+        )
+    });
+    imports.insert_str(
+        0,
+        "// Written by tests/src/workerd.rs from edge/entry.mjs.\n",
+    );
+    let path = dir.join("entry.mjs");
+    std::fs::write(&path, imports).expect("write entry.mjs");
+    path
+}
+
+/// edge/wrangler.jsonc as JSON (its comments dropped), for tests that compare it with
+/// [`bindings`] and [`ratelimits`].
+pub fn production_config() -> serde_json::Value {
+    let path = workspace_root().join("edge/wrangler.jsonc");
+    let text = std::fs::read_to_string(&path).expect("read edge/wrangler.jsonc");
+    serde_json::from_str(&without_comments(&text))
+        .expect("edge/wrangler.jsonc is JSON with comments")
+}
+
+/// JSONC to JSON: drops `//` and `/* */` comments outside strings.
+pub fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                '\\' => out.extend(chars.next()),
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match (c, chars.peek()) {
+            ('"', _) => {
+                in_string = true;
+                out.push(c);
+            }
+            ('/', Some('/')) => while chars.next_if(|&next| next != '\n').is_some() {},
+            ('/', Some('*')) => {
+                chars.next();
+                let mut last = ' ';
+                for next in chars.by_ref() {
+                    if last == '*' && next == '/' {
+                        break;
+                    }
+                    last = next;
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// How the process is launched: a fixed port for the demo (tests take a free one), and whether to
 /// echo the log to stderr as it arrives (the demo shows it; tests keep it for assertions).
 #[derive(Default, Clone)]
@@ -39,12 +127,15 @@ pub struct Launch {
     pub turnstile_secret: Option<String>,
     /// `TURNSTILE_VERIFY_URL`, e.g. the sandbox's stand-in `{sandbox}/turnstile/siteverify`.
     pub turnstile_verify_url: Option<String>,
+    /// The forms file bundled into this instance (as edge/forms.json is into a deploy); an empty
+    /// object when not given.
+    pub forms_file: Option<PathBuf>,
 }
 
-/// The `RATE_LIMITER` binding's `simple = { limit, period }`. edge/wrangler.toml holds
+/// The `RATE_LIMITER` binding's `simple = { limit, period }`. edge/wrangler.jsonc holds
 /// [`RateLimit::PRODUCTION`]; test instances run with [`RateLimit::TEST`], roomy enough that the
 /// tests sharing one worker (all from one address) never trip it, unless a [`Launch`] asks for a
-/// small limit. Both go through [`ratelimits`]; a test checks wrangler.toml agrees.
+/// small limit. Both go through [`ratelimits`]; a test checks wrangler.jsonc agrees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
     /// Posts one client may send to one form per period.
@@ -64,7 +155,7 @@ impl RateLimit {
     };
 }
 
-/// The rate limiter's binding name and namespace (edge/wrangler.toml and edge/src use the same).
+/// The rate limiter's binding name and namespace (edge/wrangler.jsonc and edge/src use the same).
 pub const RATE_LIMIT_BINDING: &str = "RATE_LIMITER";
 pub const RATE_LIMIT_NAMESPACE: &str = "1001";
 
@@ -79,10 +170,10 @@ pub fn ratelimits(rate_limit: &RateLimit) -> serde_json::Value {
     })
 }
 
-/// The settings of the delivery queue, its consumer and the retry delays. edge/wrangler.toml holds
+/// The settings of the delivery queue, its consumer and the retry delays. edge/wrangler.jsonc holds
 /// [`Deliveries::PRODUCTION`]; test instances run with [`Deliveries::TEST`], whose delays are short.
 /// Both go through [`bindings`], so a test instance has exactly the production bindings; a test in
-/// tests/it/edge_durable.rs checks that wrangler.toml names the same ones with these numbers.
+/// tests/it/edge_durable.rs checks that wrangler.jsonc names the same ones with these numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Deliveries {
     pub max_batch_size: u32,
@@ -113,7 +204,7 @@ impl Deliveries {
     };
 }
 
-/// Binding and queue names (edge/wrangler.toml and edge/src use the same).
+/// Binding and queue names (edge/wrangler.jsonc and edge/src use the same).
 pub const QUEUE_BINDING: &str = "DELIVERIES";
 pub const QUEUE: &str = "closem-deliveries";
 pub const DEAD_LETTER_QUEUE: &str = "closem-deliveries-dlq";
@@ -203,11 +294,11 @@ impl Workerd {
 
     fn try_start(options: &WorkerdOptions, launch: &Launch) -> Result<Workerd, String> {
         let root = workspace_root();
-        let shim = root.join("edge/build/worker/shim.mjs");
+        let built = root.join("edge/build/index.js");
         assert!(
-            shim.is_file(),
+            built.is_file(),
             "{} is missing: build the worker first with `cargo xtask build-edge`",
-            shim.display()
+            built.display()
         );
         let port = launch.port.unwrap_or_else(http::free_port);
         let dir = root
@@ -217,9 +308,10 @@ impl Workerd {
 
         let deliveries = launch.deliveries.unwrap_or(Deliveries::TEST);
         let rate_limit = launch.rate_limit.unwrap_or(RateLimit::TEST);
+        let main = entry_module(&dir, launch.forms_file.as_deref());
         let mut config = serde_json::json!({
             "name": "closem-forms-test",
-            "main": shim,
+            "main": main,
             "compatibility_date": "2026-11-01",
             "vars": {
                 "CLOSEM_BASE_URL": options.base_url,

@@ -34,6 +34,9 @@ const FILL_TIME_FIELD = "_closem_t";
 const KEY_HEADER = "Idempotency-Key";
 const HINT_PREFIX = "_closem_field:";
 const AUTOCOMPLETE_PREFIX = "_closem_auto:";
+const LANG_FIELD = "_closem_lang";
+const FIRST_TOUCH_FIELD = "_closem_first";
+const LAST_TOUCH_FIELD = "_closem_last";
 
 // Start-up. The script enhances every form at once (`start`), before the wasm is compiled: the
 // forms' listeners are this file's `dispatch`, which hands events to the widget's handler once
@@ -58,10 +61,14 @@ function dispatch(event) {
 }
 
 /// Enhances the page's forms now and as they come (or gain `data-closem`), and releases those that
-/// leave the page or lose it. Safe to call again.
-export function start() {
+/// leave the page or lose it. Safe to call again. `from` is the versioned folder's URL, where the
+/// other languages' catalogues are.
+export function start(from) {
   if (failed || started) return;
   started = 1;
+  base = from;
+  touch();
+  addEventListener("closem:consent", () => touch(1));
   refresh();
   // For the page's lifetime: single-page apps and builders' embeds add forms at any time, and
   // some (HubSpot's) set `data-closem` on a form already on the page.
@@ -218,6 +225,7 @@ function div(className, text) {
 /// passive: submit must prevent the native post. The time is kept for the fill time `post` sends.
 function enhance(form) {
   live.add(form);
+  language(form);
   form.setAttribute(READY, "");
   form[SAVED] = form.noValidate;
   form.noValidate = true;
@@ -385,7 +393,7 @@ export function setBusy(form, busy) {
 /// Replaces the form with the site's `[data-closem-success]` element (inside the form, or next to
 /// it as Webflow's `.w-form-done` is), shown however it was hidden (attribute, inline style or
 /// stylesheet), or with a default message; focus follows, because the button that had it is gone.
-export function success(form) {
+export function success(form, text) {
   const parent = form.parentElement;
   let message = form.querySelector(SUCCESS) || (parent && parent.querySelector(SUCCESS));
   if (message) {
@@ -393,7 +401,7 @@ export function success(form) {
     message.style.removeProperty("display");
     if (getComputedStyle(message).display == "none") message.style.display = "block";
   } else {
-    message = div("", "Thank you! Your message has been sent.");
+    message = div("", text);
   }
   message.classList.add("closem-success");
   if (!message.hasAttribute("role")) message.setAttribute("role", "status");
@@ -417,6 +425,11 @@ export function fire(form, name, detail) {
       name == "closem:error" &&
       (detail.status ? detail.status != 422 : detail.issues.some((issue) => /^network/.test(issue.code)));
     failure.style.display = shown ? "block" : "none";
+  }
+  // Google Tag Manager and GA4 count confirmed leads (only a 2xx the edge recorded fires
+  // `closem:success`), on forms that ask for it.
+  if (name == "closem:success" && form.hasAttribute("data-closem-datalayer")) {
+    (window.dataLayer = window.dataLayer || []).push({ event: "generate_lead", form_id: form.getAttribute("data-closem"), submission_id: detail.id });
   }
   form.dispatchEvent(new CustomEvent(name, { bubbles: true, detail }));
 }
@@ -450,7 +463,73 @@ export function data(form) {
     if (hint && !data.has(HINT_PREFIX + name)) data.append(HINT_PREFIX + name, hint);
     if (auto && !data.has(AUTOCOMPLETE_PREFIX + name)) data.append(AUTOCOMPLETE_PREFIX + name, auto);
   }
+  data.set(LANG_FIELD, language(form));
+  const touches = form.getAttribute(ATTRIBUTION) != "off" && touched();
+  if (touches) {
+    data.set(FIRST_TOUCH_FIELD, touches.f);
+    data.set(LAST_TOUCH_FIELD, touches.l);
+  }
   return data;
+}
+
+// Messages in the form's language: the form's `data-closem-lang`, else the nearest `lang`, when it
+// is one of these (the languages of `closem_shared::Lang`, which a test compares); English, built
+// into the module, otherwise. The others' catalogues load on demand from the versioned folder, as
+// arrays in `closem_shared::Text` order.
+const LANGS = ["en", "es", "fr", "de", "pt"];
+const catalogues = {};
+let base;
+
+function language(form) {
+  const tag = (form.getAttribute("data-closem-lang") || (form.closest("[lang]") || form).lang || "").toLowerCase().split(/[-_]/)[0];
+  if (!LANGS.includes(tag)) return "en";
+  if (tag != "en" && base && !catalogues[tag]) {
+    catalogues[tag] = [];
+    fetch(new URL("i18n/" + tag + ".json", base)).then((response) => response.json()).then((texts) => (catalogues[tag] = texts), () => {});
+  }
+  return tag;
+}
+
+/// A message: the site's `data-closem-message-<code>` on the form (of a control), else entry
+/// `index` of the form's language's catalogue, else `text`.
+export function say(node, code, index, text) {
+  const form = node.form || node;
+  return form.getAttribute("data-closem-message-" + code) || (catalogues[language(form)] || [])[index] || text;
+}
+
+// Campaign attribution: the visit's first and last touch (campaign parameters, the referring host,
+// the landing path, the time) in localStorage for at most 90 days from the first, sent with each
+// submission. Nothing is recorded while an element of the page says `data-closem-attribution="off"`,
+// nor, where one says "consent", until the page fires `closem:consent` on window.
+const ATTRIBUTION = "data-closem-attribution";
+const TOUCH = "closem:touch";
+const TOUCH_LIFE = 7776e6;
+const CAMPAIGN = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid", "msclkid"];
+
+function touched() {
+  try {
+    const touches = JSON.parse(localStorage.getItem(TOUCH));
+    if (touches.t > Date.now() - TOUCH_LIFE) return touches;
+  } catch (_) {}
+}
+
+function touch(consented) {
+  const gate = document.querySelector("[" + ATTRIBUTION + "=off],[" + ATTRIBUTION + "=consent]");
+  const said = gate && gate.getAttribute(ATTRIBUTION);
+  if (said == "off" || (said == "consent" && !consented)) return;
+  const params = new URLSearchParams(location.search);
+  const now = new URLSearchParams();
+  for (const name of CAMPAIGN) if (params.get(name)) now.set(name, params.get(name).slice(0, 150));
+  const from = document.referrer && new URL(document.referrer).host;
+  if (from && from != location.host) now.set("ref", from);
+  if (![...now].length) return;
+  now.set("path", location.pathname);
+  now.set("at", Math.floor(Date.now() / 1000));
+  const touches = touched() || { f: "" + now, t: Date.now() };
+  touches.l = "" + now;
+  try {
+    localStorage.setItem(TOUCH, JSON.stringify(touches));
+  } catch (_) {}
 }
 
 /// Replaces every value of `name` with one value.

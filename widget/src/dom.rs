@@ -37,7 +37,10 @@ extern "C" {
     fn busy(form: &JsValue) -> bool;
     #[wasm_bindgen(js_name = setBusy)]
     fn set_busy(form: &JsValue, busy: bool);
-    fn success(form: &JsValue);
+    fn success(form: &JsValue, message: &str);
+    /// A message in the form's language: the site's `data-closem-message-<code>` on the form of
+    /// `node`, else entry `index` of the language's catalogue, else `text` (English).
+    fn say(node: &JsValue, code: &str, index: i32, text: &str) -> String;
     fn focus(element: &JsValue);
     fn fire(form: &JsValue, name: &str, detail: &JsValue);
     /// One issue as the edge writes it: `{field, code, message}`, `field` null for the whole form.
@@ -122,6 +125,16 @@ impl Control {
     pub(crate) fn focus(&self) {
         focus(&self.0);
     }
+
+    /// An attribute of the control's form (`data-closem-phone`).
+    pub(crate) fn form_attr(&self, name: &str) -> Option<String> {
+        attr(&get(&self.0, "form"), name)
+    }
+
+    /// This control's message for `code` in its form's language (see [`say`]).
+    pub(crate) fn say(&self, code: &str, index: i32, text: &str) -> String {
+        say(&self.0, code, index, text)
+    }
 }
 
 /// A `form[data-closem]`.
@@ -150,9 +163,14 @@ impl Form {
         set_busy(&self.0, busy);
     }
 
-    /// Replaces the form with the site's success element or a default message.
-    pub(crate) fn success(&self) {
-        success(&self.0);
+    /// Replaces the form with the site's success element or `message`.
+    pub(crate) fn success(&self, message: &str) {
+        success(&self.0, message);
+    }
+
+    /// The form's message for `code` in its language (see [`say`]).
+    pub(crate) fn say(&self, code: &str, index: i32, text: &str) -> String {
+        say(&self.0, code, index, text)
     }
 
     /// Fires `name` on the form, bubbling so a listener on `document` hears every form.

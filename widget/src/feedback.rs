@@ -24,8 +24,8 @@ pub(crate) fn status(form: &Form, text: &str) {
 }
 
 /// Replaces the form with the site's `[data-closem-success]` element (inside the form, or next
-/// to it as Webflow's `.w-form-done` is), or with a default message; focus follows, because the
-/// button that had it is gone.
-pub(crate) fn success(form: &Form) {
-    form.success();
+/// to it as Webflow's `.w-form-done` is), or with `message`; focus follows, because the button
+/// that had it is gone.
+pub(crate) fn success(form: &Form, message: &str) {
+    form.success(message);
 }

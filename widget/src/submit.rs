@@ -9,16 +9,26 @@ use crate::validate::{self, When};
 use crate::{events, feedback, router};
 use alloc::string::String;
 use alloc::vec::Vec;
+use closem_shared::i18n::en;
 use closem_shared::wire::{answer, code, Disposition};
-use closem_shared::{issue_code, Field};
+use closem_shared::{Field, Text};
 use wasm_bindgen::JsValue;
 
-const CHECK_FIELDS: &str = "check the highlighted fields";
-const SENDING: &str = "sending…";
-const NETWORK: &str = "the form could not be sent: check your connection and try again";
-const FAILED: &str = "the form could not be sent: please try again";
-const QUEUED: &str =
-    "the form could not be sent yet: it is saved and will be sent when the connection is back";
+/// Codes of the widget's own form-level messages, by which a site overrides them
+/// (`data-closem-message-form.check`); `network` and `network.queued` are the wire's.
+const CHECK_FIELDS: &str = "form.check";
+const SENDING: &str = "form.sending";
+const FAILED: &str = "form.failed";
+const SUCCESS: &str = "form.success";
+
+/// A form-level message in the form's language.
+fn say(form: &Form, code: &str, text: Text) -> String {
+    form.say(
+        code,
+        text.index() as i32,
+        en::widget_text(text).unwrap_or_default(),
+    )
+}
 
 pub(crate) fn on_submit(form: &Form, event: &Event) {
     // Always: a second click while busy must not fall through to a native post either.
@@ -43,14 +53,13 @@ pub(crate) fn on_submit(form: &Form, event: &Event) {
         }
         if let Some(problem) = validate::refresh(control, When::Submit) {
             // Codes name the CLOSEM field, as the edge's do (`email.format` for `your-email`).
-            let code = issue_code(validate::field_of(control), &name, problem.kind);
-            issues.push(events::issue(Some(&name), &code, &problem.message));
+            issues.push(events::issue(Some(&name), &problem.code, &problem.message));
             invalid.push(control.clone());
         }
     }
     if let Some(first) = invalid.first() {
         first.focus();
-        feedback::status(form, CHECK_FIELDS);
+        feedback::status(form, &say(form, CHECK_FIELDS, Text::CheckFields));
         events::error(form, 0, &dom::array(issues));
         return;
     }
@@ -61,7 +70,7 @@ pub(crate) fn on_submit(form: &Form, event: &Event) {
         return;
     };
     form.set_busy(true);
-    feedback::status(form, SENDING);
+    feedback::status(form, &say(form, SENDING, Text::Sending));
     events::submit(form);
     form.post(&endpoint, &data, &handler);
 }
@@ -132,12 +141,13 @@ pub(crate) fn finish(event: &Event) {
         // A retry's form already says what happened the first time.
         if !event.is_retry() {
             let (code, text) = if kept {
-                (code::QUEUED, QUEUED)
+                (code::QUEUED, Text::Queued)
             } else {
-                (code::NETWORK, NETWORK)
+                (code::NETWORK, Text::Network)
             };
-            feedback::status(&form, text);
-            let issue = events::issue(None, code, text);
+            let text = say(&form, code, text);
+            feedback::status(&form, &text);
+            let issue = events::issue(None, code, &text);
             events::error(&form, answer.status, &dom::array(alloc::vec![issue]));
         }
         return;
@@ -145,7 +155,7 @@ pub(crate) fn finish(event: &Event) {
     if answer.disposition == Disposition::Accepted {
         // Fired before the form leaves the page, while the event can still bubble to document.
         events::success(&form, &answer.id);
-        feedback::success(&form);
+        feedback::success(&form, &say(&form, SUCCESS, Text::Success));
         return;
     }
     show_problems(&form, &answer);
@@ -158,9 +168,14 @@ fn show_problems(form: &Form, answer: &EdgeAnswer) {
     let mut first: Option<Control> = None;
     let mut form_level = String::new();
     for issue in &answer.items {
+        // The edge wrote it in the visitor's language; the site's own words for its code win.
         let message = dom::get(issue, answer::MESSAGE)
             .as_string()
             .unwrap_or_default();
+        let code = dom::get(issue, answer::CODE)
+            .as_string()
+            .unwrap_or_default();
+        let message = form.say(&code, -1, &message);
         let field = dom::get(issue, answer::FIELD).as_string();
         match field.and_then(|field| control_for(&controls, &field)) {
             Some(control) => {
@@ -176,11 +191,12 @@ fn show_problems(form: &Form, answer: &EdgeAnswer) {
         }
     }
     if form_level.is_empty() {
-        form_level.push_str(if first.is_some() {
-            CHECK_FIELDS
+        let (code, text) = if first.is_some() {
+            (CHECK_FIELDS, Text::CheckFields)
         } else {
-            FAILED
-        });
+            (FAILED, Text::Failed)
+        };
+        form_level.push_str(&say(form, code, text));
     }
     feedback::status(form, &form_level);
     if let Some(first) = first {

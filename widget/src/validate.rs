@@ -2,9 +2,10 @@
 //! own HTML constraints (`required`, `pattern`, ...) that `novalidate` leaves to the widget.
 
 use alloc::string::String;
+use closem_shared::i18n::en;
 use closem_shared::{
-    check_visitor_value, local_as_utc, message, resolve_field, Context, Field, IssueKind,
-    LocalDateTime,
+    check_visitor_value, issue_code, local_as_utc, resolve_field, Context, Field, IssueKind,
+    LocalDateTime, PhoneRule, Text,
 };
 
 use crate::dom::{self, Control};
@@ -17,10 +18,12 @@ pub(crate) enum When {
     Submit,
 }
 
-/// One problem with one control, worded by `closem_shared::message` (or by the browser for a
-/// site constraint the shared model does not know, such as `pattern`).
+/// One problem with one control: its code (`email.format`, as the edge codes it) and its message
+/// in the form's language (the site's `data-closem-message-<code>`, the language's catalogue, or
+/// the shared English; or the browser's words for a site constraint the shared model does not
+/// know, such as `pattern`).
 pub(crate) struct Problem {
-    pub kind: IssueKind,
+    pub code: String,
     pub message: String,
 }
 
@@ -72,28 +75,40 @@ pub(crate) fn check(control: &Control, when: When) -> Option<Problem> {
         if when == When::Leave && !feedback::is_marked(control) {
             return None;
         }
-        return Some(problem(field, IssueKind::Required));
+        return Some(problem(control, field, IssueKind::Required));
     }
     if let Some(field) = field.filter(|_| typed && !blank) {
         let now = dom::now_seconds();
         let context = Context {
             now,
             resolve_local: &latest_instant,
+            phone: phone_rule(control),
         };
         if let Err(kind) = check_visitor_value(field, &value, &context) {
-            return Some(problem(Some(field), kind));
+            return Some(problem(control, Some(field), kind));
         }
     }
     control.browser_problem().map(|message| Problem {
-        kind: IssueKind::Format,
+        code: issue_code(field, &control.name(), IssueKind::Format),
         message,
     })
 }
 
-fn problem(about: Option<Field>, kind: IssueKind) -> Problem {
+/// The phone rule of the control's form (`data-closem-phone`), which its profile names too.
+fn phone_rule(control: &Control) -> PhoneRule {
+    PhoneRule::from_attribute(control.form_attr("data-closem-phone").as_deref())
+}
+
+fn problem(control: &Control, about: Option<Field>, kind: IssueKind) -> Problem {
+    let code = issue_code(about, &control.name(), kind);
+    let text = Text::of(about, kind, phone_rule(control));
     Problem {
-        kind,
-        message: message(about, kind).into(),
+        message: control.say(
+            &code,
+            text.index() as i32,
+            en::widget_text(text).unwrap_or_default(),
+        ),
+        code,
     }
 }
 

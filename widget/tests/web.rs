@@ -442,7 +442,7 @@ async fn controls_without_names_are_sent_by_id_with_their_hints() {
     assert_eq!(js_number("__t.calls.length"), 1.0);
     assert_eq!(
         js_string("Object.keys(__t.calls[0].entries).filter((name) => !/^_closem_(key|t)$/.test(name)).sort().join(' ')"),
-        ":r1: _closem_auto::r1: _closem_auto:phone-number _closem_field:company company phone-number",
+        ":r1: _closem_auto::r1: _closem_auto:phone-number _closem_field:company _closem_lang company phone-number",
         "values by id, hints by the same name; a control with neither is not sent"
     );
     assert_eq!(js_string("__t.calls[0].entries[':r1:']"), "ada@example.com");
@@ -668,7 +668,7 @@ async fn valid_submit_posts_the_fields_to_the_endpoint_asking_for_json() {
     assert_eq!(
         js_string("JSON.stringify(__t.calls[0].entries)"),
         format!(
-            r#"{{"fullname":"Ada Lovelace","email":"ada@example.com","phone":"+1 (555) 444-3333","tags":"not a number","_closem_key":"{key}","_closem_t":"{fill_time}"}}"#
+            r#"{{"fullname":"Ada Lovelace","email":"ada@example.com","phone":"+1 (555) 444-3333","tags":"not a number","_closem_lang":"en","_closem_key":"{key}","_closem_t":"{fill_time}"}}"#
         ),
         "the form's fields as they are (control fields are the edge's to ignore), the key and the fill time"
     );
@@ -777,7 +777,7 @@ async fn network_failure_keeps_the_submission_with_its_key_and_says_it_will_be_s
     assert_eq!(
         js_string("JSON.stringify(__t.outbox()[0].fields)"),
         format!(
-            r#"[["fullname","Ada Lovelace"],["email","ada@example.com"],["phone",""],["tags","not a number"],["_closem_key","{key}"],["_closem_t","{fill_time}"]]"#
+            r#"[["fullname","Ada Lovelace"],["email","ada@example.com"],["phone",""],["tags","not a number"],["_closem_lang","en"],["_closem_key","{key}"],["_closem_t","{fill_time}"]]"#
         ),
         "what was sent, as name-value pairs"
     );
@@ -1266,5 +1266,53 @@ async fn a_turnstile_form_loads_the_challenge_once_and_sends_its_token() {
         "w-ts-a",
         "a 422 comes before the token is checked: it stays"
     );
+    unmount(container).await;
+}
+
+/// Issue 13: a form that opts in pushes `generate_lead` to `window.dataLayer` on a confirmed
+/// acceptance only: not for a refusal the visitor must fix, not while the submission waits in the
+/// outbox, and once when its retry is accepted.
+#[wasm_bindgen_test]
+async fn the_lead_event_reaches_the_data_layer_only_once_the_edge_confirms() {
+    let opted_in = PLAIN.replace(
+        r#"data-closem="contact""#,
+        r#"data-closem="contact" data-closem-datalayer"#,
+    );
+    js("delete window.dataLayer");
+    harness("invalid");
+    js("__t.issues = [{ field: 'email', code: 'email.format', message: 'no' }]");
+    let container = mount(&opted_in).await;
+    fill_plain();
+    submit("plain-form");
+    settle().await;
+    assert_eq!(js_number("__t.calls.length"), 1.0);
+    assert_eq!(
+        js_string("typeof window.dataLayer"),
+        "undefined",
+        "no lead for a 422"
+    );
+
+    js("__t.mode = 'reject'");
+    type_and_leave("plain-email", "grace@example.com");
+    submit("plain-form");
+    settle().await;
+    assert_eq!(outbox_len(), 1.0, "queued");
+    assert_eq!(
+        js_string("typeof window.dataLayer"),
+        "undefined",
+        "no lead while queued"
+    );
+
+    js("__t.mode = 'ok'");
+    back_online().await;
+    assert_eq!(outbox_len(), 0.0);
+    assert_eq!(js_number("window.dataLayer.length"), 1.0);
+    assert_eq!(js_string("window.dataLayer[0].event"), "generate_lead");
+    assert_eq!(js_string("window.dataLayer[0].form_id"), "contact");
+    assert_eq!(
+        js_string("window.dataLayer[0].submission_id"),
+        js_string("__t.events.find((e) => e.type === 'closem:success').detail.id")
+    );
+    js("delete window.dataLayer");
     unmount(container).await;
 }

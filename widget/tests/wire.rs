@@ -16,6 +16,9 @@ fn dom_js_spells_every_wire_name_as_shared_does() {
         ("KEY_HEADER", wire::KEY_HEADER),
         ("HINT_PREFIX", wire::HINT_PREFIX),
         ("AUTOCOMPLETE_PREFIX", wire::AUTOCOMPLETE_PREFIX),
+        ("LANG_FIELD", wire::LANG_FIELD),
+        ("FIRST_TOUCH_FIELD", wire::FIRST_TOUCH_FIELD),
+        ("LAST_TOUCH_FIELD", wire::LAST_TOUCH_FIELD),
     ] {
         let declaration = format!("const {name} = {value:?};");
         assert!(
@@ -40,10 +43,37 @@ fn no_other_reserved_name_is_spelled_in_dom_js() {
         wire::FILL_TIME_FIELD,
         wire::HINT_PREFIX,
         wire::AUTOCOMPLETE_PREFIX,
+        wire::LANG_FIELD,
+        wire::FIRST_TOUCH_FIELD,
+        wire::LAST_TOUCH_FIELD,
     ]
     .len();
     assert_eq!(
         literals, declared,
         "dom.js spells a reserved `_closem` name that closem_shared::wire does not declare"
+    );
+}
+
+/// `dom.js` chooses among exactly the languages `closem_shared::Lang` speaks (issue 13), and
+/// records exactly the campaign parameters the edge reads.
+#[test]
+fn dom_js_lists_the_shared_languages_and_campaign_parameters() {
+    let langs: Vec<String> = closem_shared::Lang::ALL
+        .iter()
+        .map(|lang| format!("{:?}", lang.code()))
+        .collect();
+    let declaration = format!("const LANGS = [{}];", langs.join(", "));
+    assert!(
+        DOM_JS.contains(&declaration),
+        "dom.js must declare `{declaration}`"
+    );
+    let parameters: Vec<String> = closem_shared::attribution::PARAMETERS
+        .iter()
+        .map(|name| format!("{name:?}"))
+        .collect();
+    let declaration = format!("const CAMPAIGN = [{}];", parameters.join(", "));
+    assert!(
+        DOM_JS.contains(&declaration),
+        "dom.js must declare `{declaration}`"
     );
 }

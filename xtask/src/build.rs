@@ -46,7 +46,7 @@ try {
   var u = new URL("/v/__CLOSEM_VERSION__/closem_bg.wasm", s.src), o = { integrity: "__CLOSEM_WASM_SRI__" };
   var whole = function () { return fetch(u, o).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return W.compile(b); }); };
   var m = W.compileStreaming ? W.compileStreaming(fetch(u, o)).catch(whole) : whole();
-  start();
+  start(u);
   p.mark("closem:enhanced");
   m.then(function (m) { p.mark("closem:compiled"); initSync({ module: m }); boot(e || location.origin); p.mark("closem:ready"); }).catch(fail);
 } catch (x) { fail(x); }
@@ -235,9 +235,18 @@ fn publish(out_dir: &Path, wasm: &Path, bundle: &Path) -> Outcome {
             return Err(format!("the bundled loader lost its {mark}"));
         }
     }
+    // The other languages' catalogues, loaded on demand from the versioned folder.
+    let catalogues: Vec<(&str, String)> = closem_shared::Lang::ALL
+        .into_iter()
+        .filter(|lang| *lang != closem_shared::Lang::En)
+        .map(|lang| (lang.code(), closem_shared::i18n::catalogue_json(lang)))
+        .collect();
     let mut hasher = sha2::Sha256::new();
     hasher.update(&wasm_bytes);
     hasher.update(bundle_text.as_bytes());
+    for (_, catalogue) in &catalogues {
+        hasher.update(catalogue.as_bytes());
+    }
     let version: String = hasher
         .finalize()
         .iter()
@@ -249,6 +258,12 @@ fn publish(out_dir: &Path, wasm: &Path, bundle: &Path) -> Outcome {
         .replace(WASM_SRI_MARK, &integrity(&wasm_bytes));
     let versioned = out_dir.join("v").join(&version);
     fs::create_dir_all(&versioned).map_err(|error| format!("{versioned:?}: {error}"))?;
+    let languages = versioned.join("i18n");
+    fs::create_dir_all(&languages).map_err(|error| format!("{languages:?}: {error}"))?;
+    for (code, catalogue) in &catalogues {
+        let file = languages.join(format!("{code}.json"));
+        fs::write(&file, catalogue).map_err(|error| format!("{file:?}: {error}"))?;
+    }
     for dir in [out_dir, versioned.as_path()] {
         let js = dir.join("closem.js");
         fs::write(&js, &script).map_err(|error| format!("{js:?}: {error}"))?;
@@ -466,8 +481,12 @@ fn replace_all(text: &mut String, name: &str, short: &str) -> Outcome {
     }
 }
 
-/// Builds the Worker into `edge/build/worker` with worker-build, pointed at local binaries.
+/// Checks the form profiles (`cargo xtask check`), then builds the Worker into `edge/build` with
+/// worker-build, pointed at local binaries. The profiles are not an input of the wasm: the entry
+/// module (edge/entry.mjs) bundles edge/forms.json when wrangler deploys, so editing a profile
+/// never waits for a Rust build, but it is checked every time.
 pub fn edge() -> Outcome {
+    crate::check::verify(None)?;
     if is_fresh(&root().join("edge/build/index_bg.wasm"), EDGE_INPUTS) {
         println!("    edge: up to date");
         return Ok(());

@@ -2,7 +2,10 @@
 
 mod bench;
 mod build;
+mod check;
+mod doctor;
 mod fuzz;
+mod jsonc;
 mod process;
 mod run;
 mod setup;
@@ -18,9 +21,11 @@ const USAGE: &str = "usage: cargo xtask <verb>
 
 verbs:
   setup         install what the project needs on this machine (skips what is there)
-  build         build-widget then build-edge (what `wrangler deploy` runs)
+  build         check, build-edge then build-widget (what `wrangler deploy` runs)
   build-widget  build the browser widget (closem.js + wasm) into widget/pkg
-  build-edge    build the Cloudflare Worker into edge/build
+  build-edge    check, then build the Cloudflare Worker into edge/build
+  doctor <URL or FILE> [--forms FILE]  say what each form[data-closem] of a page will send, and what stops a lead
+  check [FILE]  validate the form profiles: edge/forms.json (or FILE) and FORMS in edge/wrangler.jsonc
   test [tier]   set up, build, then run every test tier (lint, unit, integration, browser)
   wrangler ...  run the project's wrangler (with Node 22) in edge/, e.g. `wrangler deploy`
   fuzz          rerun the parsers' fuzz properties for a time budget (--seconds N, default 60)
@@ -35,9 +40,12 @@ fn main() -> ExitCode {
     let rest = &args[args.len().min(1)..];
     let outcome = match verb {
         "setup" => setup::run(),
-        "build" => build::widget().and_then(|_| build::edge()),
+        // The edge first: it checks the profiles, so a bad one stops the build at once.
+        "build" => build::edge().and_then(|()| build::widget().map(|_| ())),
         "build-widget" => build::widget().map(|_| ()),
         "build-edge" => build::edge(),
+        "check" => check::run(rest),
+        "doctor" => doctor::run(rest),
         "test" => test::run(rest),
         "run" => run::run(rest),
         "bench" => bench::run(rest),

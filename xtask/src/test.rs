@@ -214,10 +214,11 @@ fn unit() -> Vec<Command> {
     // Natively the widget's crate runs its size check against the built widget/pkg.
     let mut widget = cmd("cargo");
     widget.args(["test", "--package", "closem-widget"]);
-    // The tidy tests (xtask/src/tidy.rs): the architecture invariants, read from the tree.
-    let mut tidy = cmd("cargo");
-    tidy.args(["test", "--package", "xtask"]);
-    vec![shared, edge, widget, tidy]
+    // The tidy tests (xtask/src/tidy.rs): the architecture invariants, read from the tree; and
+    // `check` and `doctor`: the forms file's checks and the doctor's findings.
+    let mut xtask = cmd("cargo");
+    xtask.args(["test", "--package", "xtask"]);
+    vec![shared, edge, widget, xtask]
 }
 
 fn integration() -> Vec<Command> {

@@ -63,7 +63,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     client TEXT,
     email TEXT,
     phone TEXT,
-    fields_dropped INTEGER NOT NULL DEFAULT 0
+    fields_dropped INTEGER NOT NULL DEFAULT 0,
+    in_doubt INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS counters (
     form TEXT NOT NULL,
@@ -92,13 +93,14 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER);
 
 /// Columns added since the first schema: added to an older table, each on its own (an error
 /// means it is there already).
-const ADDED_COLUMNS: [&str; 6] = [
+const ADDED_COLUMNS: [&str; 7] = [
     "due_at INTEGER",
     "trap TEXT",
     "client TEXT",
     "email TEXT",
     "phone TEXT",
     "fields_dropped INTEGER NOT NULL DEFAULT 0",
+    "in_doubt INTEGER NOT NULL DEFAULT 0",
 ];
 
 /// Indexes and the triggers that keep the counts, once the columns exist.
@@ -270,6 +272,9 @@ struct Row {
     due_at: Option<i64>,
     trap: Option<String>,
     fields_dropped: bool,
+    /// Once an attempt may have reached CLOSEM unrecorded, every later one is sent as if in doubt
+    /// (the doubt outlives the failed attempts that may follow it).
+    in_doubt: bool,
 }
 
 impl Row {
@@ -289,6 +294,7 @@ impl Row {
             due_at: int(row, "due_at"),
             trap: text(row, "trap"),
             fields_dropped: int(row, "fields_dropped").unwrap_or(0) != 0,
+            in_doubt: int(row, "in_doubt").unwrap_or(0) != 0,
         }
     }
 
@@ -596,19 +602,28 @@ impl Ledger {
             BeginRule::Done => Begin::Done { state },
             BeginRule::Busy(retry_in_ms) => Begin::Busy { retry_in_ms },
             BeginRule::Go => {
+                let in_doubt =
+                    row.in_doubt || in_doubt_rule(row.lease_until, row.last_error.as_deref());
                 // A dead row with a live message left is being delivered again: pending.
                 let due = now + LEASE_MS + SWEEP_MARGIN_MS;
                 self.exec(
                     "UPDATE submissions SET state = CASE WHEN state = 'dead' THEN 'pending' \
-                     ELSE state END, lease_until = ?, due_at = ?, updated_at = ? WHERE key = ?",
-                    vec![number(now + LEASE_MS), number(due), number(now), key.into()],
+                     ELSE state END, lease_until = ?, due_at = ?, updated_at = ?, in_doubt = ? \
+                     WHERE key = ?",
+                    vec![
+                        number(now + LEASE_MS),
+                        number(due),
+                        number(now),
+                        number(i64::from(in_doubt)),
+                        key.into(),
+                    ],
                 )?;
                 // If this attempt's report never comes, the sweep sends the row again.
                 self.arm(due).await?;
                 Begin::Go {
                     fields: row.fields(),
                     attempts: u32::try_from(row.attempts).unwrap_or(0),
-                    in_doubt: in_doubt_rule(row.lease_until, row.last_error.as_deref()),
+                    in_doubt,
                 }
             }
         };

@@ -332,6 +332,7 @@ fn resolving_never_panics_and_only_gives_future_times() {
             let context = Context {
                 now,
                 resolve_local: resolvers[resolver],
+                phone: Default::default(),
             };
             if let Ok(seconds) = resolve_timestamp(&input, &context) {
                 prop_assert!(seconds > now, "{input:?} -> {seconds} at {now}");

@@ -1,11 +1,15 @@
 //! The crate's integration tests, one binary with a module per area.
 
+#[cfg(feature = "config")]
+mod attribution;
 mod bytewise;
 mod fields;
 mod fuzz;
 #[cfg(feature = "config")]
 mod hints;
+mod i18n;
 mod parse;
+mod phones;
 #[cfg(feature = "config")]
 mod profile;
 mod props;

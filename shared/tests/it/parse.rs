@@ -162,7 +162,7 @@ fn run_sequence_rules() {
         ],
         "mode=runsequence&sequence_id=5&contact_emails=a@b.co,c@d.co",
     );
-    let many: Vec<String> = (0..101).map(|n| format!("{}", 2_000_000_000 + n)).collect();
+    let many: Vec<String> = (0..101).map(|n| format!("{}", 2_002_000_000 + n)).collect();
     check(
         &[
             ("mode", "runsequence"),

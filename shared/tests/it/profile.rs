@@ -286,6 +286,39 @@ fn config_as_object_string_or_value() {
     assert_eq!(Forms::from_json_str("{}").map(|forms| forms.len()), Ok(0));
 }
 
+#[test]
+fn the_forms_file_wins_over_the_variable_and_the_variable_adds_forms() {
+    let file = Forms::from_value(json!({
+        "contact": { "mode": "addcontact", "tags": [1] },
+        "guide": { "mode": "runsequence", "sequence_id": 5 },
+    }))
+    .expect("file");
+    let variable = Forms::from_value(json!({
+        "contact": { "mode": "runsequence", "sequence_id": 9 },
+        "extra": { "mode": "addcontact" },
+    }))
+    .expect("variable");
+    let combined = Forms::combine(file, variable);
+    assert_eq!((combined.from_file, combined.from_variable), (2, 1));
+    assert_eq!(combined.shadowed, ["contact"]);
+    let ids: Vec<&str> = combined.forms.iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, ["contact", "guide", "extra"]);
+    let contact = combined.forms.get("contact").expect("contact");
+    assert_eq!(
+        contact.mode(),
+        closem_shared::Mode::AddContact,
+        "the file's profile"
+    );
+    let alone = Forms::combine(
+        Forms::default(),
+        Forms::from_value(json!({ "x": { "mode": "addcontact" } })).expect("x"),
+    );
+    assert_eq!(
+        (alone.from_file, alone.from_variable, alone.forms.len()),
+        (0, 1, 1)
+    );
+}
+
 /// Each line: a config and a substring of its rendered errors (`path: message`).
 fn check_config(config: serde_json::Value, expected: &str) {
     let errors = match Forms::from_value(config.clone()) {

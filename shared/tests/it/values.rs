@@ -223,12 +223,14 @@ fn local_times_go_through_the_callers_resolver() {
     let pacific = Context {
         now: NOW,
         resolve_local: &minus_seven_hours,
+        phone: Default::default(),
     };
     let checked = check_value(Field::AppointmentTimestamp, "04/01/2022 12:30 PM", &pacific);
     assert_eq!(checked, Ok((APRIL_FIRST + 7 * 3600).to_string()));
     let gap = Context {
         now: NOW,
         resolve_local: &|_| None,
+        phone: Default::default(),
     };
     assert_eq!(
         check_value(Field::AppointmentTimestamp, "04/01/2022 12:30 PM", &gap),

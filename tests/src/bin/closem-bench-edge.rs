@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 use closem_tests::child::ChildGuard;
 use closem_tests::http;
 use closem_tests::sandbox::{self, SandboxHandle};
-use closem_tests::workerd::{bindings, dev_command, workspace_root, wrangler, Deliveries};
+use closem_tests::workerd::{
+    bindings, dev_command, entry_module, workspace_root, wrangler, Deliveries,
+};
 use serde_json::{json, Value};
 
 const USAGE: &str = "usage: closem-bench-edge [--starts N] [--profiles N] [--seconds S] [--rounds N] [--connections C]";
@@ -59,7 +61,7 @@ impl Target {
 
     fn main_module(self, root: &Path) -> PathBuf {
         match self {
-            Target::Ours => root.join("edge/build/worker/shim.mjs"),
+            Target::Ours => root.join("edge/build/index.js"),
             Target::JavaScript => root.join("bench/js-forwarder/worker.js"),
         }
     }
@@ -354,7 +356,11 @@ fn write_config(
         .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
     let mut config = json!({
         "name": format!("closem-bench-{}", target.name()),
-        "main": target.main_module(root),
+        "main": match target {
+            // The entry a deploy ships, with an empty forms file (the form is in FORMS).
+            Target::Ours => entry_module(dir, None),
+            Target::JavaScript => target.main_module(root),
+        },
         "compatibility_date": COMPATIBILITY_DATE,
         "vars": target.vars(sandbox),
     });

@@ -57,7 +57,15 @@ fn main() {
         eprintln!("  stop whatever uses that port, or pass --site-port N");
         std::process::exit(1)
     });
-    let forms = demo_forms(&site.origin());
+    // The demo's profiles travel as a deploy's do: in the bundled forms file, not in FORMS.
+    let forms_file = workspace_root().join("target/closem-demo-forms.json");
+    if let Err(error) = std::fs::write(&forms_file, demo_forms(&site.origin()).to_string()) {
+        eprintln!(
+            "closem-demo: cannot write {}: {error}",
+            forms_file.display()
+        );
+        std::process::exit(1)
+    }
 
     // A fresh key per run: the demo shows that it never reaches the browser.
     let api_key = format!("demo-key-{}", std::process::id());
@@ -73,12 +81,13 @@ fn main() {
             api_key: Some(api_key),
             base_url: format!("{}/", sandbox.url()),
             timezone,
-            forms,
+            forms: serde_json::json!({}),
         },
         Launch {
             port: Some(port),
             echo: true,
             admin_token: Some(ADMIN_TOKEN.to_string()),
+            forms_file: Some(forms_file),
             ..Launch::default()
         },
     );

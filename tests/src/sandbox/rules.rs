@@ -339,6 +339,23 @@ pub(crate) fn contact_identity(fields: &[(String, String)]) -> (Vec<String>, boo
 }
 
 pub(super) fn is_phone(value: &str) -> bool {
+    is_documented_phone(value) || is_international_e164(value)
+}
+
+/// Outside +1 the reference documents nothing; CLOSEM accounts that take international numbers
+/// store them in E.164 (`+` and 8 to 15 digits, no country code starting with 0 or 1), which is
+/// what the edge's international phone rule forwards (issue 13). +1 numbers stay the documented
+/// formats only.
+fn is_international_e164(value: &str) -> bool {
+    let Some(digits) = value.strip_prefix('+') else {
+        return false;
+    };
+    (8..=15).contains(&digits.len())
+        && digits.bytes().all(|byte| byte.is_ascii_digit())
+        && !digits.starts_with(['0', '1'])
+}
+
+fn is_documented_phone(value: &str) -> bool {
     PHONE_FORMATS.iter().any(|format| {
         format.len() == value.len()
             && format
@@ -447,6 +464,16 @@ mod tests {
 
     fn check_timestamp(value: &str, expected: Option<i64>) {
         assert_eq!(parse_timestamp(value), expected, "{value:?}");
+    }
+
+    #[test]
+    fn international_numbers_are_e164_outside_plus_one() {
+        check_phone("+442079460958", true);
+        check_phone("+5511912345678", true);
+        check_phone("+44 20 7946 0958", false);
+        check_phone("+4420", false);
+        check_phone("+1555444333", false);
+        check_phone("+0123456789", false);
     }
 
     #[test]
