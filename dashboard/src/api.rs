@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 
 /// Why a call gave no answer to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// 401: the token is wrong (or the admin routes' secret changed).
     Unauthorized,
     /// 404 on the listing: the worker has no `ADMIN_TOKEN`, so the admin routes are off.
@@ -24,7 +24,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             ApiError::Unauthorized => "the token was refused: type the worker's ADMIN_TOKEN".into(),
             ApiError::Disabled => {
@@ -37,7 +37,7 @@ impl ApiError {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct SpamCounts {
+pub(crate) struct SpamCounts {
     #[serde(default)]
     pub honeypot: u64,
     #[serde(default)]
@@ -48,7 +48,7 @@ pub struct SpamCounts {
 
 /// `GET /admin/submissions`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Listing {
+pub(crate) struct Listing {
     pub counts: BTreeMap<String, i64>,
     #[serde(default)]
     pub spam: BTreeMap<String, SpamCounts>,
@@ -62,7 +62,7 @@ pub struct Listing {
 
 /// One submission as the admin routes show it.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub id: String,
     pub form: String,
     pub mode: String,
@@ -85,7 +85,7 @@ pub struct Entry {
 
 /// One step of a submission's timeline.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Event {
+pub(crate) struct Event {
     pub at_ms: f64,
     pub kind: String,
     #[serde(default)]
@@ -113,7 +113,7 @@ struct Erased {
 
 /// `GET /health` (public; the dashboard shows its problems only after sign-in).
 #[derive(Debug, Clone, Deserialize)]
-pub struct Health {
+pub(crate) struct Health {
     pub status: String,
     #[serde(default)]
     pub problems: Vec<HealthProblem>,
@@ -130,31 +130,31 @@ pub struct Health {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct HealthProblem {
+pub(crate) struct HealthProblem {
     pub binding: String,
     pub message: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct HealthForm {
+pub(crate) struct HealthForm {
     #[serde(default)]
     pub turnstile: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct HealthDeliveries {
+pub(crate) struct HealthDeliveries {
     pub state: String,
     #[serde(default)]
     pub problem: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct HealthState {
+pub(crate) struct HealthState {
     pub state: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct HealthTurnstile {
+pub(crate) struct HealthTurnstile {
     pub secret: String,
 }
 
@@ -170,7 +170,7 @@ struct RefusalIssue {
 }
 
 /// A query component, percent-encoded.
-pub fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     String::from(js_sys::encode_uri_component(text))
 }
 
@@ -217,7 +217,7 @@ async fn call<T: DeserializeOwned>(
 }
 
 /// One page of the listing: `state` and `form` filters (empty for all), after cursor `before`.
-pub async fn list(
+pub(crate) async fn list(
     token: &str,
     state: &str,
     form: &str,
@@ -236,7 +236,7 @@ pub async fn list(
     call("GET", &path, Some(token)).await
 }
 
-pub async fn timeline(token: &str, id: &str) -> Result<Entry, ApiError> {
+pub(crate) async fn timeline(token: &str, id: &str) -> Result<Entry, ApiError> {
     let path = ["/admin/submissions/", &encode(id)].concat();
     call::<OneSubmission>("GET", &path, Some(token))
         .await
@@ -244,7 +244,7 @@ pub async fn timeline(token: &str, id: &str) -> Result<Entry, ApiError> {
 }
 
 /// Replays (or releases from spam) one submission; the ids set back to pending.
-pub async fn replay(
+pub(crate) async fn replay(
     token: &str,
     id: &str,
     include_delivered: bool,
@@ -259,7 +259,7 @@ pub async fn replay(
 }
 
 /// Replays every submission in `state` (dead letters, or quarantined spam), up to 1000.
-pub async fn replay_state(token: &str, state: &str) -> Result<Vec<String>, ApiError> {
+pub(crate) async fn replay_state(token: &str, state: &str) -> Result<Vec<String>, ApiError> {
     let path = ["/admin/replay?state=", &encode(state)].concat();
     call::<Replayed>("POST", &path, Some(token))
         .await
@@ -267,13 +267,13 @@ pub async fn replay_state(token: &str, state: &str) -> Result<Vec<String>, ApiEr
 }
 
 /// Erases every submission of one person, by `email` or `phone`; how many went.
-pub async fn erase(token: &str, kind: &str, value: &str) -> Result<u64, ApiError> {
+pub(crate) async fn erase(token: &str, kind: &str, value: &str) -> Result<u64, ApiError> {
     let path = ["/admin/erase?", kind, "=", &encode(value)].concat();
     call::<Erased>("POST", &path, Some(token))
         .await
         .map(|erased| erased.erased)
 }
 
-pub async fn health() -> Result<Health, ApiError> {
+pub(crate) async fn health() -> Result<Health, ApiError> {
     call("GET", "/health", None).await
 }

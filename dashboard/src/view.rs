@@ -19,7 +19,7 @@ fn cell(row: &Element, tag: &str, text: &str) -> Option<Element> {
 /// Counts per state, per form (states and the bots turned away), the form filter's choices,
 /// and the "replay every dead letter" button when there are any. Long because it fills the
 /// section's three parts in page order, from one listing.
-pub fn counts(listing: &Listing) {
+pub(crate) fn counts(listing: &Listing) {
     dom::clear("counts-body");
     if let Some(body) = dom::by_id("counts-body") {
         for state in STATES {
@@ -83,7 +83,7 @@ pub fn counts(listing: &Listing) {
 
 /// The list's rows (replacing the shown ones, or after them for the next page); each id is a
 /// button that opens its timeline.
-pub fn rows(entries: &[Entry], replace: bool, open: impl Fn(String) + Clone + 'static) {
+pub(crate) fn rows(entries: &[Entry], replace: bool, open: impl Fn(String) + Clone + 'static) {
     if replace {
         dom::clear("list-body");
     }
@@ -144,7 +144,7 @@ fn term(list: &Element, name: &str, value: &str) {
 
 /// One submission: what it is, the fields CLOSEM receives, and its timeline, with the action its
 /// state allows. Long because it builds the section top to bottom, as it reads.
-pub fn timeline(entry: &Entry) {
+pub(crate) fn timeline(entry: &Entry) {
     dom::set_text("timeline-title", &["Submission ", &entry.id].concat());
     dom::clear("timeline-body");
     let Some(body) = dom::by_id("timeline-body") else {
@@ -211,7 +211,7 @@ pub fn timeline(entry: &Entry) {
 }
 
 /// The configuration problems `/health` knows, or that there are none.
-pub fn problems(health: &Health) {
+pub(crate) fn problems(health: &Health) {
     let mut found: Vec<String> = health
         .problems
         .iter()
@@ -252,7 +252,7 @@ pub fn problems(health: &Health) {
     show_problems(&health.status, &found);
 }
 
-pub fn problems_unknown(why: &str) {
+pub(crate) fn problems_unknown(why: &str) {
     show_problems("unknown", &[["/health could not be read: ", why].concat()]);
 }
 

@@ -22,6 +22,9 @@
 //! Answers are JSON for operators, not visitors' outcomes, so they are built here rather than in
 //! respond.rs. Nothing here is logged beyond counts.
 
+// branch `dash` is rewriting this file now; narrow its `pub` items once that lands (issue 15).
+#![allow(unreachable_pub)]
+
 use closem_shared::{Email, Phone};
 use serde_json::Value;
 use worker::{Env, Method, Request, Response, Result};
@@ -31,7 +34,7 @@ use crate::json;
 use crate::ledger::shard::SubmissionId;
 use crate::ledger::{self, LedgerClient, ListQuery, ReplayOrder, SpamCounts, State};
 use crate::log;
-use crate::respond::{issues, json_response, Problem};
+use crate::respond::{issues, json_response, ClientProblem};
 
 /// Rows listed unless `limit` says; a replay takes up to [`MAX_LIMIT`].
 const DEFAULT_LIMIT: u32 = 100;
@@ -342,7 +345,7 @@ async fn erase(env: &Env, config: &Config, query: &[(String, String)]) -> Result
     let email = match email.map(Email::parse) {
         Some(Ok(email)) => Some(email),
         Some(Err(_)) => {
-            problems.push(Problem {
+            problems.push(ClientProblem {
                 field: Some("email".to_string()),
                 code: "admin.email".to_string(),
                 message: "email must be an email address like ann@example.com".to_string(),
@@ -361,7 +364,7 @@ async fn erase(env: &Env, config: &Config, query: &[(String, String)]) -> Result
     {
         Some(Ok(phone)) => Some(phone),
         Some(Err(_)) => {
-            problems.push(Problem {
+            problems.push(ClientProblem {
                 field: Some("phone".to_string()),
                 code: "admin.phone".to_string(),
                 message: "phone must look like +1 (555) 444-3333".to_string(),
@@ -371,7 +374,7 @@ async fn erase(env: &Env, config: &Config, query: &[(String, String)]) -> Result
         None => None,
     };
     if problems.is_empty() && email.is_none() && phone.is_none() {
-        problems.push(Problem::form(
+        problems.push(ClientProblem::form(
             "admin.erase",
             "name the person: POST /admin/erase?email=... or ?phone=...",
         ));
@@ -458,7 +461,7 @@ fn json(body: String, status: u16) -> Result<Response> {
 fn problem(status: u16, code: &str, message: &str) -> Result<Response> {
     let body = json::object()
         .bool("ok", false)
-        .raw("issues", &issues(&[Problem::form(code, message)]))
+        .raw("issues", &issues(&[ClientProblem::form(code, message)]))
         .finish();
     json(body, status)
 }

@@ -26,15 +26,15 @@ use crate::ledger::LedgerClient;
 use crate::log;
 
 /// Unless `ALERT_QUIET_SECONDS` says.
-pub const DEFAULT_QUIET_SECONDS: u32 = 3600;
+pub(crate) const DEFAULT_QUIET_SECONDS: u32 = 3600;
 /// Unless `ALERT_SPAM_PER_HOUR` says.
-pub const DEFAULT_SPAM_PER_HOUR: u32 = 100;
+pub(crate) const DEFAULT_SPAM_PER_HOUR: u32 = 100;
 /// How long a webhook may take to answer.
 const TIMEOUT_MS: u32 = 3_000;
 
 /// What an alert is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// A submission ran out of delivery attempts.
     DeadLetter,
     /// CLOSEM answered 401/403: submissions are held.
@@ -44,7 +44,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::DeadLetter => "dead_letter",
             Kind::KeyRefused => "key_refused",
@@ -56,7 +56,7 @@ impl Kind {
 /// The alert settings, read once with the rest of the configuration. No Debug: the URL is a
 /// credential (whoever has it can post to the channel).
 #[derive(Clone)]
-pub struct Alerts {
+pub(crate) struct Alerts {
     webhook: String,
     pub quiet_seconds: u32,
     pub spam_per_hour: u32,
@@ -66,7 +66,7 @@ pub struct Alerts {
 /// Reads `ALERT_WEBHOOK_URL` (secret), `ALERT_QUIET_SECONDS`, `ALERT_SPAM_PER_HOUR` and
 /// `ALERT_DASHBOARD_URL`; `None` without the secret (alerts off). Problems name the binding,
 /// never the secret's value.
-pub fn load(env: &Env, problems: &mut Vec<crate::config::Problem>) -> Option<Alerts> {
+pub(crate) fn load(env: &Env, problems: &mut Vec<crate::config::Problem>) -> Option<Alerts> {
     use crate::config::{secret, string_var, Problem};
     let whole = |name: &str, default: u32, max: u32, problems: &mut Vec<Problem>| match string_var(
         env, name,
@@ -126,7 +126,7 @@ pub fn load(env: &Env, problems: &mut Vec<crate::config::Problem>) -> Option<Ale
 
 /// The message for one alert: the same words under `text` and `content`. `held_back` counts the
 /// alerts of this kind and form suppressed since the last one; `count` is the spam count.
-pub fn message(
+pub(crate) fn message(
     kind: Kind,
     form: &str,
     held_back: i64,
@@ -189,7 +189,7 @@ pub fn message(
 
 /// The per-shard count of trapped posts in an hour that makes a spam alert: the shard's share of
 /// `per_hour`, at least 1.
-pub fn spam_threshold(per_hour: u32, shards: u16) -> i64 {
+pub(crate) fn spam_threshold(per_hour: u32, shards: u16) -> i64 {
     let shards = u32::from(shards.max(1));
     i64::from(per_hour.div_ceil(shards).max(1))
 }
@@ -201,7 +201,7 @@ thread_local! {
 
 /// Claims the alert (durably, on shard 0) and, if this is the first of its quiet period, posts
 /// it. Never fails: a problem is logged without the URL.
-pub async fn raise(env: &Env, alerts: &Alerts, kind: Kind, form: &str, count: i64) {
+pub(crate) async fn raise(env: &Env, alerts: &Alerts, kind: Kind, form: &str, count: i64) {
     let quiet_ms = i64::from(alerts.quiet_seconds) * 1000;
     let claim = match LedgerClient::open(env, 0) {
         Ok(ledger) => ledger.claim_alert(kind.as_str(), form, quiet_ms).await,
@@ -253,7 +253,7 @@ pub async fn raise(env: &Env, alerts: &Alerts, kind: Kind, form: &str, count: i6
 
 /// Notes a spam count for a form on one shard this hour (from the ledger's answer); when it
 /// reaches the threshold, an alert is raised once the visitor's request is answered.
-pub fn spam_counted(alerts: Option<&Alerts>, shards: u16, form: &str, count: Option<i64>) {
+pub(crate) fn spam_counted(alerts: Option<&Alerts>, shards: u16, form: &str, count: Option<i64>) {
     let (Some(alerts), Some(count)) = (alerts, count) else {
         return;
     };
@@ -267,7 +267,7 @@ pub fn spam_counted(alerts: Option<&Alerts>, shards: u16, form: &str, count: Opt
 }
 
 /// Posts the alerts raised while the request was answered, after it (`waitUntil`).
-pub fn flush(ctx: &worker::Context, env: &Env, alerts: Option<&Alerts>) {
+pub(crate) fn flush(ctx: &worker::Context, env: &Env, alerts: Option<&Alerts>) {
     let raised = DEFERRED.with(|deferred| std::mem::take(&mut *deferred.borrow_mut()));
     let Some(alerts) = alerts else {
         return;

@@ -7,7 +7,7 @@ use worker::{Headers, Response};
 /// Whether a request from `origin` may post to `profile`'s form. Requests without an Origin header
 /// (curl, server-to-server) and same-origin posts (the hosted demo) pass; others must be on the
 /// profile's allow-list, by the profile's own check.
-pub fn origin_permitted(origin: Option<&str>, own_origin: &str, profile: &Profile) -> bool {
+pub(crate) fn origin_permitted(origin: Option<&str>, own_origin: &str, profile: &Profile) -> bool {
     match origin {
         None => true,
         Some(origin) => origin == own_origin || profile.origin_allowed(origin),
@@ -16,13 +16,16 @@ pub fn origin_permitted(origin: Option<&str>, own_origin: &str, profile: &Profil
 
 /// The origin to echo in Access-Control-Allow-Origin, if this request's origin is on the profile's
 /// list (no profile: no form, no CORS).
-pub fn echoed_origin<'a>(origin: Option<&'a str>, profile: Option<&Profile>) -> Option<&'a str> {
+pub(crate) fn echoed_origin<'a>(
+    origin: Option<&'a str>,
+    profile: Option<&Profile>,
+) -> Option<&'a str> {
     origin.filter(|origin| profile.is_some_and(|profile| profile.origin_allowed(origin)))
 }
 
 /// Adds the CORS headers for an allowed origin; always adds `Vary: Origin` so caches keep answers
 /// for different origins apart.
-pub fn apply(headers: &Headers, origin: Option<&str>) {
+pub(crate) fn apply(headers: &Headers, origin: Option<&str>) {
     let _ = headers.append("Vary", "Origin");
     if let Some(origin) = origin {
         let _ = headers.set("Access-Control-Allow-Origin", origin);
@@ -32,7 +35,7 @@ pub fn apply(headers: &Headers, origin: Option<&str>) {
 
 /// `OPTIONS /f/{id}`: 204 with the allowed methods and headers for an allowed origin, 403 without
 /// any CORS header otherwise.
-pub fn preflight(origin: Option<&str>, profile: &Profile) -> worker::Result<Response> {
+pub(crate) fn preflight(origin: Option<&str>, profile: &Profile) -> worker::Result<Response> {
     let Some(origin) = echoed_origin(origin, Some(profile)) else {
         let response = Response::empty()?.with_status(403);
         let _ = response.headers().set("Vary", "Origin");

@@ -11,12 +11,13 @@ use wasm_bindgen::JsValue;
 use crate::js::{self, NoAnswer};
 
 use crate::config::Config;
+use crate::hex;
 
 /// Sent with every attempt so CLOSEM (or anything between) can recognise a repeat.
-pub const IDEMPOTENCY_HEADER: &str = closem_shared::wire::KEY_HEADER;
+pub(crate) const IDEMPOTENCY_HEADER: &str = closem_shared::wire::KEY_HEADER;
 
 /// How long CLOSEM gets to answer, its body included, before the attempt counts as failed.
-pub const UPSTREAM_TIMEOUT_MS: u32 = 10_000;
+pub(crate) const UPSTREAM_TIMEOUT_MS: u32 = 10_000;
 /// How much of CLOSEM's answer is read, and how much of it is kept for operators.
 const ANSWER_LIMIT: usize = 4 * 1024;
 const EXCERPT_CHARS: usize = 200;
@@ -32,7 +33,7 @@ const EXCERPT_CHARS: usize = 200;
 /// | other 4xx | refused | final |
 /// | 5xx, anything else, timeout, network | failed | the queue retries with backoff, then dead |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
+pub(crate) enum Delivery {
     /// CLOSEM answered 2xx.
     Delivered { status: u16 },
     /// CLOSEM answered a 4xx that the same fields would get again.
@@ -45,11 +46,12 @@ pub enum Delivery {
         retry_after: Option<u32>,
     },
     /// CLOSEM answered 5xx or 3xx, or did not answer in time, or could not be reached.
-    Unavailable { cause: Unavailable },
+    Unavailable { cause: RetryCause },
 }
 
+/// Why a delivery could not be made just now, so the queue retries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unavailable {
+pub(crate) enum RetryCause {
     Status(u16),
     /// A 3xx: the edge does not follow it (the key would go wherever it points).
     Redirect(u16),
@@ -59,21 +61,21 @@ pub enum Unavailable {
 
 impl Delivery {
     /// CLOSEM's status, when it answered.
-    pub fn status(self) -> Option<u16> {
+    pub(crate) fn status(self) -> Option<u16> {
         match self {
             Delivery::Delivered { status }
             | Delivery::Refused { status }
             | Delivery::KeyRefused { status }
             | Delivery::Throttled { status, .. }
             | Delivery::Unavailable {
-                cause: Unavailable::Status(status) | Unavailable::Redirect(status),
+                cause: RetryCause::Status(status) | RetryCause::Redirect(status),
             } => Some(status),
             Delivery::Unavailable { .. } => None,
         }
     }
 
     /// A name for logs.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Delivery::Delivered { .. } => "delivered",
             Delivery::Refused { .. } => "refused",
@@ -84,19 +86,19 @@ impl Delivery {
     }
 }
 
-impl Unavailable {
-    pub fn as_str(self) -> &'static str {
+impl RetryCause {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
-            Unavailable::Status(_) => "upstream_status",
-            Unavailable::Redirect(_) => "redirect",
-            Unavailable::Timeout => "timeout",
-            Unavailable::Network => "network",
+            RetryCause::Status(_) => "upstream_status",
+            RetryCause::Redirect(_) => "redirect",
+            RetryCause::Timeout => "timeout",
+            RetryCause::Network => "network",
         }
     }
 }
 
 /// The request URL: the base URL with `m=api` and the key as `auth`, percent-encoded.
-pub fn api_url(config: &Config) -> String {
+pub(crate) fn api_url(config: &Config) -> String {
     api_url_for(&config.base_url, config.api_key.expose())
 }
 
@@ -104,26 +106,12 @@ fn api_url_for(base_url: &str, key: &str) -> String {
     let mut url = String::with_capacity(base_url.len() + key.len() + 16);
     url.push_str(base_url);
     url.push_str("?m=api&auth=");
-    url.push_str(&percent_encoded(key));
+    hex::push_percent_encoded(&mut url, key);
     url
 }
 
-fn percent_encoded(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push('%');
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte >> 4)]));
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 15)]));
-        }
-    }
-    out
-}
-
 /// Classifies an upstream answer by the policy table above.
-pub fn classify(status: u16, retry_after: Option<&str>) -> Delivery {
+pub(crate) fn classify(status: u16, retry_after: Option<&str>) -> Delivery {
     match status {
         200..=299 => Delivery::Delivered { status },
         401 | 403 => Delivery::KeyRefused { status },
@@ -132,17 +120,17 @@ pub fn classify(status: u16, retry_after: Option<&str>) -> Delivery {
             retry_after: retry_after.and_then(retry_after_seconds),
         },
         300..=399 => Delivery::Unavailable {
-            cause: Unavailable::Redirect(status),
+            cause: RetryCause::Redirect(status),
         },
         400..=499 => Delivery::Refused { status },
         _ => Delivery::Unavailable {
-            cause: Unavailable::Status(status),
+            cause: RetryCause::Status(status),
         },
     }
 }
 
 /// `Retry-After` in seconds. The HTTP-date form counts as absent (the backoff applies).
-pub fn retry_after_seconds(text: &str) -> Option<u32> {
+pub(crate) fn retry_after_seconds(text: &str) -> Option<u32> {
     let text = text.trim();
     if text.is_empty() || text.len() > 9 || !text.bytes().all(|byte| byte.is_ascii_digit()) {
         return None;
@@ -152,11 +140,11 @@ pub fn retry_after_seconds(text: &str) -> Option<u32> {
 
 /// The start of CLOSEM's answer for operators: at most [`EXCERPT_CHARS`] characters, control
 /// characters as spaces, and the key (plain or percent-encoded) as `[key]`, wherever it appears.
-pub fn excerpt(body: &str, key: &str) -> Option<String> {
+pub(crate) fn excerpt(body: &str, key: &str) -> Option<String> {
     let mut text = body.to_string();
     if !key.is_empty() {
         text = text.replace(key, "[key]");
-        let encoded = percent_encoded(key);
+        let encoded = hex::percent_encoded(key);
         if encoded != key {
             text = text.replace(&encoded, "[key]");
         }
@@ -193,7 +181,7 @@ pub fn excerpt(body: &str, key: &str) -> Option<String> {
 /// one (API docs, "Include upsert to modify existing contacts"), so such a resend cannot create
 /// the lead twice. `runsequence` and `scheduleappointment` have no such switch: they go as they
 /// are, and CLOSEM may run them twice (at least once, never lost; ARCHITECTURE.md).
-pub fn resend_fields(mut fields: Vec<(String, String)>) -> Vec<(String, String)> {
+pub(crate) fn resend_fields(mut fields: Vec<(String, String)>) -> Vec<(String, String)> {
     let adds_contact = fields
         .iter()
         .any(|(name, value)| name == Field::Mode.canonical() && value == Mode::AddContact.as_str());
@@ -206,14 +194,14 @@ pub fn resend_fields(mut fields: Vec<(String, String)>) -> Vec<(String, String)>
 
 /// One attempt: `fields` as recorded in the ledger, `id` the submission's id. Answers the verdict
 /// and the excerpt of CLOSEM's answer.
-pub async fn forward(
+pub(crate) async fn forward(
     config: &Config,
     fields: &[(String, String)],
     id: &str,
 ) -> (Delivery, Option<String>) {
     let failed = (
         Delivery::Unavailable {
-            cause: Unavailable::Network,
+            cause: RetryCause::Network,
         },
         None,
     );
@@ -246,7 +234,7 @@ pub async fn forward(
         ),
         Err(NoAnswer::Timeout) => (
             Delivery::Unavailable {
-                cause: Unavailable::Timeout,
+                cause: RetryCause::Timeout,
             },
             None,
         ),
@@ -257,7 +245,7 @@ pub async fn forward(
 #[cfg(test)]
 mod tests {
     use super::{
-        api_url_for, classify, excerpt, resend_fields, retry_after_seconds, Delivery, Unavailable,
+        api_url_for, classify, excerpt, resend_fields, retry_after_seconds, Delivery, RetryCause,
     };
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -329,7 +317,7 @@ mod tests {
                 status,
                 None,
                 Delivery::Unavailable {
-                    cause: Unavailable::Redirect(status),
+                    cause: RetryCause::Redirect(status),
                 },
             );
         }
@@ -341,7 +329,7 @@ mod tests {
                 status,
                 Some("3"),
                 Delivery::Unavailable {
-                    cause: Unavailable::Status(status),
+                    cause: RetryCause::Status(status),
                 },
             );
         }

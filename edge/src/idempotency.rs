@@ -12,19 +12,21 @@
 //! visitor and to CLOSEM as the `Idempotency-Key` header). The preimages are pure and tested
 //! natively; the hash is the runtime's WebCrypto.
 
+use crate::hex;
+
 /// The form field a client may name its submission with; never forwarded.
-pub const KEY_FIELD: &str = closem_shared::wire::KEY_FIELD;
+pub(crate) const KEY_FIELD: &str = closem_shared::wire::KEY_FIELD;
 /// The request header a client may name its submission with.
-pub const KEY_HEADER: &str = closem_shared::wire::KEY_HEADER;
+pub(crate) const KEY_HEADER: &str = closem_shared::wire::KEY_HEADER;
 /// Longest client key accepted (a UUID is 36).
-pub const MAX_CLIENT_KEY: usize = 200;
+pub(crate) const MAX_CLIENT_KEY: usize = 200;
 /// Derived keys of native posts: the same fields within one bucket (or the one before) are one
 /// submission.
-pub const BUCKET_SECONDS: i64 = 600;
+pub(crate) const BUCKET_SECONDS: i64 = 600;
 
 /// Where a submission's key comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// The client named it: exactly one candidate preimage.
     Client(Vec<u8>),
     /// Derived: the current bucket's preimage, then the previous bucket's, so a resubmission just
@@ -39,10 +41,10 @@ pub enum Source {
 
 /// The client's key was unusable: empty after trimming, too long, or not visible ASCII.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InvalidKey;
+pub(crate) struct InvalidKey;
 
 /// Picks the key source: a header wins over the form field; without either, derive one.
-pub fn source(
+pub(crate) fn source(
     form_id: &str,
     header: Option<&str>,
     field: Option<&str>,
@@ -63,7 +65,7 @@ pub fn source(
 }
 
 /// `client\0{form}\0{key}`: a key names a submission of one form only.
-pub fn client_preimage(form_id: &str, given: &str) -> Result<Vec<u8>, InvalidKey> {
+pub(crate) fn client_preimage(form_id: &str, given: &str) -> Result<Vec<u8>, InvalidKey> {
     let given = given.trim();
     let visible = given.bytes().all(|byte| (0x21..=0x7e).contains(&byte));
     if given.is_empty() || given.len() > MAX_CLIENT_KEY || !visible {
@@ -75,12 +77,12 @@ pub fn client_preimage(form_id: &str, given: &str) -> Result<Vec<u8>, InvalidKey
 /// `native\0{form}\0{bucket}` then, per canonical field, `\0{name}\0` and the value prefixed by its
 /// length, sorted so the order the encoder emits them in does not matter. Canonical names hold no
 /// NUL and values are length-prefixed, so two different field lists never share a preimage.
-pub fn derived_preimage(form_id: &str, fields: &[(String, String)], bucket: i64) -> Vec<u8> {
+pub(crate) fn derived_preimage(form_id: &str, fields: &[(String, String)], bucket: i64) -> Vec<u8> {
     fields_preimage(&format!("native\0{form_id}\0{bucket}"), fields)
 }
 
 /// The preimage of a derived key's shard seed: the form and fields without a time bucket.
-pub fn shard_preimage(form_id: &str, fields: &[(String, String)]) -> Vec<u8> {
+pub(crate) fn shard_preimage(form_id: &str, fields: &[(String, String)]) -> Vec<u8> {
     fields_preimage(&format!("shard\0{form_id}"), fields)
 }
 
@@ -107,7 +109,7 @@ fn fields_preimage(head: &str, fields: &[(String, String)]) -> Vec<u8> {
 }
 
 /// The key: `k` and the first 128 bits of the digest in hex (33 characters, URL- and header-safe).
-pub fn key_from_digest(digest: &[u8]) -> String {
+pub(crate) fn key_from_digest(digest: &[u8]) -> String {
     let mut key = String::with_capacity(33);
     key.push('k');
     push_hex(&mut key, digest.iter().take(16));
@@ -115,7 +117,7 @@ pub fn key_from_digest(digest: &[u8]) -> String {
 }
 
 /// A derived key: `k`, 64 bits of the shard seed's digest, then 64 bits of the bucket's digest.
-pub fn key_from_digests(shard_digest: &[u8], digest: &[u8]) -> String {
+pub(crate) fn key_from_digests(shard_digest: &[u8], digest: &[u8]) -> String {
     let mut key = String::with_capacity(33);
     key.push('k');
     push_hex(&mut key, shard_digest.iter().take(8));
@@ -124,15 +126,14 @@ pub fn key_from_digests(shard_digest: &[u8], digest: &[u8]) -> String {
 }
 
 fn push_hex<'a>(out: &mut String, bytes: impl Iterator<Item = &'a u8>) {
-    for byte in bytes {
-        out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+    for &byte in bytes {
+        hex::push_lower(out, byte);
     }
 }
 
 /// Whether `text` has the shape of a key this module makes (checked before trusting a queue
 /// message or an admin's `?key=`).
-pub fn is_key(text: &str) -> bool {
+pub(crate) fn is_key(text: &str) -> bool {
     text.len() == 33
         && text.starts_with('k')
         && text[1..]
@@ -142,7 +143,7 @@ pub fn is_key(text: &str) -> bool {
 
 /// SHA-256 of `preimage` with the runtime's WebCrypto. `None` if the runtime refuses, which the
 /// caller answers as "try again" (nothing was recorded).
-pub async fn digest(preimage: &[u8]) -> Option<Vec<u8>> {
+pub(crate) async fn digest(preimage: &[u8]) -> Option<Vec<u8>> {
     use wasm_bindgen::JsCast;
     let global = js_sys::global();
     let crypto = js_sys::Reflect::get(&global, &"crypto".into()).ok()?;

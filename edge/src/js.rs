@@ -6,24 +6,24 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// `target[key]`, unless it is undefined or null.
-pub fn get(target: &JsValue, key: &str) -> Option<JsValue> {
+pub(crate) fn get(target: &JsValue, key: &str) -> Option<JsValue> {
     let value = Reflect::get(target, &JsValue::from_str(key)).ok()?;
     (!value.is_undefined() && !value.is_null()).then_some(value)
 }
 
 /// `target[method](...args)`.
-pub fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+pub(crate) fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
     let function: Function = get(target, method).ok_or(JsValue::UNDEFINED)?.dyn_into()?;
     Reflect::apply(&function, target, &args.iter().collect::<Array>())
 }
 
 /// Awaits `value`, a promise (or any value, which is its own result).
-pub async fn settle(value: JsValue) -> Result<JsValue, JsValue> {
+pub(crate) async fn settle(value: JsValue) -> Result<JsValue, JsValue> {
     js_sys::futures::JsFuture::from(Promise::resolve(&value)).await
 }
 
 /// `target[method](...args)`, awaited.
-pub async fn call_async(
+pub(crate) async fn call_async(
     target: &JsValue,
     method: &str,
     args: &[JsValue],
@@ -32,7 +32,7 @@ pub async fn call_async(
 }
 
 /// A plain object of `entries`.
-pub fn object(entries: &[(&str, JsValue)]) -> JsValue {
+pub(crate) fn object(entries: &[(&str, JsValue)]) -> JsValue {
     let object = Object::new();
     for (key, value) in entries {
         let _ = Reflect::set(&object, &JsValue::from_str(key), value);
@@ -41,7 +41,7 @@ pub fn object(entries: &[(&str, JsValue)]) -> JsValue {
 }
 
 /// What an answered request said.
-pub struct Posted {
+pub(crate) struct Posted {
     pub status: u16,
     /// The body as text (lossy UTF-8), at most the exchange's `body_limit` bytes of it; empty if
     /// it could not be read.
@@ -52,7 +52,7 @@ pub struct Posted {
 
 /// Why a request got no answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoAnswer {
+pub(crate) enum NoAnswer {
     /// The timeout passed first.
     Timeout,
     /// The request could not be made or was not answered. The runtime's error is dropped: it can
@@ -62,7 +62,7 @@ pub enum NoAnswer {
 
 /// How a request is made: a timeout that covers the answer's body too, redirects followed or
 /// handed back, how much of the body to read, and one header to read.
-pub struct Exchange<'a> {
+pub(crate) struct Exchange<'a> {
     pub timeout_ms: Option<u32>,
     /// Hand a 3xx back instead of following it (`redirect: "manual"`).
     pub manual_redirect: bool,
@@ -72,7 +72,7 @@ pub struct Exchange<'a> {
 
 impl Exchange<'_> {
     /// An internal call (a Durable Object): no timeout, the whole answer.
-    pub const WHOLE: Exchange<'static> = Exchange {
+    pub(crate) const WHOLE: Exchange<'static> = Exchange {
         timeout_ms: None,
         manual_redirect: false,
         body_limit: usize::MAX,
@@ -80,9 +80,28 @@ impl Exchange<'_> {
     };
 }
 
+/// The `RequestInit` of a POST.
+fn post_init(
+    headers: JsValue,
+    body: JsValue,
+    signal: Option<web_sys::AbortSignal>,
+    manual_redirect: bool,
+) -> JsValue {
+    object(&[
+        ("method", JsValue::from_str("POST")),
+        ("headers", headers),
+        ("body", body),
+        ("signal", signal.map_or(JsValue::UNDEFINED, JsValue::from)),
+        (
+            "redirect",
+            JsValue::from_str(if manual_redirect { "manual" } else { "follow" }),
+        ),
+    ])
+}
+
 /// `POST url` with `headers` and `body` through `fetcher`'s `fetch` (the global scope, or a
 /// Durable Object stub), as `exchange` says.
-pub async fn post(
+pub(crate) async fn post(
     fetcher: &JsValue,
     url: &str,
     headers: JsValue,
@@ -92,23 +111,7 @@ pub async fn post(
     let signal = exchange
         .timeout_ms
         .map(web_sys::AbortSignal::timeout_with_u32);
-    let init = object(&[
-        ("method", JsValue::from_str("POST")),
-        ("headers", headers),
-        ("body", body),
-        (
-            "signal",
-            signal.clone().map_or(JsValue::UNDEFINED, JsValue::from),
-        ),
-        (
-            "redirect",
-            JsValue::from_str(if exchange.manual_redirect {
-                "manual"
-            } else {
-                "follow"
-            }),
-        ),
-    ]);
+    let init = post_init(headers, body, signal.clone(), exchange.manual_redirect);
     let answered = call_async(fetcher, "fetch", &[JsValue::from_str(url), init]).await;
     let Ok(response) = answered else {
         let timed_out = signal.is_some_and(|signal| signal.aborted());
@@ -153,7 +156,7 @@ pub async fn post(
 
 /// What reading a stream within a limit gave.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Read {
+pub(crate) enum Read {
     /// The whole stream, within the limit.
     Whole(Vec<u8>),
     /// The limit was passed: the first `limit` + 1 bytes; the rest was not read (the stream is
@@ -166,7 +169,7 @@ pub enum Read {
 /// Reads a `ReadableStream` of bytes chunk by chunk, keeping at most `limit` + 1 bytes: once more
 /// than `limit` have arrived it cancels the stream, so a huge body is never held, whether or not
 /// it declared its length.
-pub async fn read_stream(stream: &JsValue, limit: usize) -> Read {
+pub(crate) async fn read_stream(stream: &JsValue, limit: usize) -> Read {
     let Ok(reader) = call(stream, "getReader", &[]) else {
         return Read::Broken(Vec::new());
     };

@@ -6,11 +6,13 @@
 
 use serde_json::Value;
 
+use crate::hex;
+
 /// A JSON object being written; keys come out in the order they are added.
-pub struct Object(String);
+pub(crate) struct Object(String);
 
 /// Starts an object: `json::object().str("event", "submit").int("ms", 3).finish()`.
-pub fn object() -> Object {
+pub(crate) fn object() -> Object {
     Object(String::from("{"))
 }
 
@@ -24,43 +26,43 @@ impl Object {
         &mut self.0
     }
 
-    pub fn str(&mut self, key: &str, value: &str) -> &mut Object {
+    pub(crate) fn str(&mut self, key: &str, value: &str) -> &mut Object {
         string_into(self.key(key), value);
         self
     }
 
     /// A string, or `null` for `None`.
-    pub fn opt_str(&mut self, key: &str, value: Option<&str>) -> &mut Object {
+    pub(crate) fn opt_str(&mut self, key: &str, value: Option<&str>) -> &mut Object {
         match value {
             Some(value) => self.str(key, value),
             None => self.raw(key, "null"),
         }
     }
 
-    pub fn int(&mut self, key: &str, value: i64) -> &mut Object {
+    pub(crate) fn int(&mut self, key: &str, value: i64) -> &mut Object {
         let text = value.to_string();
         self.raw(key, &text)
     }
 
     /// A number, or `null` for `None`.
-    pub fn opt_int(&mut self, key: &str, value: Option<i64>) -> &mut Object {
+    pub(crate) fn opt_int(&mut self, key: &str, value: Option<i64>) -> &mut Object {
         match value {
             Some(value) => self.int(key, value),
             None => self.raw(key, "null"),
         }
     }
 
-    pub fn bool(&mut self, key: &str, value: bool) -> &mut Object {
+    pub(crate) fn bool(&mut self, key: &str, value: bool) -> &mut Object {
         self.raw(key, if value { "true" } else { "false" })
     }
 
     /// A value that is JSON text already (an object or array written with this module).
-    pub fn raw(&mut self, key: &str, json: &str) -> &mut Object {
+    pub(crate) fn raw(&mut self, key: &str, json: &str) -> &mut Object {
         self.key(key).push_str(json);
         self
     }
 
-    pub fn finish(&mut self) -> String {
+    pub(crate) fn finish(&mut self) -> String {
         let mut text = std::mem::take(&mut self.0);
         text.push('}');
         text
@@ -68,7 +70,7 @@ impl Object {
 }
 
 /// `[a,b,...]` of items that are JSON text already.
-pub fn array(items: impl IntoIterator<Item = String>) -> String {
+pub(crate) fn array(items: impl IntoIterator<Item = String>) -> String {
     let mut out = String::from("[");
     for (index, item) in items.into_iter().enumerate() {
         if index > 0 {
@@ -81,12 +83,12 @@ pub fn array(items: impl IntoIterator<Item = String>) -> String {
 }
 
 /// A JSON array of strings.
-pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
     array(items.into_iter().map(string))
 }
 
 /// A JSON string.
-pub fn string(text: &str) -> String {
+pub(crate) fn string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     string_into(&mut out, text);
     out
@@ -104,10 +106,8 @@ fn string_into(out: &mut String, text: &str) {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             control if u32::from(control) < 0x20 => {
-                let code = u32::from(control) as usize;
                 out.push_str("\\u00");
-                out.push(char::from(b"0123456789abcdef"[code >> 4]));
-                out.push(char::from(b"0123456789abcdef"[code & 15]));
+                hex::push_lower(out, control as u8);
             }
             other => out.push(other),
         }
@@ -116,7 +116,7 @@ fn string_into(out: &mut String, text: &str) {
 }
 
 /// Field pairs as `[["name","value"],...]`: how the ledger stores and lists them.
-pub fn pairs(fields: &[(String, String)]) -> String {
+pub(crate) fn pairs(fields: &[(String, String)]) -> String {
     array(
         fields
             .iter()
@@ -125,7 +125,7 @@ pub fn pairs(fields: &[(String, String)]) -> String {
 }
 
 /// Reads [`pairs`] back; `None` unless every item is a pair of strings.
-pub fn read_pairs(value: &Value) -> Option<Vec<(String, String)>> {
+pub(crate) fn read_pairs(value: &Value) -> Option<Vec<(String, String)>> {
     value
         .as_array()?
         .iter()
@@ -137,7 +137,7 @@ pub fn read_pairs(value: &Value) -> Option<Vec<(String, String)>> {
 }
 
 /// Parses JSON text; `None` if it is not JSON.
-pub fn parse(text: &str) -> Option<Value> {
+pub(crate) fn parse(text: &str) -> Option<Value> {
     read(text).ok()
 }
 
@@ -148,7 +148,7 @@ pub fn parse(text: &str) -> Option<Value> {
 /// `serde_json::Value`: serde_json's parser (its reader, escapes and number parsing) then never
 /// reaches the bundle, 4.5 KB gzip less (measured on 2026-12-02). Natively (unit tests) serde_json
 /// reads it.
-pub fn read(text: &str) -> Result<Value, String> {
+pub(crate) fn read(text: &str) -> Result<Value, String> {
     #[cfg(target_arch = "wasm32")]
     {
         js_sys::JSON::parse(text)
@@ -206,12 +206,12 @@ fn from_js(value: &wasm_bindgen::JsValue) -> Value {
 }
 
 /// The string at `key` of an object.
-pub fn text(value: &Value, key: &str) -> Option<String> {
+pub(crate) fn text(value: &Value, key: &str) -> Option<String> {
     value.get(key)?.as_str().map(str::to_string)
 }
 
 /// The whole number at `key` of an object.
-pub fn int(value: &Value, key: &str) -> Option<i64> {
+pub(crate) fn int(value: &Value, key: &str) -> Option<i64> {
     value.get(key)?.as_i64()
 }
 

@@ -9,6 +9,7 @@ mod config;
 mod cors;
 mod forward;
 mod health;
+mod hex;
 mod idempotency;
 mod js;
 mod json;
@@ -34,7 +35,7 @@ use worker::worker_sys::{self, MessageBatch};
 use worker::{event, Context, Env, Method, Request, Response};
 
 use crate::config::{Config, Problem};
-use crate::respond::{respond, Answer, Reply};
+use crate::respond::{respond, Reply, VisitorAnswer};
 use crate::submit::Incoming;
 
 #[cfg(target_arch = "wasm32")]
@@ -81,7 +82,6 @@ fn config(env: &Env) -> Rc<std::result::Result<Config, Vec<Problem>>> {
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let config = config(&env);
     let path = req.path();
-    let method = req.method();
     if path == "/health" {
         return health::handle_health(&config, &env).await;
     }
@@ -91,15 +91,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
                 return response;
             }
         }
-        return respond(
-            Answer::NotFound,
-            &Reply {
-                wants_json: true,
-                cors_origin: None,
-                back: None,
-                lang: lang_of(&req),
-            },
-        );
+        return respond(VisitorAnswer::NotFound, &plain_reply(true, lang_of(&req)));
     }
     if path == "/thanks" {
         let response = Response::from_html(pages::thanks(lang_of(&req)))?;
@@ -113,40 +105,18 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
         .filter(|id| !id.is_empty() && !id.contains('/'))
     else {
         return respond(
-            Answer::NotFound,
-            &Reply {
-                wants_json: wants_json(&req),
-                cors_origin: None,
-                back: None,
-                lang: lang_of(&req),
-            },
+            VisitorAnswer::NotFound,
+            &plain_reply(wants_json(&req), lang_of(&req)),
         );
     };
-    let incoming = Incoming {
-        form_id,
-        origin: header(&req, "Origin"),
-        own_origin: origin_of(&req.inner().url()),
-        wants_json: wants_json(&req),
-        back: header(&req, "Referer").filter(|referer| {
-            referer.len() <= 2048
-                && (referer.starts_with("https://") || referer.starts_with("http://"))
-        }),
-        idempotency_key: header(&req, idempotency::KEY_HEADER),
-        client_ip: header(&req, "CF-Connecting-IP"),
-        lang: lang_of(&req),
-    };
+    let incoming = incoming(&req, form_id);
     let Ok(config) = config.as_ref() else {
         return respond(
-            Answer::NotConfigured,
-            &Reply {
-                wants_json: incoming.wants_json,
-                cors_origin: None,
-                back: None,
-                lang: lang_of(&req),
-            },
+            VisitorAnswer::NotConfigured,
+            &plain_reply(incoming.wants_json, incoming.lang),
         );
     };
-    match method {
+    match req.method() {
         Method::Post => {
             let response = submit::handle_submit(req, &env, config, &incoming).await;
             // A spam jump raised while answering is posted after the answer.
@@ -154,23 +124,51 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
             response
         }
         Method::Options => submit::handle_preflight(config, &incoming),
-        _ => {
-            let reply = Reply {
-                wants_json: incoming.wants_json,
-                cors_origin: cors::echoed_origin(
-                    incoming.origin.as_deref(),
-                    config.forms.get(form_id),
-                ),
-                back: None,
-                lang: incoming.lang,
-            };
-            let answer = if config.forms.get(form_id).is_some() {
-                Answer::MethodNotAllowed
-            } else {
-                Answer::NotFound
-            };
-            respond(answer, &reply)
-        }
+        _ => other_method(config, &incoming),
+    }
+}
+
+/// What the router learns about a request to `/f/{form id}` before the body is read.
+fn incoming<'a>(req: &Request, form_id: &'a str) -> Incoming<'a> {
+    Incoming {
+        form_id,
+        origin: header(req, "Origin"),
+        own_origin: origin_of(&req.inner().url()),
+        wants_json: wants_json(req),
+        back: header(req, "Referer").filter(|referer| {
+            referer.len() <= 2048
+                && (referer.starts_with("https://") || referer.starts_with("http://"))
+        }),
+        idempotency_key: header(req, idempotency::KEY_HEADER),
+        client_ip: header(req, "CF-Connecting-IP"),
+        lang: lang_of(req),
+    }
+}
+
+/// `/f/{form id}` with a method other than POST and OPTIONS: 405 for a known form, else 404.
+fn other_method(config: &Config, incoming: &Incoming<'_>) -> worker::Result<Response> {
+    let profile = config.forms.get(incoming.form_id);
+    let reply = Reply {
+        wants_json: incoming.wants_json,
+        cors_origin: cors::echoed_origin(incoming.origin.as_deref(), profile),
+        back: None,
+        lang: incoming.lang,
+    };
+    let answer = if profile.is_some() {
+        VisitorAnswer::MethodNotAllowed
+    } else {
+        VisitorAnswer::NotFound
+    };
+    respond(answer, &reply)
+}
+
+/// An answer with no CORS header and no "go back" link.
+fn plain_reply(wants_json: bool, lang: closem_shared::Lang) -> Reply<'static> {
+    Reply {
+        wants_json,
+        cors_origin: None,
+        back: None,
+        lang,
     }
 }
 

@@ -3,7 +3,7 @@
 
 /// FNV-1a 64 of the normalised value, as 16 hex digits. Not a secret-keeping hash; it keeps the
 /// address itself out of logs while letting two lines about one person be matched.
-pub fn fingerprint(value: &str) -> String {
+pub(crate) fn fingerprint(value: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in value.bytes() {
         hash ^= u64::from(byte);
@@ -13,19 +13,19 @@ pub fn fingerprint(value: &str) -> String {
 }
 
 /// Starts a log line about `event`; add fields, then [`write`].
-pub fn line(event: &str) -> crate::json::Object {
+pub(crate) fn line(event: &str) -> crate::json::Object {
     let mut line = crate::json::object();
     line.str("event", event);
     line
 }
 
 /// Whole milliseconds since `started` (`Date.now()`), for the `ms` of a line.
-pub fn elapsed_ms(started: f64) -> i64 {
+pub(crate) fn elapsed_ms(started: f64) -> i64 {
     (js_sys::Date::now() - started).round() as i64
 }
 
 /// Writes a line started with [`line`] to the worker's log.
-pub fn write(line: &mut crate::json::Object) {
+pub(crate) fn write(line: &mut crate::json::Object) {
     web_sys::console::log_1(&line.finish().into());
 }
 

@@ -4,7 +4,7 @@
 use closem_shared::{Lang, Text};
 
 /// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for character in text.chars() {
         match character {
@@ -32,7 +32,7 @@ a{{color:#0b5cad}}</style></head><body>{body}</body></html>",
 }
 
 /// The hosted thank-you page, for profiles without a `redirect`.
-pub fn thanks(lang: Lang) -> String {
+pub(crate) fn thanks(lang: Lang) -> String {
     page(
         lang.text(Text::ThanksTitle),
         &format!(
@@ -46,14 +46,14 @@ pub fn thanks(lang: Lang) -> String {
 }
 
 /// One line of the problem list: which field (when there is one) and what to do.
-pub struct Line<'a> {
+pub(crate) struct Line<'a> {
     pub field: Option<&'a str>,
     pub message: &'a str,
 }
 
 /// The page listing every problem with a way back. `back` is the page the form was on, when the
 /// browser said so (Referer) and it is an http(s) URL.
-pub fn problems(heading: Text, lines: &[Line], back: Option<&str>, lang: Lang) -> String {
+pub(crate) fn problems(heading: Text, lines: &[Line], back: Option<&str>, lang: Lang) -> String {
     let heading = lang.text(heading);
     let mut items = String::new();
     for line in lines {

@@ -11,15 +11,15 @@ use crate::pages;
 
 /// One problem as clients see it: `{field, code, message}`; `field` is null for form-level problems.
 #[derive(Debug, Clone)]
-pub struct Problem {
+pub(crate) struct ClientProblem {
     pub field: Option<String>,
     pub code: String,
     pub message: String,
 }
 
-impl Problem {
-    pub fn form(code: &str, message: &str) -> Problem {
-        Problem {
+impl ClientProblem {
+    pub(crate) fn form(code: &str, message: &str) -> ClientProblem {
+        ClientProblem {
             field: None,
             code: code.to_string(),
             message: message.to_string(),
@@ -29,7 +29,7 @@ impl Problem {
 
 /// Every way a request to the edge can end.
 #[derive(Debug)]
-pub enum Answer {
+pub(crate) enum VisitorAnswer {
     /// Accepted: recorded in the ledger and queued for delivery (or a resubmission of one that
     /// was). `id` is the submission's id; `redirect` the profile's allow-listed thank-you URL.
     Accepted {
@@ -39,7 +39,7 @@ pub enum Answer {
     /// The client's input is wrong: a 4xx listing every problem.
     Invalid {
         status: u16,
-        problems: Vec<Problem>,
+        problems: Vec<ClientProblem>,
     },
     /// The submission could not be recorded or queued, so it was not accepted: retry later.
     Unavailable,
@@ -60,7 +60,7 @@ pub enum Answer {
 }
 
 /// How the client wants its answer, and what CORS allows it to read.
-pub struct Reply<'a> {
+pub(crate) struct Reply<'a> {
     pub wants_json: bool,
     pub cors_origin: Option<&'a str>,
     /// Where "go back" points on the native error page.
@@ -74,87 +74,98 @@ const RETRY_AFTER_SECONDS: &str = "30";
 
 /// The status of a fixed answer and its one form-level problem (`None` for `Accepted` and
 /// `Invalid`, whose problems are their own).
-fn fixed(answer: &Answer) -> Option<(u16, &'static str, Text)> {
+fn fixed(answer: &VisitorAnswer) -> Option<(u16, &'static str, Text)> {
     Some(match answer {
-        Answer::Accepted { .. } | Answer::Invalid { .. } => return None,
-        Answer::Unavailable => (503, code::UNAVAILABLE, Text::Unavailable),
-        Answer::NotFound => (404, "form.unknown", Text::FormUnknown),
-        Answer::MethodNotAllowed => (405, "method.not_allowed", Text::MethodNotAllowed),
-        Answer::OriginForbidden => (403, "origin.forbidden", Text::OriginForbidden),
-        Answer::RateLimited { .. } => (429, "rate.limited", Text::RateLimited),
-        Answer::TurnstileFailed { missing: true } => {
+        VisitorAnswer::Accepted { .. } | VisitorAnswer::Invalid { .. } => return None,
+        VisitorAnswer::Unavailable => (503, code::UNAVAILABLE, Text::Unavailable),
+        VisitorAnswer::NotFound => (404, "form.unknown", Text::FormUnknown),
+        VisitorAnswer::MethodNotAllowed => (405, "method.not_allowed", Text::MethodNotAllowed),
+        VisitorAnswer::OriginForbidden => (403, "origin.forbidden", Text::OriginForbidden),
+        VisitorAnswer::RateLimited { .. } => (429, "rate.limited", Text::RateLimited),
+        VisitorAnswer::TurnstileFailed { missing: true } => {
             (403, code::TURNSTILE_MISSING, Text::TurnstileMissing)
         }
-        Answer::TurnstileFailed { missing: false } => {
+        VisitorAnswer::TurnstileFailed { missing: false } => {
             (403, code::TURNSTILE_FAILED, Text::TurnstileFailed)
         }
-        Answer::NotConfigured => (503, code::NOT_CONFIGURED, Text::NotConfigured),
+        VisitorAnswer::NotConfigured => (503, code::NOT_CONFIGURED, Text::NotConfigured),
     })
 }
 
-pub fn respond(answer: Answer, reply: &Reply) -> worker::Result<Response> {
+pub(crate) fn respond(answer: VisitorAnswer, reply: &Reply) -> worker::Result<Response> {
     let (status, problems) = match (&answer, fixed(&answer)) {
-        (_, Some((status, code, text))) => {
-            (status, vec![Problem::form(code, reply.lang.text(text))])
-        }
-        (Answer::Invalid { status, problems }, None) => (*status, problems.clone()),
+        (_, Some((status, code, text))) => (
+            status,
+            vec![ClientProblem::form(code, reply.lang.text(text))],
+        ),
+        (VisitorAnswer::Invalid { status, problems }, None) => (*status, problems.clone()),
         _ => (202, Vec::new()),
     };
 
     let response = if reply.wants_json {
         let mut body = json::object();
-        body.bool(keys::OK, matches!(answer, Answer::Accepted { .. }));
-        if let Answer::Accepted { id, .. } = &answer {
+        body.bool(keys::OK, matches!(answer, VisitorAnswer::Accepted { .. }));
+        if let VisitorAnswer::Accepted { id, .. } = &answer {
             body.str(keys::ID, id);
         }
         body.raw(keys::ISSUES, &issues(&problems));
         json_response(body.finish(), status)?
     } else {
         match &answer {
-            Answer::Accepted { redirect, .. } => {
+            VisitorAnswer::Accepted { redirect, .. } => {
                 let response = Response::empty()?.with_status(303);
                 response
                     .headers()
                     .set("Location", redirect.as_deref().unwrap_or("/thanks"))?;
                 response
             }
-            _ => {
-                let lines: Vec<pages::Line> = problems
-                    .iter()
-                    .map(|problem| pages::Line {
-                        field: problem.field.as_deref(),
-                        message: &problem.message,
-                    })
-                    .collect();
-                let heading = if matches!(answer, Answer::Invalid { .. }) {
-                    Text::PageInvalid
-                } else {
-                    Text::PageFailed
-                };
-                Response::from_html(pages::problems(heading, &lines, reply.back, reply.lang))?
-                    .with_status(status)
-            }
+            _ => problems_page(&answer, &problems, status, reply)?,
         }
     };
 
     let headers = response.headers();
     headers.set("Cache-Control", "no-store")?;
     match answer {
-        Answer::Unavailable | Answer::NotConfigured => {
+        VisitorAnswer::Unavailable | VisitorAnswer::NotConfigured => {
             headers.set("Retry-After", RETRY_AFTER_SECONDS)?
         }
-        Answer::RateLimited { retry_after } => {
+        VisitorAnswer::RateLimited { retry_after } => {
             headers.set("Retry-After", &retry_after.to_string())?
         }
-        Answer::MethodNotAllowed => headers.set("Allow", "POST, OPTIONS")?,
+        VisitorAnswer::MethodNotAllowed => headers.set("Allow", "POST, OPTIONS")?,
         _ => {}
     }
     cors::apply(headers, reply.cors_origin);
     Ok(response)
 }
 
+/// A native post's page listing every problem, with a way back.
+fn problems_page(
+    answer: &VisitorAnswer,
+    problems: &[ClientProblem],
+    status: u16,
+    reply: &Reply,
+) -> worker::Result<Response> {
+    let lines: Vec<pages::Line> = problems
+        .iter()
+        .map(|problem| pages::Line {
+            field: problem.field.as_deref(),
+            message: &problem.message,
+        })
+        .collect();
+    let heading = if matches!(answer, VisitorAnswer::Invalid { .. }) {
+        Text::PageInvalid
+    } else {
+        Text::PageFailed
+    };
+    Ok(
+        Response::from_html(pages::problems(heading, &lines, reply.back, reply.lang))?
+            .with_status(status),
+    )
+}
+
 /// `[{field, code, message}, ...]`.
-pub fn issues(problems: &[Problem]) -> String {
+pub(crate) fn issues(problems: &[ClientProblem]) -> String {
     json::array(problems.iter().map(|problem| {
         json::object()
             .opt_str(keys::FIELD, problem.field.as_deref())
@@ -165,7 +176,7 @@ pub fn issues(problems: &[Problem]) -> String {
 }
 
 /// A response of JSON text, as `Response::from_json` makes one (without serde).
-pub fn json_response(body: String, status: u16) -> worker::Result<Response> {
+pub(crate) fn json_response(body: String, status: u16) -> worker::Result<Response> {
     let response = Response::from_bytes(body.into_bytes())?.with_status(status);
     response.headers().set("Content-Type", "application/json")?;
     Ok(response)

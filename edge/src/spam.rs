@@ -9,11 +9,11 @@
 use closem_shared::Spam;
 
 /// The widget's fill-time field. Like every `_closem` name it is never forwarded.
-pub const FILL_TIME_FIELD: &str = closem_shared::wire::FILL_TIME_FIELD;
+pub(crate) const FILL_TIME_FIELD: &str = closem_shared::wire::FILL_TIME_FIELD;
 
 /// Why a submission was taken for a bot's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trap {
+pub(crate) enum Trap {
     /// The honeypot input, which people leave empty, had a value.
     Honeypot,
     /// The form was sent sooner after it was shown than the profile's `min_fill_ms`.
@@ -24,7 +24,7 @@ pub enum Trap {
 
 impl Trap {
     /// The counter's name in the ledger and in logs.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Trap::Honeypot => "honeypot",
             Trap::FillTime => "fill_time",
@@ -32,15 +32,19 @@ impl Trap {
         }
     }
 
-    pub const ALL: [Trap; 3] = [Trap::Honeypot, Trap::FillTime, Trap::Turnstile];
+    pub(crate) const ALL: [Trap; 3] = [Trap::Honeypot, Trap::FillTime, Trap::Turnstile];
 
-    pub fn parse(text: &str) -> Option<Trap> {
+    pub(crate) fn parse(text: &str) -> Option<Trap> {
         Trap::ALL.into_iter().find(|trap| trap.as_str() == text)
     }
 }
 
 /// Judges the visitor's fields (`pairs`, without `_closem_t`) and the fill time the widget sent.
-pub fn trapped(spam: &Spam, pairs: &[(String, String)], fill_time: Option<&str>) -> Option<Trap> {
+pub(crate) fn trapped(
+    spam: &Spam,
+    pairs: &[(String, String)],
+    fill_time: Option<&str>,
+) -> Option<Trap> {
     let honeypot_filled = spam.honeypot.as_deref().is_some_and(|honeypot| {
         pairs
             .iter()
@@ -56,7 +60,7 @@ pub fn trapped(spam: &Spam, pairs: &[(String, String)], fill_time: Option<&str>)
 
 /// A fill time in whole milliseconds. Anything else (a sign, a fraction, text, absurd length) is
 /// not judged: a garbled value is no proof of a bot, and a lost lead would cost more than a spam.
-pub fn fill_ms(text: &str) -> Option<u64> {
+pub(crate) fn fill_ms(text: &str) -> Option<u64> {
     let text = text.trim();
     if text.is_empty() || text.len() > 15 || !text.bytes().all(|byte| byte.is_ascii_digit()) {
         return None;

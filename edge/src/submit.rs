@@ -6,8 +6,12 @@
 //! "durably recorded": one ledger call while the visitor waits; the shard's alarm puts it on the
 //! queue afterwards, and CLOSEM is called by the queue's consumer (queue.rs).
 
+use std::cell::Cell;
+
 use closem_shared::wire::LANG_FIELD;
-use closem_shared::{Context, Issue, Lang, PhoneRule, Profile, Referral, Submission, Text};
+use closem_shared::{
+    Accepted, Context, Issue, Lang, PhoneRule, Profile, Referral, Submission, Text,
+};
 use worker::{Env, Request, Response};
 
 use crate::body::{self, BodyError, LIMITS};
@@ -20,12 +24,12 @@ use crate::ledger::shard::{self, SubmissionId};
 use crate::ledger::{self, LedgerClient, NewSubmission, Recorded, SpamMark};
 use crate::log;
 use crate::ratelimit::{self, Limit};
-use crate::respond::{respond, Answer, Problem, Reply};
+use crate::respond::{respond, ClientProblem, Reply, VisitorAnswer};
 use crate::spam::{self, Trap};
 use crate::turnstile::{self, Failure, Verdict};
 
 /// What the router learnt about the request before the body is read.
-pub struct Incoming<'a> {
+pub(crate) struct Incoming<'a> {
     pub form_id: &'a str,
     pub origin: Option<String>,
     pub own_origin: String,
@@ -39,7 +43,10 @@ pub struct Incoming<'a> {
     pub lang: Lang,
 }
 
-pub async fn handle_submit(
+/// `POST /f/{form id}` as a pipeline of named steps. Each step either hands the next one what
+/// it needs or ends the request with a [`VisitorAnswer`] it has already logged: one `submit` log line
+/// per outcome, written where that outcome is decided.
+pub(crate) async fn handle_submit(
     mut req: Request,
     env: &Env,
     config: &Config,
@@ -53,220 +60,335 @@ pub async fn handle_submit(
         lang: incoming.lang,
     };
     let Some(profile) = profile else {
-        return respond(Answer::NotFound, &reply);
+        return respond(VisitorAnswer::NotFound, &reply);
     };
-    if !cors::origin_permitted(incoming.origin.as_deref(), &incoming.own_origin, profile) {
-        outcome(incoming.form_id, "origin_forbidden");
-        return respond(Answer::OriginForbidden, &reply);
-    }
+    let post = Post {
+        env,
+        config,
+        incoming,
+        profile,
+        form_id: incoming.form_id,
+        lang: Cell::new(incoming.lang),
+    };
+    let outcome = match post.run(&mut req).await {
+        Ok(outcome) | Err(outcome) => outcome,
+    };
+    reply.lang = post.lang.get();
+    respond(outcome, &reply)
+}
 
-    // Before the body is read, so a flood costs little.
-    let client = ratelimit::client_key(incoming.form_id, incoming.client_ip.as_deref());
-    let client_fingerprint = log::fingerprint(&client);
-    match ratelimit::check(env, config.rate_limiter, client).await {
-        Limit::Allowed => {}
-        Limit::Limited => {
-            outcome(incoming.form_id, "rate_limited");
-            return respond(
-                Answer::RateLimited {
-                    retry_after: config.rate_limit_period,
-                },
-                &reply,
-            );
-        }
-        Limit::Off(reason) => {
-            if config.rate_limiter {
-                log::write(
-                    log::line("rate_limit_off")
-                        .str("form", incoming.form_id)
-                        .str("reason", reason),
-                );
-            }
-        }
-    }
+/// A step's result: `Err` is the outcome that ends the request, already logged.
+type Step<T> = Result<T, VisitorAnswer>;
 
-    let started = js_sys::Date::now();
-    let mut pairs = match read_fields(&mut req).await {
-        Ok(pairs) => pairs,
-        Err(error) => {
-            return bad_body(incoming.form_id, &error, &reply);
-        }
-    };
+/// One visitor's post to a known form, and what every step reads.
+struct Post<'a> {
+    env: &'a Env,
+    config: &'a Config,
+    incoming: &'a Incoming<'a>,
+    profile: &'a Profile,
+    form_id: &'a str,
+    /// The visitor's language: `Accept-Language`'s, until the body names the widget's.
+    lang: Cell<Lang>,
+}
 
-    // The client's key travels as a field too (a native post cannot set headers); it is never
-    // forwarded, so it is taken out before the profile sees the fields.
-    let key_field = take_field(&mut pairs, idempotency::KEY_FIELD);
-    let fill_time = take_field(&mut pairs, spam::FILL_TIME_FIELD);
-    // Never forwarded, whatever the profile: it is Turnstile's, not the visitor's.
-    let token = take_field(&mut pairs, turnstile::TOKEN_FIELD);
-    if let Some(lang) = take_field(&mut pairs, LANG_FIELD).and_then(|tag| Lang::from_tag(&tag)) {
-        reply.lang = lang;
-    }
-    let trap = spam::trapped(profile.spam(), &pairs, fill_time.as_deref());
+/// The fields the edge takes out before the profile sees the post: never forwarded.
+struct Reserved {
+    /// The client's idempotency key as a field (a native post cannot set headers).
+    key: Option<String>,
+    /// The widget's fill time, for the trap.
+    fill_time: Option<String>,
+    /// Turnstile's token: Turnstile's, not the visitor's.
+    token: Option<String>,
+}
 
-    let resolve = |local| config.zone.resolve(local);
-    let context = Context {
-        now: (js_sys::Date::now() / 1000.0) as i64,
-        resolve_local: &resolve,
-        phone: PhoneRule::NorthAmerican,
-    };
-    // A native post's page (the widget sends the visit's touches itself).
-    let referral = Referral {
-        referer: incoming.back.clone().filter(|_| !incoming.wants_json),
-    };
-    let accepted = match profile.accept_from(&pairs, &context, &referral) {
-        Ok(accepted) => accepted,
-        Err(issues) => {
-            if let Some(trap) = trap {
-                // A bot's invalid post: nothing deliverable to keep, only counted.
-                count(env, config, incoming.form_id, trap).await;
-                return bot_answer(incoming.form_id, trap, random_id(), profile, &reply);
-            }
-            return invalid(incoming.form_id, &issues, profile.phone_rule(), &reply);
-        }
-    };
-
-    let fields: Vec<(String, String)> = accepted
-        .submission
-        .encode()
-        .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .collect();
-    let Ok(source) = idempotency::source(
-        incoming.form_id,
-        incoming.idempotency_key.as_deref(),
-        key_field.as_deref(),
-        &fields,
-        context.now,
-    ) else {
-        return bad_key(incoming.form_id, &reply);
-    };
-    let mode = accepted.submission.mode().as_str();
-    let (email, phone) = contact_of(&accepted.submission);
-    let (Some(keys), Some(email), Some(phone)) = (
-        keys(source).await,
-        ledger::contact_digest("email", email).await,
-        ledger::contact_digest("phone", phone).await,
-    ) else {
-        outcome(incoming.form_id, "digest_failed");
-        return respond(Answer::Unavailable, &reply);
-    };
-    let submission = NewSubmission {
-        id: SubmissionId::new(keys.shard(config.shards), &keys.key).text(),
-        also: keys
-            .also
-            .iter()
-            .map(|key| SubmissionId::new(keys.shard(config.shards), key).text())
-            .collect(),
-        form: incoming.form_id.to_string(),
-        mode: mode.to_string(),
-        fields,
-        email,
-        phone,
-        insert: true,
-        spam: trap.map(|trap| SpamMark {
-            trap,
-            client: client_fingerprint.clone(),
-        }),
-    };
-
-    if let Some(trap) = trap {
-        // Bots get an ordinary success so they learn nothing; the submission is kept in
-        // quarantine (within its bounds) for an operator to release, never forwarded by itself.
-        let kept = match LedgerClient::open(env, keys.shard(config.shards)) {
-            Ok(ledger) => ledger.record_spam(&submission).await.ok(),
-            Err(_) => None,
+impl Post<'_> {
+    // The awaits stay in this one future, between synchronous named steps: each async step of
+    // its own adds a future's state machine and drop glue to the bundle (issue 15 measured it).
+    async fn run(&self, req: &mut Request) -> Step<VisitorAnswer> {
+        self.check_origin()?;
+        // Before the body is read, so a flood costs little.
+        let client = ratelimit::client_key(self.form_id, self.incoming.client_ip.as_deref());
+        let fingerprint = log::fingerprint(&client);
+        self.within_rate(ratelimit::check(self.env, self.config.rate_limiter, client).await)?;
+        let started = js_sys::Date::now();
+        let mut pairs = read_fields(req)
+            .await
+            .map_err(|error| bad_body(self.form_id, &error))?;
+        let reserved = Reserved {
+            key: take_field(&mut pairs, idempotency::KEY_FIELD),
+            fill_time: take_field(&mut pairs, spam::FILL_TIME_FIELD),
+            token: take_field(&mut pairs, turnstile::TOKEN_FIELD),
         };
-        let (kept, hour_count) = match kept {
-            Some((recorded, hour_count)) => (Some(recorded), hour_count),
-            None => (None, None),
+        self.take_lang(&mut pairs);
+        let trap = spam::trapped(self.profile.spam(), &pairs, reserved.fill_time.as_deref());
+        let now = (js_sys::Date::now() / 1000.0) as i64;
+        let accepted = match (self.validate(&pairs, now), trap) {
+            (Ok(accepted), _) => accepted,
+            // A bot's invalid post has nothing deliverable to keep: only counted, and answered
+            // with the ordinary success.
+            (Err(_), Some(trap)) => {
+                count(self.env, self.config, self.form_id, trap).await;
+                return Err(bot_answer(self.form_id, trap, random_id(), self.profile));
+            }
+            (Err(issues), None) => return Err(self.invalid(&issues)),
         };
-        crate::alert::spam_counted(
-            config.alerts.as_ref(),
-            config.shards,
-            incoming.form_id,
-            hour_count,
+        let (fields, source) = self.key_source(&accepted, reserved.key.as_deref(), now)?;
+        let (email, phone) = contact_of(&accepted.submission);
+        let identity = (
+            keys(source).await,
+            ledger::contact_digest("email", email).await,
+            ledger::contact_digest("phone", phone).await,
         );
+        let (keys, submission) =
+            self.new_submission(identity, fields, &accepted, trap, fingerprint)?;
+        if let Some(trap) = trap {
+            let ledger = LedgerClient::open(self.env, keys.shard(self.config.shards));
+            let (kept, hour_count) = match ledger {
+                Ok(ledger) => match ledger.record_spam(&submission).await {
+                    Ok((recorded, hour_count)) => (Some(recorded), hour_count),
+                    Err(_) => (None, None),
+                },
+                Err(_) => (None, None),
+            };
+            crate::alert::spam_counted(
+                self.config.alerts.as_ref(),
+                self.config.shards,
+                self.form_id,
+                hour_count,
+            );
+            return Ok(self.quarantined(trap, kept));
+        }
+        self.verify_turnstile(reserved.token.as_deref(), &keys, &submission)
+            .await?;
+        let (recorded, calls) = record(self.env, self.config, &keys, submission).await;
+        Ok(self.recorded(recorded, calls, &accepted, started))
+    }
+
+    /// The widget's `_closem_lang` field, taken out (never forwarded): the answer's language
+    /// when it names one the edge speaks.
+    fn take_lang(&self, pairs: &mut Vec<(String, String)>) {
+        if let Some(lang) = take_field(pairs, LANG_FIELD).and_then(|tag| Lang::from_tag(&tag)) {
+            self.lang.set(lang);
+        }
+    }
+
+    /// The profile's problems with the post, in the visitor's language.
+    fn invalid(&self, issues: &[Issue]) -> VisitorAnswer {
+        invalid(
+            self.form_id,
+            issues,
+            self.profile.phone_rule(),
+            self.lang.get(),
+        )
+    }
+
+    fn check_origin(&self) -> Step<()> {
+        let origin = self.incoming.origin.as_deref();
+        if cors::origin_permitted(origin, &self.incoming.own_origin, self.profile) {
+            return Ok(());
+        }
+        log_outcome(self.form_id, "origin_forbidden");
+        Err(VisitorAnswer::OriginForbidden)
+    }
+
+    /// The rate limiter's word on this post.
+    fn within_rate(&self, limit: Limit) -> Step<()> {
+        match limit {
+            Limit::Allowed => {}
+            Limit::Limited => {
+                log_outcome(self.form_id, "rate_limited");
+                return Err(VisitorAnswer::RateLimited {
+                    retry_after: self.config.rate_limit_period,
+                });
+            }
+            // Not an outcome: the post goes on unlimited, and operators learn why.
+            Limit::Off(reason) if self.config.rate_limiter => log::write(
+                log::line("rate_limit_off")
+                    .str("form", self.form_id)
+                    .str("reason", reason),
+            ),
+            Limit::Off(_) => {}
+        }
+        Ok(())
+    }
+
+    /// The profile's verdict on the fields.
+    fn validate(&self, pairs: &[(String, String)], now: i64) -> Result<Accepted, Vec<Issue>> {
+        let resolve = |local| self.config.zone.resolve(local);
+        let context = Context {
+            now,
+            resolve_local: &resolve,
+            phone: PhoneRule::NorthAmerican,
+        };
+        // A native post's page (the widget sends the visit's touches itself).
+        let referral = Referral {
+            referer: self
+                .incoming
+                .back
+                .clone()
+                .filter(|_| !self.incoming.wants_json),
+        };
+        self.profile.accept_from(pairs, &context, &referral)
+    }
+
+    /// The canonical fields and where the idempotency key comes from (the client's, checked,
+    /// or derived from the fields).
+    fn key_source(
+        &self,
+        accepted: &Accepted,
+        key_field: Option<&str>,
+        now: i64,
+    ) -> Step<(Vec<(String, String)>, Source)> {
+        let fields: Vec<(String, String)> = accepted
+            .submission
+            .encode()
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value))
+            .collect();
+        match idempotency::source(
+            self.form_id,
+            self.incoming.idempotency_key.as_deref(),
+            key_field,
+            &fields,
+            now,
+        ) {
+            Ok(source) => Ok((fields, source)),
+            Err(_) => Err(bad_key(self.form_id)),
+        }
+    }
+
+    /// The row the ledger records, from the key and the contact digests (`None` where the
+    /// runtime's digest failed).
+    fn new_submission(
+        &self,
+        identity: (Option<Keys>, Option<Option<String>>, Option<Option<String>>),
+        fields: Vec<(String, String)>,
+        accepted: &Accepted,
+        trap: Option<Trap>,
+        client: String,
+    ) -> Step<(Keys, NewSubmission)> {
+        let (Some(keys), Some(email), Some(phone)) = identity else {
+            log_outcome(self.form_id, "digest_failed");
+            return Err(VisitorAnswer::Unavailable);
+        };
+        let shard = keys.shard(self.config.shards);
+        let submission = NewSubmission {
+            id: SubmissionId::new(shard, &keys.key).text(),
+            also: keys
+                .also
+                .iter()
+                .map(|key| SubmissionId::new(shard, key).text())
+                .collect(),
+            form: self.form_id.to_string(),
+            mode: accepted.submission.mode().as_str().to_string(),
+            fields,
+            email,
+            phone,
+            insert: true,
+            spam: trap.map(|trap| SpamMark { trap, client }),
+        };
+        Ok((keys, submission))
+    }
+
+    /// Bots get an ordinary success so they learn nothing; the submission is kept in quarantine
+    /// (within its bounds, `kept` says how it went) for an operator to release, never forwarded
+    /// by itself.
+    fn quarantined(&self, trap: Trap, kept: Option<Recorded>) -> VisitorAnswer {
         let id = match kept {
             Some(Recorded::New { id } | Recorded::Found { id }) => id,
             Some(Recorded::Counted) => random_id(),
             _ => {
                 log::write(
                     log::line("count_failed")
-                        .str("form", incoming.form_id)
+                        .str("form", self.form_id)
                         .str("trap", trap.as_str()),
                 );
                 random_id()
             }
         };
-        return bot_answer(incoming.form_id, trap, id, profile, &reply);
+        bot_answer(self.form_id, trap, id, self.profile)
     }
 
-    if profile.spam().turnstile_site_key.is_some() {
-        let hostnames = turnstile::expected_hostnames(profile, &incoming.own_origin);
+    /// Verifies the Turnstile token when the profile has a site key.
+    async fn verify_turnstile(
+        &self,
+        token: Option<&str>,
+        keys: &Keys,
+        submission: &NewSubmission,
+    ) -> Step<()> {
+        if self.profile.spam().turnstile_site_key.is_none() {
+            return Ok(());
+        }
+        let hostnames = turnstile::expected_hostnames(self.profile, &self.incoming.own_origin);
         let check = turnstile::Check {
-            token: token.as_deref(),
-            remote_ip: incoming.client_ip.as_deref(),
+            token,
+            remote_ip: self.incoming.client_ip.as_deref(),
             key: &keys.key,
             hostnames: &hostnames,
-            action: profile.spam().turnstile_action.as_deref(),
+            action: self.profile.spam().turnstile_action.as_deref(),
         };
-        match turnstile::verify(config, &check).await {
-            Verdict::Passed => {}
+        match turnstile::verify(self.config, &check).await {
+            Verdict::Passed => Ok(()),
             Verdict::Failed(failure) => {
                 // An outbox retry of a submission already recorded carries a token that has
                 // expired or was spent by the first post: it was verified then, so the ledger
                 // answers (one lookup, on this path only). Anything else needs a new challenge.
-                if let Some(id) = recorded_before(env, config, &keys, &submission).await {
-                    outcome(incoming.form_id, "resubmitted_after_turnstile");
-                    return respond(
-                        Answer::Accepted {
-                            id,
-                            redirect: profile.redirect().map(str::to_string),
-                        },
-                        &reply,
-                    );
+                if let Some(id) = recorded_before(self.env, self.config, keys, submission).await {
+                    log_outcome(self.form_id, "resubmitted_after_turnstile");
+                    return Err(success(id, self.profile));
                 }
-                count(env, config, incoming.form_id, Trap::Turnstile).await;
-                return turnstile_failed(incoming.form_id, &failure, &reply);
+                count(self.env, self.config, self.form_id, Trap::Turnstile).await;
+                Err(turnstile_failed(self.form_id, &failure))
             }
             Verdict::Unavailable(reason) => {
                 log::write(
                     log::line("submit")
-                        .str("form", incoming.form_id)
+                        .str("form", self.form_id)
                         .str("outcome", "turnstile_unavailable")
                         .str("reason", reason),
                 );
-                return respond(Answer::Unavailable, &reply);
+                Err(VisitorAnswer::Unavailable)
             }
         }
     }
-    let (outcome, calls) = record(env, config, &keys, submission).await;
-    log_recorded(
-        incoming.form_id,
-        mode,
-        &outcome,
-        &accepted.submission,
-        accepted.ignored.len(),
-        calls,
-        started,
-    );
-    let answer = match outcome {
-        Ok(Recorded::New { id } | Recorded::Found { id }) => Answer::Accepted {
-            id,
-            redirect: profile.redirect().map(str::to_string),
-        },
-        Ok(Recorded::Conflict { .. }) => Answer::Invalid {
-            status: 409,
-            problems: vec![Problem {
-                field: Some(idempotency::KEY_FIELD.to_string()),
-                code: closem_shared::wire::code::KEY_REUSED.to_string(),
-                message: reply.lang.text(Text::KeyReused).to_string(),
-            }],
-        },
-        Ok(Recorded::Absent | Recorded::Counted) | Err(_) => Answer::Unavailable,
-    };
-    respond(answer, &reply)
+
+    /// The log line of the one durable write, and the answer that follows from it.
+    fn recorded(
+        &self,
+        recorded: Result<Recorded, &'static str>,
+        calls: u32,
+        accepted: &Accepted,
+        started: f64,
+    ) -> VisitorAnswer {
+        log_recorded(
+            self.form_id,
+            &recorded,
+            &accepted.submission,
+            accepted.ignored.len(),
+            calls,
+            started,
+        );
+        match recorded {
+            Ok(Recorded::New { id } | Recorded::Found { id }) => success(id, self.profile),
+            Ok(Recorded::Conflict { .. }) => VisitorAnswer::Invalid {
+                status: 409,
+                problems: vec![ClientProblem {
+                    field: Some(idempotency::KEY_FIELD.to_string()),
+                    code: closem_shared::wire::code::KEY_REUSED.to_string(),
+                    message: self.lang.get().text(Text::KeyReused).to_string(),
+                }],
+            },
+            Ok(Recorded::Absent | Recorded::Counted) | Err(_) => VisitorAnswer::Unavailable,
+        }
+    }
+}
+
+/// The success a visitor (or a bot) sees: the id, and the profile's thank-you page if any.
+fn success(id: String, profile: &Profile) -> VisitorAnswer {
+    VisitorAnswer::Accepted {
+        id,
+        redirect: profile.redirect().map(str::to_string),
+    }
 }
 
 /// A submission's key, the previous bucket's key for derived ones, and the seed of its shard.
@@ -352,13 +474,7 @@ async fn count(env: &Env, config: &Config, form_id: &str, trap: Trap) {
 }
 
 /// The ordinary-looking success a bot gets, logged as spam.
-fn bot_answer(
-    form_id: &str,
-    trap: Trap,
-    id: String,
-    profile: &Profile,
-    reply: &Reply,
-) -> worker::Result<Response> {
+fn bot_answer(form_id: &str, trap: Trap, id: String, profile: &Profile) -> VisitorAnswer {
     log::write(
         log::line("submit")
             .str("form", form_id)
@@ -366,13 +482,7 @@ fn bot_answer(
             .str("trap", trap.as_str())
             .str("id", &id),
     );
-    respond(
-        Answer::Accepted {
-            id,
-            redirect: profile.redirect().map(str::to_string),
-        },
-        reply,
-    )
+    success(id, profile)
 }
 
 /// Records the submission on its shard (or finds it, for a resubmission): one ledger call, whose
@@ -420,11 +530,14 @@ async fn record(
     (recorded.map_err(|_| "ledger_error"), calls)
 }
 
-pub fn handle_preflight(config: &Config, incoming: &Incoming<'_>) -> worker::Result<Response> {
+pub(crate) fn handle_preflight(
+    config: &Config,
+    incoming: &Incoming<'_>,
+) -> worker::Result<Response> {
     match config.forms.get(incoming.form_id) {
         Some(profile) => cors::preflight(incoming.origin.as_deref(), profile),
         None => respond(
-            Answer::NotFound,
+            VisitorAnswer::NotFound,
             &Reply {
                 wants_json: incoming.wants_json,
                 cors_origin: None,
@@ -463,7 +576,7 @@ async fn read_fields(req: &mut Request) -> Result<Vec<(String, String)>, BodyErr
 }
 
 /// Logs a submission's outcome that needs no more than its name.
-fn outcome(form_id: &str, outcome: &str) {
+fn log_outcome(form_id: &str, outcome: &str) {
     log::write(
         log::line("submit")
             .str("form", form_id)
@@ -471,32 +584,24 @@ fn outcome(form_id: &str, outcome: &str) {
     );
 }
 
-fn bad_body(form_id: &str, error: &BodyError, reply: &Reply) -> worker::Result<Response> {
+fn bad_body(form_id: &str, error: &BodyError) -> VisitorAnswer {
     log::write(
         log::line("submit")
             .str("form", form_id)
             .str("outcome", "bad_body")
             .str("code", error.code()),
     );
-    respond(
-        Answer::Invalid {
-            status: error.status(),
-            problems: vec![Problem {
-                field: error.field().map(str::to_string),
-                code: error.code().to_string(),
-                message: error.message(),
-            }],
-        },
-        reply,
-    )
+    VisitorAnswer::Invalid {
+        status: error.status(),
+        problems: vec![ClientProblem {
+            field: error.field().map(str::to_string),
+            code: error.code().to_string(),
+            message: error.message(),
+        }],
+    }
 }
 
-fn invalid(
-    form_id: &str,
-    issues: &[Issue],
-    phone: PhoneRule,
-    reply: &Reply,
-) -> worker::Result<Response> {
+fn invalid(form_id: &str, issues: &[Issue], phone: PhoneRule, lang: Lang) -> VisitorAnswer {
     let codes: Vec<String> = issues.iter().map(Issue::code).collect();
     log::write(
         log::line("submit")
@@ -504,37 +609,31 @@ fn invalid(
             .str("outcome", "invalid")
             .raw("codes", &json::strings(codes.iter().map(String::as_str))),
     );
-    respond(
-        Answer::Invalid {
-            status: 422,
-            problems: issues
-                .iter()
-                .map(|issue| problem(issue, reply.lang, phone))
-                .collect(),
-        },
-        reply,
-    )
+    VisitorAnswer::Invalid {
+        status: 422,
+        problems: issues
+            .iter()
+            .map(|issue| problem(issue, lang, phone))
+            .collect(),
+    }
 }
 
-fn bad_key(form_id: &str, reply: &Reply) -> worker::Result<Response> {
-    outcome(form_id, "bad_key");
-    respond(
-        Answer::Invalid {
-            status: 400,
-            problems: vec![Problem {
-                field: Some(idempotency::KEY_FIELD.to_string()),
-                code: closem_shared::wire::code::KEY_INVALID.to_string(),
-                message: format!(
-                    "the idempotency key must be 1 to {} visible ASCII characters",
-                    idempotency::MAX_CLIENT_KEY
-                ),
-            }],
-        },
-        reply,
-    )
+fn bad_key(form_id: &str) -> VisitorAnswer {
+    log_outcome(form_id, "bad_key");
+    VisitorAnswer::Invalid {
+        status: 400,
+        problems: vec![ClientProblem {
+            field: Some(idempotency::KEY_FIELD.to_string()),
+            code: closem_shared::wire::code::KEY_INVALID.to_string(),
+            message: format!(
+                "the idempotency key must be 1 to {} visible ASCII characters",
+                idempotency::MAX_CLIENT_KEY
+            ),
+        }],
+    }
 }
 
-fn turnstile_failed(form_id: &str, failure: &Failure, reply: &Reply) -> worker::Result<Response> {
+fn turnstile_failed(form_id: &str, failure: &Failure) -> VisitorAnswer {
     let codes = match failure {
         Failure::Rejected(codes) => json::strings(codes.iter().map(String::as_str)),
         _ => json::strings([]),
@@ -546,18 +645,14 @@ fn turnstile_failed(form_id: &str, failure: &Failure, reply: &Reply) -> worker::
             .str("reason", failure.name())
             .raw("codes", &codes),
     );
-    respond(
-        Answer::TurnstileFailed {
-            missing: *failure == Failure::Missing,
-        },
-        reply,
-    )
+    VisitorAnswer::TurnstileFailed {
+        missing: *failure == Failure::Missing,
+    }
 }
 
 /// The log line of a submission that reached the ledger (or failed to).
 fn log_recorded(
     form_id: &str,
-    mode: &str,
     outcome: &Result<Recorded, &'static str>,
     submission: &Submission,
     ignored: usize,
@@ -579,7 +674,7 @@ fn log_recorded(
                     _ => None,
                 },
             )
-            .str("mode", mode)
+            .str("mode", submission.mode().as_str())
             .str(
                 "outcome",
                 match outcome {
@@ -599,8 +694,8 @@ fn log_recorded(
 }
 
 /// An issue as the visitor reads it: in their language, under the form's phone rule.
-fn problem(issue: &Issue, lang: Lang, phone: PhoneRule) -> Problem {
-    Problem {
+fn problem(issue: &Issue, lang: Lang, phone: PhoneRule) -> ClientProblem {
+    ClientProblem {
         field: Some(issue.field.clone()),
         code: issue.code(),
         message: lang.text(issue.text(phone)).to_string(),

@@ -20,13 +20,13 @@ extern "C" {
 }
 
 /// A timezone the runtime knows, ready to resolve wall-clock times.
-pub struct Zone {
+pub(crate) struct Zone {
     format: ZoneFormat,
 }
 
 impl Zone {
     /// `None` when the runtime does not know `name` (the config check reports it).
-    pub fn new(name: &str) -> Option<Zone> {
+    pub(crate) fn new(name: &str) -> Option<Zone> {
         let options = js_sys::Object::new();
         let set = |key: &str, value: &str| {
             js_sys::Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value)).ok()
@@ -79,7 +79,7 @@ impl Zone {
     /// UNIX seconds of a wall-clock time in this zone. In a DST gap (a time that does not exist)
     /// the offset from before the gap is used, as most calendars do, so the time moves forward by
     /// the gap; in an overlap (a time that happens twice) the first occurrence is meant.
-    pub fn resolve(&self, local: LocalDateTime) -> Option<i64> {
+    pub(crate) fn resolve(&self, local: LocalDateTime) -> Option<i64> {
         const DAY: i64 = 86_400;
         let naive = local_as_utc(local)?;
         // A zone changes its offset at most once within a day or two: the offsets a day either

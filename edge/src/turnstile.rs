@@ -15,20 +15,22 @@ use serde_json::Value;
 use wasm_bindgen::JsValue;
 
 use crate::config::Config;
+use crate::hex;
 use crate::js::{self, NoAnswer};
 
 /// The form field Turnstile's widget fills in. Taken out of the fields before the profile sees
 /// them, so it never reaches CLOSEM (not even as a note).
-pub const TOKEN_FIELD: &str = "cf-turnstile-response";
-pub const DEFAULT_VERIFY_URL: &str = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
+pub(crate) const TOKEN_FIELD: &str = "cf-turnstile-response";
+pub(crate) const DEFAULT_VERIFY_URL: &str =
+    "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 /// How long siteverify gets to answer before the visitor is told to try again (503).
-pub const VERIFY_TIMEOUT_MS: u32 = 5_000;
+pub(crate) const VERIFY_TIMEOUT_MS: u32 = 5_000;
 /// Turnstile's tokens are at most 2048 characters.
 const MAX_TOKEN: usize = 2048;
 
 /// What the check decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Passed,
     /// The visitor's side failed: answered 403, counted as a Turnstile failure.
     Failed(Failure),
@@ -38,7 +40,7 @@ pub enum Verdict {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// No token (or an empty or oversized one): the visitor did not complete the challenge.
     Missing,
     /// siteverify said no; its error codes, for the log.
@@ -51,7 +53,7 @@ pub enum Failure {
 
 impl Failure {
     /// A name for logs.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Failure::Missing => "missing",
             Failure::Rejected(_) => "rejected",
@@ -63,7 +65,7 @@ impl Failure {
 
 /// The host names a token of this form may come from: the profile's `turnstile_hostnames`, else
 /// the hosts of its allowed origins and the edge's own host (same-origin forms).
-pub fn expected_hostnames(profile: &Profile, own_origin: &str) -> Vec<String> {
+pub(crate) fn expected_hostnames(profile: &Profile, own_origin: &str) -> Vec<String> {
     let configured = &profile.spam().turnstile_hostnames;
     if !configured.is_empty() {
         return configured.clone();
@@ -89,14 +91,14 @@ fn host_of(origin: &str) -> Option<String> {
 }
 
 /// The token as sent, if it can be one.
-pub fn usable_token(token: Option<&str>) -> Option<&str> {
+pub(crate) fn usable_token(token: Option<&str>) -> Option<&str> {
     token
         .map(str::trim)
         .filter(|token| !token.is_empty() && token.len() <= MAX_TOKEN)
 }
 
 /// Judges siteverify's JSON answer against what the form expects.
-pub fn judge(answer: &Value, hostnames: &[String], action: Option<&str>) -> Verdict {
+pub(crate) fn judge(answer: &Value, hostnames: &[String], action: Option<&str>) -> Verdict {
     let Some(success) = answer.get("success").and_then(Value::as_bool) else {
         return Verdict::Unavailable("unreadable_answer");
     };
@@ -139,7 +141,7 @@ pub fn judge(answer: &Value, hostnames: &[String], action: Option<&str>) -> Verd
 
 /// A version-4-shaped UUID from an idempotency key (`k` and 32 hex digits), as siteverify's
 /// `idempotency_key` wants: the same submission always gets the same UUID.
-pub fn idempotency_uuid(key: &str) -> Option<String> {
+pub(crate) fn idempotency_uuid(key: &str) -> Option<String> {
     let hex = key.strip_prefix('k')?;
     if hex.len() != 32 || !hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {
         return None;
@@ -161,33 +163,21 @@ pub fn idempotency_uuid(key: &str) -> Option<String> {
 }
 
 /// `application/x-www-form-urlencoded` of `pairs`.
-pub fn form_body(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form_body(pairs: &[(&str, &str)]) -> String {
     let mut body = String::new();
     for (index, (name, value)) in pairs.iter().enumerate() {
         if index > 0 {
             body.push('&');
         }
-        encode_into(&mut body, name);
+        hex::push_percent_encoded(&mut body, name);
         body.push('=');
-        encode_into(&mut body, value);
+        hex::push_percent_encoded(&mut body, value);
     }
     body
 }
 
-fn encode_into(out: &mut String, text: &str) {
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte >> 4)]));
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 15)]));
-        }
-    }
-}
-
 /// What one verification needs from the request.
-pub struct Check<'a> {
+pub(crate) struct Check<'a> {
     pub token: Option<&'a str>,
     pub remote_ip: Option<&'a str>,
     /// The submission's idempotency key.
@@ -198,7 +188,7 @@ pub struct Check<'a> {
 
 /// Verifies the token with siteverify. Without a secret the edge is not configured (config.rs
 /// refuses that), so this answers unavailable rather than letting the submission through.
-pub async fn verify(config: &Config, check: &Check<'_>) -> Verdict {
+pub(crate) async fn verify(config: &Config, check: &Check<'_>) -> Verdict {
     let Some(token) = usable_token(check.token) else {
         return Verdict::Failed(Failure::Missing);
     };

@@ -678,20 +678,9 @@ fn spam(value: &Value, path: &str, fields: &[(String, Field)], errors: &mut Erro
         return Spam::default();
     };
     unknown_keys(object, &SPAM_KEYS, path, errors);
-    let honeypot = object.get("honeypot").and_then(|value| {
-        let name = value.as_str().filter(|name| !name.trim().is_empty());
-        let collides = name.is_some_and(|name| {
-            Field::from_name(name).is_some() || fields.iter().any(|(site, _)| site == name)
-        });
-        if name.is_none() || collides {
-            errors.at(
-                &format!("{path}.honeypot"),
-                "use a non-empty input name that is not a CLOSEM field or mapped",
-            );
-            return None;
-        }
-        name.map(str::to_owned)
-    });
+    let honeypot = object
+        .get("honeypot")
+        .and_then(|value| honeypot(value, path, fields, errors));
     let min_fill_ms = object.get("min_fill_ms").and_then(|value| {
         let ms = value.as_u64().filter(|&ms| ms <= MAX_FILL_MS);
         if ms.is_none() {
@@ -724,21 +713,9 @@ fn spam(value: &Value, path: &str, fields: &[(String, Field)], errors: &mut Erro
     };
     needs_site_key("turnstile_action", errors);
     needs_site_key("turnstile_hostnames", errors);
-    let turnstile_action = object.get("turnstile_action").and_then(|value| {
-        let action = value.as_str().filter(|action| {
-            (1..=MAX_TURNSTILE_ACTION).contains(&action.len())
-                && action
-                    .bytes()
-                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
-        });
-        if action.is_none() {
-            errors.at(
-                &format!("{path}.turnstile_action"),
-                "use 1-32 characters of A-Z, a-z, 0-9, _ and -, as Turnstile allows",
-            );
-        }
-        action.map(str::to_owned)
-    });
+    let turnstile_action = object
+        .get("turnstile_action")
+        .and_then(|value| turnstile_action(value, path, errors));
     let turnstile_hostnames = object
         .get("turnstile_hostnames")
         .map(|value| hostnames(value, &format!("{path}.turnstile_hostnames"), errors))
@@ -750,6 +727,44 @@ fn spam(value: &Value, path: &str, fields: &[(String, Field)], errors: &mut Erro
         turnstile_action,
         turnstile_hostnames,
     }
+}
+
+/// The honeypot's input name: non-empty, and neither a CLOSEM field nor a mapped input.
+fn honeypot(
+    value: &Value,
+    path: &str,
+    fields: &[(String, Field)],
+    errors: &mut Errors,
+) -> Option<String> {
+    let name = value.as_str().filter(|name| !name.trim().is_empty());
+    let collides = name.is_some_and(|name| {
+        Field::from_name(name).is_some() || fields.iter().any(|(site, _)| site == name)
+    });
+    if name.is_none() || collides {
+        errors.at(
+            &format!("{path}.honeypot"),
+            "use a non-empty input name that is not a CLOSEM field or mapped",
+        );
+        return None;
+    }
+    name.map(str::to_owned)
+}
+
+/// The Turnstile action: the characters and length Turnstile allows.
+fn turnstile_action(value: &Value, path: &str, errors: &mut Errors) -> Option<String> {
+    let action = value.as_str().filter(|action| {
+        (1..=MAX_TURNSTILE_ACTION).contains(&action.len())
+            && action
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
+    });
+    if action.is_none() {
+        errors.at(
+            &format!("{path}.turnstile_action"),
+            "use 1-32 characters of A-Z, a-z, 0-9, _ and -, as Turnstile allows",
+        );
+    }
+    action.map(str::to_owned)
 }
 
 /// Host names as Turnstile reports them: no scheme, port or path; stored lowercased.

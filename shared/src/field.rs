@@ -152,21 +152,32 @@ impl Field {
             .map(|&(_, field)| field)
     }
 
+    /// What the field is for: the one place the classes are listed. The rules that differ by
+    /// class (what a visitor may send, what a mode uses, how text is limited, which message a
+    /// problem gets) ask this, or the predicates below, instead of listing fields again.
+    pub fn class(self) -> Class {
+        use Field as F;
+        match self {
+            F::Mode
+            | F::Upsert
+            | F::Tags
+            | F::ContactLists
+            | F::SequenceId
+            | F::ContactEmails
+            | F::ContactPhones
+            | F::Auth
+            | F::M => Class::Control,
+            F::Phone | F::Email => Class::Contact,
+            F::FullName | F::FirstName | F::LastName | F::Notes => Class::Contact,
+            F::Address | F::City | F::State | F::Zip => Class::Contact,
+            F::AppointmentNote | F::AppointmentTimestamp => Class::Appointment,
+        }
+    }
+
     /// Control fields decide what CLOSEM does (mode, targets, credentials), so only the
     /// server-side profile may set them, never a visitor.
     pub fn is_control(self) -> bool {
-        matches!(
-            self,
-            Field::Mode
-                | Field::Upsert
-                | Field::Tags
-                | Field::ContactLists
-                | Field::SequenceId
-                | Field::ContactEmails
-                | Field::ContactPhones
-                | Field::Auth
-                | Field::M
-        )
+        self.class() == Class::Control
     }
 
     /// List fields take comma-separated values, and repeated inputs add up instead of conflicting.
@@ -177,9 +188,35 @@ impl Field {
         )
     }
 
+    /// Free text a person types (names, address parts, the notes): every field a visitor fills
+    /// in but the phone, the email and the appointment time, which have their own formats.
+    pub fn is_text(self) -> bool {
+        !self.is_control()
+            && !matches!(
+                self,
+                Field::Phone | Field::Email | Field::AppointmentTimestamp
+            )
+    }
+
+    /// The notes: free text that may hold tabs and line breaks, up to the longer length.
+    pub fn is_multiline(self) -> bool {
+        matches!(self, Field::Notes | Field::AppointmentNote)
+    }
+
     pub(crate) fn index(self) -> usize {
         self as usize
     }
+}
+
+/// The classes of [`Field::class`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Class {
+    /// Only the profile sets it: mode, upsert, targets (tags, lists, sequence, contacts), `auth`.
+    Control,
+    /// About the contact: phone, email, name, notes, address (addcontact's fields).
+    Contact,
+    /// About the appointment: its note and time (scheduleappointment's own fields).
+    Appointment,
 }
 
 /// What a request asks CLOSEM to do.

@@ -78,20 +78,7 @@ impl IdList {
 
     /// Several values of one field, e.g. repeated `tags` inputs, concatenated.
     pub fn parse_all<'v>(values: impl IntoIterator<Item = &'v str>) -> Result<IdList, IssueKind> {
-        let mut list = IdList::default();
-        let mut format = false;
-        for value in values {
-            for item in split::items(value) {
-                match Id::parse(item) {
-                    Ok(id) => list.push(id)?,
-                    Err(_) => format = true,
-                }
-            }
-        }
-        if format {
-            return Err(IssueKind::Format);
-        }
-        Ok(list)
+        crate::value::list(values, Id::parse).map(IdList)
     }
 
     /// Builds a list from ids, de-duplicating; `too_long` past [`MAX_LIST_ITEMS`].

@@ -34,7 +34,7 @@ mod config;
 pub use config::{Combined, ConfigError};
 pub use context::Context;
 pub use email::Email;
-pub use field::{resolve_field, Field, Mode};
+pub use field::{resolve_field, Class, Field, Mode};
 pub use i18n::{Lang, Text};
 pub use ids::{Id, IdList, MAX_LIST_ITEMS};
 pub use issue::{issue_code, message, Issue, IssueKind};

@@ -12,7 +12,7 @@ use crate::submission::{
     AddContact, Contact, Name, RunSequence, ScheduleAppointment, Submission, Targets,
 };
 use crate::timestamp::resolve_timestamp;
-use crate::value::{list, parse_bool, text};
+use crate::value::{list, parse_bool, single, text};
 
 /// Parses a whole request, `mode` included (`mode.required`, `mode.unknown`).
 pub fn parse<N: AsRef<str>, V: AsRef<str>>(
@@ -89,23 +89,8 @@ impl<'p> Reader<'p> {
         field: Field,
         parse: impl Fn(&str) -> Result<T, IssueKind>,
     ) -> Option<T> {
-        let mut found: Option<T> = None;
-        for value in &self.values[field.index()] {
-            let kind = match parse(value) {
-                Ok(parsed) => match &found {
-                    None => {
-                        found = Some(parsed);
-                        continue;
-                    }
-                    Some(existing) if *existing == parsed => continue,
-                    Some(_) => IssueKind::Conflict,
-                },
-                Err(kind) => kind,
-            };
-            self.issues.push(Issue::new(field, kind));
-            return None;
-        }
-        found
+        let found = single(self.values[field.index()].iter().copied(), parse);
+        self.ok_or_issue(field, found).flatten()
     }
 
     fn text(&mut self, field: Field) -> Option<String> {

@@ -4,13 +4,13 @@ use alloc::{borrow::ToOwned, string::String, vec::Vec};
 
 use crate::attribution::{self, Attribution, Settings};
 use crate::context::Context;
-use crate::field::{resolve_field, Field, Mode};
+use crate::field::{resolve_field, Class, Field, Mode};
 use crate::ids::{Id, IdList};
 use crate::issue::{Issue, IssueKind};
 use crate::parse::parse_for_mode;
 use crate::phone::PhoneRule;
 use crate::submission::Submission;
-use crate::value::{check_value, decimal};
+use crate::value::{check_value, decimal, single};
 use crate::wire;
 
 /// The configured forms, by form id.
@@ -225,28 +225,11 @@ impl Profile {
     /// Whether this profile's mode forwards `field` from a visitor (others are dropped by
     /// `accept`); `cargo xtask doctor` asks it too, so it reports what the edge does.
     pub fn mode_uses(&self, field: Field) -> bool {
-        use Field as F;
+        let own_contact = matches!(field, Field::Phone | Field::Email);
         match self.mode {
-            Mode::AddContact => matches!(
-                field,
-                F::Phone
-                    | F::Email
-                    | F::FullName
-                    | F::FirstName
-                    | F::LastName
-                    | F::Notes
-                    | F::Address
-                    | F::City
-                    | F::State
-                    | F::Zip
-            ),
-            Mode::RunSequence => matches!(field, F::Phone | F::Email),
-            Mode::ScheduleAppointment => {
-                matches!(
-                    field,
-                    F::Phone | F::Email | F::AppointmentNote | F::AppointmentTimestamp
-                )
-            }
+            Mode::AddContact => field.class() == Class::Contact,
+            Mode::RunSequence => own_contact,
+            Mode::ScheduleAppointment => own_contact || field.class() == Class::Appointment,
         }
     }
 
@@ -529,28 +512,25 @@ impl<'a> Visit<'a> {
         ctx: &Context,
         built: &mut Vec<(&'static str, String)>,
     ) {
-        let mut found: Option<String> = None;
-        for &(field, value) in values {
-            if field != own {
-                continue;
-            }
-            let checked = if value.contains(',') {
+        let given = values
+            .iter()
+            .filter(|&&(field, _)| field == own)
+            .map(|&(_, value)| value);
+        // One email or phone: a comma would name a second contact.
+        let found = single(given, |value| {
+            if value.contains(',') {
                 Err(IssueKind::Format)
             } else {
                 check_value(own, value, ctx)
-            };
-            let kind = match (checked, &found) {
-                (Ok(normal), None) => {
-                    found = Some(normal);
-                    continue;
-                }
-                (Ok(normal), Some(known)) if *known == normal => continue,
-                (Ok(_), Some(_)) => IssueKind::Conflict,
-                (Err(kind), _) => kind,
-            };
-            self.push(self.issue(own, kind));
-            return;
-        }
+            }
+        });
+        let found = match found {
+            Ok(found) => found,
+            Err(kind) => {
+                self.push(self.issue(own, kind));
+                return;
+            }
+        };
         if let Some(normal) = found {
             built.push((target.canonical(), normal));
         }

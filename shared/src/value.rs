@@ -47,17 +47,8 @@ pub fn check_value(field: Field, value: &str, ctx: &Context) -> Result<String, I
             Ok(join(phones.iter().map(Phone::as_str)))
         }
         Field::AppointmentTimestamp => resolve_timestamp(value, ctx).map(signed_decimal),
-        Field::FullName
-        | Field::FirstName
-        | Field::LastName
-        | Field::Notes
-        | Field::Address
-        | Field::City
-        | Field::State
-        | Field::Zip
-        | Field::AppointmentNote
-        | Field::Auth
-        | Field::M => text(field, value),
+        // Free text (`Field::is_text`), and the two credentials a profile never forwards.
+        _ => text(field, value),
     }
 }
 
@@ -90,7 +81,7 @@ pub(crate) fn text(field: Field, value: &str) -> Result<String, IssueKind> {
 /// [`text`]'s checks, in one pass: too long wins over a control character, as a person sees
 /// the length first.
 fn check_text(field: Field, value: &str) -> Result<(), IssueKind> {
-    let multiline = matches!(field, Field::Notes | Field::AppointmentNote);
+    let multiline = field.is_multiline();
     let limit = if multiline { MAX_LONG_TEXT } else { MAX_TEXT };
     let mut characters = 0;
     let mut control = false;
@@ -149,6 +140,25 @@ pub(crate) fn list<'v, T: PartialEq>(
         return Err(IssueKind::Format);
     }
     Ok(items)
+}
+
+/// The one value of a single-value field that may arrive several times (aliases, repeated
+/// inputs): every value must check, and to the same normal form, else `conflict`; `None` when
+/// none was given. Parsing and the profile both decide conflicts with it.
+pub(crate) fn single<'v, T: PartialEq>(
+    values: impl IntoIterator<Item = &'v str>,
+    parse: impl Fn(&str) -> Result<T, IssueKind>,
+) -> Result<Option<T>, IssueKind> {
+    let mut found: Option<T> = None;
+    for value in values {
+        let parsed = parse(value)?;
+        match &found {
+            None => found = Some(parsed),
+            Some(existing) if *existing == parsed => {}
+            Some(_) => return Err(IssueKind::Conflict),
+        }
+    }
+    Ok(found)
 }
 
 pub(crate) fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {

@@ -6,7 +6,7 @@ use closem_tests::workerd::{workspace_root, Launch, Workerd, WorkerdOptions};
 use serde_json::{json, Value};
 
 use crate::edge_support::{
-    assert_fields, assert_log_clean, client, forms, send, shared, unique_email, Edge, Reply, KEY,
+    assert_log_clean, client, forms, send, shared, unique_email, Edge, Reply, KEY,
 };
 
 fn health(base: &str) -> Reply {
@@ -69,10 +69,10 @@ fn forms_given_as_a_json_string_work_like_an_object() {
 
     for edge in [&as_string, as_object] {
         let email = unique_email("formsstring");
-        edge.post("contact", &[("email", &email), ("tags", "1")])
-            .assert_delivered();
-        assert_fields(
-            &edge.forwarded(&email),
+        edge.assert_forwards(
+            "contact",
+            &[("email", &email), ("tags", "1")],
+            &email,
             &[
                 ("mode", "addcontact"),
                 ("upsert", "true"),
@@ -239,13 +239,10 @@ fn three_hundred_forms_bundled_in_the_file_accept_leads_beside_the_variable() {
 
     // A form deep in the file.
     let email = unique_email("deep-form");
-    edge.post(
+    edge.assert_forwards(
         "form-297",
         &[("your-email", &email), ("your-name", "Ada Deep")],
-    )
-    .assert_delivered();
-    assert_fields(
-        &edge.forwarded(&email),
+        &email,
         &[
             ("mode", "addcontact"),
             ("email", &email),
@@ -254,10 +251,10 @@ fn three_hundred_forms_bundled_in_the_file_accept_leads_beside_the_variable() {
         ],
     );
     let email = unique_email("deep-sequence");
-    edge.post("form-280", &[("email", &email)])
-        .assert_delivered();
-    assert_fields(
-        &edge.forwarded(&email),
+    edge.assert_forwards(
+        "form-280",
+        &[("email", &email)],
+        &email,
         &[
             ("mode", "runsequence"),
             ("sequence_id", "281"),
@@ -266,16 +263,17 @@ fn three_hundred_forms_bundled_in_the_file_accept_leads_beside_the_variable() {
     );
     // The variable's own form, and the repeated id answered by the file's profile.
     let email = unique_email("variable-form");
-    edge.post("extra", &[("email", &email)]).assert_delivered();
-    assert_fields(
-        &edge.forwarded(&email),
+    edge.assert_forwards(
+        "extra",
+        &[("email", &email)],
+        &email,
         &[("mode", "addcontact"), ("email", &email), ("tags", "9001")],
     );
     let email = unique_email("shadowed-form");
-    edge.post("form-0", &[("your-email", &email)])
-        .assert_delivered();
-    assert_fields(
-        &edge.forwarded(&email),
+    edge.assert_forwards(
+        "form-0",
+        &[("your-email", &email)],
+        &email,
         &[("mode", "addcontact"), ("email", &email), ("tags", "1")],
     );
     // One line says where the profiles came from.

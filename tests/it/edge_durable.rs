@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::edge_support::{client, fields_of, shared, unique_email, value_of, Edge, Reply, ADMIN};
 
 /// `s{shard}-k{32 hex digits}`: the id names its ledger shard (edge/src/ledger/shard.rs).
-pub fn is_submission_id(id: &str) -> bool {
+pub(crate) fn is_submission_id(id: &str) -> bool {
     let Some((shard, key)) = id.strip_prefix('s').and_then(|rest| rest.split_once('-')) else {
         return false;
     };

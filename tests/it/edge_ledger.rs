@@ -24,7 +24,7 @@ use crate::edge_support::{
 };
 
 /// A worker whose state outlives its process.
-pub struct Instance {
+pub(crate) struct Instance {
     pub sandbox: SandboxHandle,
     dir: PathBuf,
     port: u16,
@@ -36,7 +36,7 @@ pub struct Instance {
 
 impl Instance {
     /// A fresh sandbox and a worker with an empty ledger, `vars` added to the usual ones.
-    pub fn start(vars: Value, deliveries: Deliveries) -> Instance {
+    pub(crate) fn start(vars: Value, deliveries: Deliveries) -> Instance {
         let sandbox = spawn(KEY);
         let port = http::free_port();
         let dir = workspace_root()
@@ -108,7 +108,7 @@ impl Instance {
     }
 
     /// SIGKILL to wrangler's process group (wrangler and workerd): no shutdown, no flush.
-    pub fn kill_hard(&mut self) {
+    pub(crate) fn kill_hard(&mut self) {
         if let Some(child) = self.child.take() {
             let _ = Command::new("kill")
                 .args(["-KILL", "--", &format!("-{}", child.id())])
@@ -118,21 +118,21 @@ impl Instance {
     }
 
     /// Kills it hard and starts it again on the same state folder, with `vars` instead.
-    pub fn restart_with(&mut self, vars: Value) {
+    pub(crate) fn restart_with(&mut self, vars: Value) {
         self.kill_hard();
         self.vars = vars;
         self.launch();
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().map(|text| text.clone()).unwrap_or_default()
     }
 
-    pub fn post_keyed(&self, form: &str, key: &str, email: &str) -> Reply {
+    pub(crate) fn post_keyed(&self, form: &str, key: &str, email: &str) -> Reply {
         send(
             client()
                 .post(self.url(&format!("/f/{form}")))
@@ -142,14 +142,14 @@ impl Instance {
         )
     }
 
-    pub fn admin(&self, path: &str) -> Value {
+    pub(crate) fn admin(&self, path: &str) -> Value {
         let reply = send(client().get(self.url(path)).bearer_auth(ADMIN));
         assert_eq!(reply.status, 200, "{path}: {}", reply.body);
         reply.json()
     }
 
     /// Every request the sandbox recorded.
-    pub fn records(&self) -> Vec<Value> {
+    pub(crate) fn records(&self) -> Vec<Value> {
         client()
             .get(format!("{}/_sandbox/requests", self.sandbox.url()))
             .send()
@@ -157,17 +157,12 @@ impl Instance {
             .expect("the sandbox lists its requests")
     }
 
-    pub fn order_faults(&self, order: Value) {
-        let response = client()
-            .post(format!("{}/_sandbox/faults", self.sandbox.url()))
-            .json(&order)
-            .send()
-            .expect("the sandbox answers");
-        assert_eq!(response.status().as_u16(), 200, "{order}");
+    pub(crate) fn order_faults(&self, order: Value) {
+        crate::edge_support::order_faults(&self.sandbox.url(), order);
     }
 
     /// Waits until nothing is pending or held, within `wait`.
-    pub fn drain(&self, wait: Duration) -> Value {
+    pub(crate) fn drain(&self, wait: Duration) -> Value {
         let deadline = Instant::now() + wait;
         loop {
             let counts = self.admin("/admin/submissions?limit=1")["counts"].clone();

@@ -8,7 +8,7 @@ fn addcontact_profile_forwards_exactly_the_canonical_fields_in_both_encodings() 
     let edge = shared();
     for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
         let email = unique_email("addcontact");
-        let reply = edge.post_as(
+        edge.assert_forwards_as(
             "contact",
             &[
                 ("email", &email),
@@ -21,10 +21,7 @@ fn addcontact_profile_forwards_exactly_the_canonical_fields_in_both_encodings() 
                 ("zip", "62701"),
             ],
             encoding,
-        );
-        reply.assert_delivered();
-        assert_fields(
-            &edge.forwarded(&email),
+            &email,
             &[
                 ("mode", "addcontact"),
                 ("upsert", "true"),
@@ -63,17 +60,14 @@ fn forwarded_requests_are_multipart_with_the_key_in_the_query() {
 fn plain_addcontact_profile_adds_nothing_of_its_own() {
     let edge = shared();
     let email = unique_email("plain");
-    edge.post(
+    edge.assert_forwards(
         "plain",
         &[
             ("email", &email),
             ("firstname", "Jane"),
             ("lastname", "Doe"),
         ],
-    )
-    .assert_delivered();
-    assert_fields(
-        &edge.forwarded(&email),
+        &email,
         &[
             ("mode", "addcontact"),
             ("email", &email),
@@ -87,7 +81,7 @@ fn plain_addcontact_profile_adds_nothing_of_its_own() {
 fn full_name_wins_over_first_and_last() {
     let edge = shared();
     let email = unique_email("fullname");
-    edge.post(
+    edge.assert_forwards(
         "plain",
         &[
             ("email", &email),
@@ -95,10 +89,7 @@ fn full_name_wins_over_first_and_last() {
             ("last", "Roe"),
             ("name", "Jane Doe"),
         ],
-    )
-    .assert_delivered();
-    assert_fields(
-        &edge.forwarded(&email),
+        &email,
         &[
             ("mode", "addcontact"),
             ("email", &email),
@@ -112,14 +103,11 @@ fn runsequence_profile_targets_the_visitor_only() {
     let edge = shared();
     for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
         let email = unique_email("sequence");
-        edge.post_as(
+        edge.assert_forwards_as(
             "sequence",
             &[("email", &email), ("phone", "1-555-444-3333")],
             encoding,
-        )
-        .assert_delivered();
-        assert_fields(
-            &edge.forwarded(&email),
+            &email,
             &[
                 ("mode", "runsequence"),
                 ("sequence_id", "55"),
@@ -152,7 +140,7 @@ fn scheduleappointment_profile_forwards_note_time_and_the_visitor() {
     let edge = shared();
     for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
         let email = unique_email("appointment");
-        edge.post_as(
+        edge.assert_forwards_as(
             "appointment",
             &[
                 ("email", &email),
@@ -160,10 +148,7 @@ fn scheduleappointment_profile_forwards_note_time_and_the_visitor() {
                 ("appointment_timestamp", "1932827400"),
             ],
             encoding,
-        )
-        .assert_delivered();
-        assert_fields(
-            &edge.forwarded(&email),
+            &email,
             &[
                 ("mode", "scheduleappointment"),
                 ("appointment_note", "Demo call"),
@@ -178,7 +163,7 @@ fn scheduleappointment_profile_forwards_note_time_and_the_visitor() {
 fn appointment_note_fixed_by_the_profile_wins_over_the_visitors() {
     let edge = shared();
     let email = unique_email("seminar");
-    edge.post(
+    edge.assert_forwards(
         "seminar",
         &[
             ("email", &email),
@@ -186,10 +171,7 @@ fn appointment_note_fixed_by_the_profile_wins_over_the_visitors() {
             ("appointment_note", "my own note"),
             ("appointment_timestamp", "1932827400"),
         ],
-    )
-    .assert_delivered();
-    assert_fields(
-        &edge.forwarded(&email),
+        &email,
         &[
             ("mode", "scheduleappointment"),
             ("appointment_note", "Virtual Training Seminar"),
@@ -204,25 +186,7 @@ fn appointment_note_fixed_by_the_profile_wins_over_the_visitors() {
 /// America/New_York: UTC-5 in winter, UTC-4 in summer.
 #[test]
 fn appointment_strings_are_read_in_the_company_timezone() {
-    let edge = shared();
-    let check = |local: &str, expected: &str| {
-        let email = unique_email("timezone");
-        edge.post(
-            "appointment",
-            &[
-                ("email", &email),
-                ("appointment_note", "Demo call"),
-                ("appointment_timestamp", local),
-            ],
-        )
-        .assert_delivered();
-        let fields = edge.forwarded(&email);
-        assert_eq!(
-            value_of(&fields, "appointment_timestamp"),
-            expected,
-            "{local}"
-        );
-    };
+    let check = |local: &str, expected: &str| assert_appointment_at("timezone", local, expected);
     // 2030-12-01 14:00 UTC.
     check("12/01/2030 09:00 AM", "1922364000");
     check("12/01/30 09:00 am", "1922364000");
@@ -240,25 +204,7 @@ fn appointment_strings_are_read_in_the_company_timezone() {
 /// the gap, a time in the autumn overlap is its first occurrence.
 #[test]
 fn appointment_strings_at_daylight_saving_changes_resolve_like_calendars() {
-    let edge = shared();
-    let check = |local: &str, expected: &str| {
-        let email = unique_email("dst");
-        edge.post(
-            "appointment",
-            &[
-                ("email", &email),
-                ("appointment_note", "Demo call"),
-                ("appointment_timestamp", local),
-            ],
-        )
-        .assert_delivered();
-        let fields = edge.forwarded(&email);
-        assert_eq!(
-            value_of(&fields, "appointment_timestamp"),
-            expected,
-            "{local}"
-        );
-    };
+    let check = |local: &str, expected: &str| assert_appointment_at("dst", local, expected);
     // New York skips 02:00-03:00 on 2031-03-09: 02:30 is taken as 03:30 EDT (07:30 UTC).
     check("03/09/2031 02:30 AM", "1930807800");
     // Either side of the gap: 01:30 EST (06:30 UTC) and 03:30 EDT (07:30 UTC).
@@ -307,4 +253,25 @@ fn each_success_has_its_own_submission_id() {
     first.assert_delivered();
     second.assert_delivered();
     assert_ne!(first.json()["id"], second.json()["id"]);
+}
+
+/// Posts an appointment at the wall time `local` and checks the UNIX seconds CLOSEM received.
+fn assert_appointment_at(marker: &str, local: &str, expected: &str) {
+    let edge = shared();
+    let email = unique_email(marker);
+    edge.post(
+        "appointment",
+        &[
+            ("email", &email),
+            ("appointment_note", "Demo call"),
+            ("appointment_timestamp", local),
+        ],
+    )
+    .assert_delivered();
+    let fields = edge.forwarded(&email);
+    assert_eq!(
+        value_of(&fields, "appointment_timestamp"),
+        expected,
+        "{local}"
+    );
 }

@@ -27,7 +27,7 @@ use crate::edge_support::{client, KEY};
 
 /// What a run counted.
 #[derive(Debug, Default)]
-pub struct SoakReport {
+pub(crate) struct SoakReport {
     pub submitted: usize,
     /// Answered 202.
     pub accepted: usize,
@@ -54,7 +54,7 @@ pub struct SoakReport {
 
 impl SoakReport {
     /// The figures, one per line, as a person reads them.
-    pub fn table(&self) -> String {
+    pub(crate) fn table(&self) -> String {
         let rows: [(&str, usize); 12] = [
             ("submitted", self.submitted),
             ("accepted (202)", self.accepted),
@@ -90,7 +90,7 @@ enum Step {
 
 /// Sends `count` leads from `clients` threads over about `pace`, through the phases, then drains,
 /// replays what was dead-lettered, drains again and counts.
-pub fn soak(count: usize, clients: usize, pace: Duration) -> SoakReport {
+pub(crate) fn soak(count: usize, clients: usize, pace: Duration) -> SoakReport {
     let started = Instant::now();
     let mut instance = Instance::start(json!({}), SOAK_DELIVERIES);
     instance.order_faults(json!({"fail_rate": 0.3, "status": 503, "seed": 20261201}));

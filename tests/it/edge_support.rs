@@ -17,36 +17,36 @@ use reqwest::blocking::{multipart, Client, RequestBuilder};
 use serde_json::{json, Value};
 
 /// The API key every sandbox answers to; distinctive so that a leak is unmistakable.
-pub const KEY: &str = "edge-it-key-3c9f61d2a7";
+pub(crate) const KEY: &str = "edge-it-key-3c9f61d2a7";
 /// The `ADMIN_TOKEN` of the workers [`Edge::start`] starts.
-pub const ADMIN: &str = "edge-it-admin-token-5b1e0c94";
+pub(crate) const ADMIN: &str = "edge-it-admin-token-5b1e0c94";
 /// How long a helper waits for the queue to deliver what a test expects.
-pub const DELIVERY_WAIT: Duration = Duration::from_secs(40);
+pub(crate) const DELIVERY_WAIT: Duration = Duration::from_secs(40);
 
 /// The company timezone of the shared worker: strings like `12/01/2030 09:00 AM` are read in it.
-pub const TIMEZONE: &str = "America/New_York";
+pub(crate) const TIMEZONE: &str = "America/New_York";
 
 /// A sandbox and a worker forwarding to it.
-pub struct Edge {
+pub(crate) struct Edge {
     pub sandbox: SandboxHandle,
     pub worker: Workerd,
 }
 
 /// The FORMS profiles in tests/fixtures/forms.json.
-pub fn forms() -> Value {
+pub(crate) fn forms() -> Value {
     let path = workspace_root().join("tests/fixtures/forms.json");
     let text = std::fs::read_to_string(&path).expect("read tests/fixtures/forms.json");
     serde_json::from_str(&text).expect("tests/fixtures/forms.json is JSON")
 }
 
 /// The pair most tests share. Never given fault orders: parallel tests would see them.
-pub fn shared() -> &'static Edge {
+pub(crate) fn shared() -> &'static Edge {
     static SHARED: OnceLock<Edge> = OnceLock::new();
     SHARED.get_or_init(|| Edge::start(forms()))
 }
 
 /// The pair for tests that order faults, held for the caller alone; faults are cleared on entry.
-pub fn faulty() -> (MutexGuard<'static, ()>, &'static Edge) {
+pub(crate) fn faulty() -> (MutexGuard<'static, ()>, &'static Edge) {
     static FAULTY: OnceLock<Edge> = OnceLock::new();
     static LOCK: Mutex<()> = Mutex::new(());
     let guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -55,7 +55,7 @@ pub fn faulty() -> (MutexGuard<'static, ()>, &'static Edge) {
     (guard, edge)
 }
 
-pub fn client() -> &'static Client {
+pub(crate) fn client() -> &'static Client {
     static CLIENT: OnceLock<Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
         Client::builder()
@@ -67,14 +67,14 @@ pub fn client() -> &'static Client {
 }
 
 /// A marker no other test uses: `tag-N@example.com`, an email address that CLOSEM accepts.
-pub fn unique_email(tag: &str) -> String {
+pub(crate) fn unique_email(tag: &str) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     format!("{tag}-{}@example.com", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// How a test encodes a form body.
 #[derive(Clone, Copy, Debug)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     /// `application/x-www-form-urlencoded`, as a browser's native post sends it.
     UrlEncoded,
     /// `multipart/form-data`, as `curl --form` and `FormData` send it.
@@ -83,26 +83,26 @@ pub enum Encoding {
 
 /// A response, read whole.
 #[derive(Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
     pub body: String,
 }
 
 impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .get(name)
             .map(|value| value.to_str().expect("an ASCII header"))
     }
 
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
     }
 
     /// The `code` of every issue, in order.
-    pub fn codes(&self) -> Vec<String> {
+    pub(crate) fn codes(&self) -> Vec<String> {
         self.json()["issues"]
             .as_array()
             .unwrap_or_else(|| panic!("no issues array: {}", self.body))
@@ -114,7 +114,7 @@ impl Reply {
     /// Asserts a JSON success: 202 (recorded and queued for delivery), `ok`, an id and no
     /// issues. (The name predates durable delivery: CLOSEM gets it shortly after; `forwarded`
     /// waits for that.) Returns the submission's id.
-    pub fn assert_delivered(&self) -> String {
+    pub(crate) fn assert_delivered(&self) -> String {
         assert_eq!(self.status, 202, "{}", self.body);
         let body = self.json();
         assert_eq!(body["ok"], true, "{body}");
@@ -125,7 +125,7 @@ impl Reply {
     }
 
     /// Asserts a JSON refusal with this status and exactly these issue codes, each with a message.
-    pub fn assert_issues(&self, status: u16, codes: &[&str]) {
+    pub(crate) fn assert_issues(&self, status: u16, codes: &[&str]) {
         assert_eq!(self.status, status, "{}", self.body);
         let body = self.json();
         assert_eq!(body["ok"], false, "{body}");
@@ -143,17 +143,17 @@ impl Reply {
 
 impl Edge {
     /// A fresh sandbox answering to [`KEY`] and a worker forwarding to it with these profiles.
-    pub fn start(forms: Value) -> Edge {
+    pub(crate) fn start(forms: Value) -> Edge {
         Edge::start_in(forms, TIMEZONE)
     }
 
     /// Like [`Edge::start`], with another company timezone.
-    pub fn start_in(forms: Value, timezone: &str) -> Edge {
+    pub(crate) fn start_in(forms: Value, timezone: &str) -> Edge {
         Edge::start_with(forms, timezone, Launch::default())
     }
 
     /// Like [`Edge::start_in`] with launch settings; the admin token is always [`ADMIN`].
-    pub fn start_with(forms: Value, timezone: &str, launch: Launch) -> Edge {
+    pub(crate) fn start_with(forms: Value, timezone: &str, launch: Launch) -> Edge {
         let sandbox = spawn(KEY);
         let worker = Workerd::start_with(
             WorkerdOptions {
@@ -170,29 +170,59 @@ impl Edge {
         Edge { sandbox, worker }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.worker.url())
     }
 
     /// Sends a request to the worker and reads the answer, which must not carry the key.
-    pub fn send(&self, request: RequestBuilder) -> Reply {
+    pub(crate) fn send(&self, request: RequestBuilder) -> Reply {
         send(request)
     }
 
     /// Posts `fields` to `/f/{form_id}` asking for JSON, as the widget does.
-    pub fn post(&self, form_id: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) fn post(&self, form_id: &str, fields: &[(&str, &str)]) -> Reply {
         self.post_as(form_id, fields, Encoding::UrlEncoded)
     }
 
-    pub fn post_as(&self, form_id: &str, fields: &[(&str, &str)], encoding: Encoding) -> Reply {
+    pub(crate) fn post_as(
+        &self,
+        form_id: &str,
+        fields: &[(&str, &str)],
+        encoding: Encoding,
+    ) -> Reply {
         let request = client()
             .post(self.url(&format!("/f/{form_id}")))
             .header("Accept", "application/json");
         self.send(encode(request, fields, encoding))
     }
 
+    /// Posts `fields` to `form_id` as the widget does, expects it accepted and delivered, and
+    /// checks that CLOSEM received exactly `expected` for the submission `marker` finds.
+    pub(crate) fn assert_forwards(
+        &self,
+        form_id: &str,
+        fields: &[(&str, &str)],
+        marker: &str,
+        expected: &[(&str, &str)],
+    ) {
+        self.assert_forwards_as(form_id, fields, Encoding::UrlEncoded, marker, expected);
+    }
+
+    /// [`Edge::assert_forwards`] with the body in `encoding`.
+    pub(crate) fn assert_forwards_as(
+        &self,
+        form_id: &str,
+        fields: &[(&str, &str)],
+        encoding: Encoding,
+        marker: &str,
+        expected: &[(&str, &str)],
+    ) {
+        self.post_as(form_id, fields, encoding).assert_delivered();
+        assert_fields(&self.forwarded(marker), expected);
+    }
+
     /// Posts like a browser without JavaScript: no JSON in Accept, redirects not followed.
-    pub fn post_native(&self, form_id: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) fn post_native(&self, form_id: &str, fields: &[(&str, &str)]) -> Reply {
         let request = client()
             .post(self.url(&format!("/f/{form_id}")))
             .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
@@ -201,7 +231,7 @@ impl Edge {
 
     /// The requests CLOSEM received with `marker` in any field value, once at least one has
     /// arrived (or, after [`DELIVERY_WAIT`], none).
-    pub fn records_with(&self, marker: &str) -> Vec<Value> {
+    pub(crate) fn records_with(&self, marker: &str) -> Vec<Value> {
         let deadline = Instant::now() + DELIVERY_WAIT;
         loop {
             let records = self.records_now(marker);
@@ -213,7 +243,7 @@ impl Edge {
     }
 
     /// The requests recorded so far with `marker` in any field value.
-    pub fn records_now(&self, marker: &str) -> Vec<Value> {
+    pub(crate) fn records_now(&self, marker: &str) -> Vec<Value> {
         self.all_records()
             .into_iter()
             .filter(|record| {
@@ -225,7 +255,7 @@ impl Edge {
     }
 
     /// Every request the sandbox has recorded.
-    pub fn all_records(&self) -> Vec<Value> {
+    pub(crate) fn all_records(&self) -> Vec<Value> {
         client()
             .get(format!("{}/_sandbox/requests", self.sandbox.url()))
             .send()
@@ -236,7 +266,7 @@ impl Edge {
 
     /// Waits (up to [`DELIVERY_WAIT`]) until `done` holds for the records carrying `marker`, and
     /// returns them; panics with what arrived if it never does.
-    pub fn wait_records(&self, marker: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    pub(crate) fn wait_records(&self, marker: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let deadline = Instant::now() + DELIVERY_WAIT;
         loop {
             let records = self.records_now(marker);
@@ -253,7 +283,7 @@ impl Edge {
 
     /// The fields of the one request CLOSEM received carrying `marker` (waiting for the queue to
     /// deliver it), which it must have accepted with the right key and without undocumented fields.
-    pub fn forwarded(&self, marker: &str) -> Vec<(String, String)> {
+    pub(crate) fn forwarded(&self, marker: &str) -> Vec<(String, String)> {
         let records = self.wait_records(marker, |records| !records.is_empty());
         assert_eq!(records.len(), 1, "one request with {marker}: {records:#?}");
         let record = &records[0];
@@ -265,7 +295,7 @@ impl Edge {
 
     /// Asserts that CLOSEM received exactly the sequence-55 run on `email` alone, which the
     /// `sequence` fixture profile and the demo's `guide` profile both forward.
-    pub fn assert_sequence_ran_for(&self, email: &str) {
+    pub(crate) fn assert_sequence_ran_for(&self, email: &str) {
         assert_fields(
             &self.forwarded(email),
             &[
@@ -277,7 +307,7 @@ impl Edge {
     }
 
     /// Asserts that nothing carrying `marker` reached CLOSEM, once the queue has settled.
-    pub fn assert_not_forwarded(&self, marker: &str) {
+    pub(crate) fn assert_not_forwarded(&self, marker: &str) {
         self.settle();
         let records = self.records_now(marker);
         assert!(records.is_empty(), "{marker} reached CLOSEM: {records:#?}");
@@ -286,7 +316,7 @@ impl Edge {
     /// Waits until the ledger has no pending submission, so everything accepted so far has been
     /// delivered, refused or dead-lettered. Without an admin token (a worker another module
     /// started) it waits a few batch timeouts instead.
-    pub fn settle(&self) {
+    pub(crate) fn settle(&self) {
         let Some(token) = self.worker.admin_token() else {
             let batch = self.worker.deliveries().max_batch_timeout;
             std::thread::sleep(Duration::from_secs(u64::from(batch) * 3 + 1));
@@ -307,7 +337,7 @@ impl Edge {
     }
 
     /// `GET /admin/submissions?state=` with `token`; the answer must be 200 JSON.
-    pub fn admin_list(&self, token: &str, state: &str) -> Value {
+    pub(crate) fn admin_list(&self, token: &str, state: &str) -> Value {
         let reply = self.send(
             client()
                 .get(self.url(&format!("/admin/submissions?state={state}&limit=1000")))
@@ -318,7 +348,7 @@ impl Edge {
     }
 
     /// `POST /admin/replay?{query}` with the [`ADMIN`] token, whatever it answers.
-    pub fn replay(&self, query: &str) -> Reply {
+    pub(crate) fn replay(&self, query: &str) -> Reply {
         self.send(
             client()
                 .post(self.url(&format!("/admin/replay?{query}")))
@@ -327,7 +357,7 @@ impl Edge {
     }
 
     /// The ledger's entry for submission `id`, if listed (newest 1000 of any state).
-    pub fn ledger_entry(&self, id: &str) -> Option<Value> {
+    pub(crate) fn ledger_entry(&self, id: &str) -> Option<Value> {
         let listing = self.admin_list(ADMIN, "");
         listing["submissions"]
             .as_array()?
@@ -337,7 +367,7 @@ impl Edge {
     }
 
     /// Waits until submission `id` is in `state` in the ledger, and returns its entry.
-    pub fn wait_state(&self, id: &str, state: &str) -> Value {
+    pub(crate) fn wait_state(&self, id: &str, state: &str) -> Value {
         let deadline = Instant::now() + DELIVERY_WAIT + DELIVERY_WAIT;
         loop {
             let entry = self.ledger_entry(id);
@@ -352,16 +382,11 @@ impl Edge {
         }
     }
 
-    pub fn order_faults(&self, order: Value) {
-        let response = client()
-            .post(format!("{}/_sandbox/faults", self.sandbox.url()))
-            .json(&order)
-            .send()
-            .expect("the sandbox answers");
-        assert_eq!(response.status().as_u16(), 200, "fault order {order}");
+    pub(crate) fn order_faults(&self, order: Value) {
+        order_faults(&self.sandbox.url(), order);
     }
 
-    pub fn clear_faults(&self) {
+    pub(crate) fn clear_faults(&self) {
         let response = client()
             .delete(format!("{}/_sandbox/faults", self.sandbox.url()))
             .send()
@@ -370,18 +395,18 @@ impl Edge {
     }
 
     /// Asserts that the worker's captured log does not hold the key.
-    pub fn assert_log_clean(&self) {
+    pub(crate) fn assert_log_clean(&self) {
         assert_log_clean(&self.worker);
     }
 }
 
-pub fn assert_log_clean(worker: &Workerd) {
+pub(crate) fn assert_log_clean(worker: &Workerd) {
     let log = worker.log();
     assert!(!log.contains(KEY), "the worker's log shows the key:\n{log}");
 }
 
 /// Sends a request and reads the answer, which must not carry the key.
-pub fn send(request: RequestBuilder) -> Reply {
+pub(crate) fn send(request: RequestBuilder) -> Reply {
     let response = request.send().expect("the worker answers");
     let status = response.status().as_u16();
     let headers = response.headers().clone();
@@ -398,7 +423,7 @@ pub fn send(request: RequestBuilder) -> Reply {
     }
 }
 
-pub fn encode(
+pub(crate) fn encode(
     request: RequestBuilder,
     fields: &[(&str, &str)],
     encoding: Encoding,
@@ -416,12 +441,12 @@ pub fn encode(
 }
 
 /// A sandbox record's `fields` as pairs.
-pub fn fields_of(record: &Value) -> Vec<(String, String)> {
+pub(crate) fn fields_of(record: &Value) -> Vec<(String, String)> {
     serde_json::from_value(record["fields"].clone()).expect("fields as [name, value] pairs")
 }
 
 /// Asserts the forwarded fields are exactly `expected`, in any order.
-pub fn assert_fields(actual: &[(String, String)], expected: &[(&str, &str)]) {
+pub(crate) fn assert_fields(actual: &[(String, String)], expected: &[(&str, &str)]) {
     let mut actual: Vec<(&str, &str)> = actual
         .iter()
         .map(|(name, value)| (name.as_str(), value.as_str()))
@@ -433,7 +458,7 @@ pub fn assert_fields(actual: &[(String, String)], expected: &[(&str, &str)]) {
 }
 
 /// The forwarded value of `name`, which must appear exactly once.
-pub fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     let values: Vec<&str> = fields
         .iter()
         .filter(|(field, _)| field == name)
@@ -445,7 +470,7 @@ pub fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 
 /// `application/x-www-form-urlencoded` bytes for `fields`: everything but unreserved characters
 /// escaped, so tests control every byte (reqwest's `form` escapes differently).
-pub fn urlencoded(fields: &[(&str, &str)]) -> Vec<u8> {
+pub(crate) fn urlencoded(fields: &[(&str, &str)]) -> Vec<u8> {
     let encode = |text: &str| {
         text.bytes()
             .map(|byte| match byte {
@@ -463,4 +488,14 @@ pub fn urlencoded(fields: &[(&str, &str)]) -> Vec<u8> {
         .collect::<Vec<_>>()
         .join("&")
         .into_bytes()
+}
+
+/// Gives the sandbox at `sandbox_url` a fault order (`/_sandbox/faults`).
+pub(crate) fn order_faults(sandbox_url: &str, order: Value) {
+    let response = client()
+        .post(format!("{sandbox_url}/_sandbox/faults"))
+        .json(&order)
+        .send()
+        .expect("the sandbox answers");
+    assert_eq!(response.status().as_u16(), 200, "fault order {order}");
 }

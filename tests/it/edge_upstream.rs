@@ -72,7 +72,7 @@ fn upstream_5xx_then_recovery_is_delivered_exactly_once() {
 }
 
 /// `GET /admin/submissions/{id}`: the submission with its timeline.
-pub fn timeline(edge: &Edge, id: &str) -> Value {
+pub(crate) fn timeline(edge: &Edge, id: &str) -> Value {
     let reply = edge.send(
         client()
             .get(edge.url(&format!("/admin/submissions/{id}")))
@@ -80,6 +80,16 @@ pub fn timeline(edge: &Edge, id: &str) -> Value {
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.json()["submission"].clone()
+}
+
+/// The kinds of a submission's timeline events, oldest first.
+pub(crate) fn timeline_kinds(edge: &Edge, id: &str) -> Vec<String> {
+    timeline(edge, id)["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["kind"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// The attempts in a timeline (events other than recorded, replayed, released, dead).
@@ -508,12 +518,7 @@ fn every_state_but_delivered_replays_and_delivered_only_when_asked() {
     );
     let records = edge.wait_records(&email, |records| accepted(records) == 2);
     assert_keys(&records, &id);
-    let kinds: Vec<String> = timeline(edge, &id)["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["kind"].as_str().unwrap().to_string())
-        .collect();
+    let kinds = timeline_kinds(edge, &id);
     assert_eq!(
         kinds,
         [

@@ -62,124 +62,124 @@ extern "C" {
 
 /// One form control the visitor fills in: an `<input>`, `<select>` or `<textarea>`.
 #[derive(Clone)]
-pub struct Control(JsValue);
+pub(crate) struct Control(JsValue);
 
 impl Control {
     /// The name the control is sent and reported under: its `name`, or its `id` when it has no
     /// name; "" when it has neither (such a control is neither checked nor sent).
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         key(&self.0)
     }
 
-    pub fn value(&self) -> String {
+    pub(crate) fn value(&self) -> String {
         text(&self.0, "value")
     }
 
     /// The `type` attribute as the browser normalises it (`text`, `email`, `select-one`, ...).
-    pub fn kind(&self) -> String {
+    pub(crate) fn kind(&self) -> String {
         text(&self.0, "type")
     }
 
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         attr(&self.0, "data-closem-field")
     }
 
     /// The `autocomplete` attribute, whose token hints a CLOSEM field.
-    pub fn autocomplete(&self) -> Option<String> {
+    pub(crate) fn autocomplete(&self) -> Option<String> {
         attr(&self.0, "autocomplete")
     }
 
-    pub fn is_disabled(&self) -> bool {
+    pub(crate) fn is_disabled(&self) -> bool {
         flag(&self.0, "disabled")
     }
 
-    pub fn is_required(&self) -> bool {
+    pub(crate) fn is_required(&self) -> bool {
         flag(&self.0, "required")
     }
 
     /// The browser's own `required` check, which knows radio groups, checkboxes and selects.
-    pub fn is_missing(&self) -> bool {
+    pub(crate) fn is_missing(&self) -> bool {
         missing(&self.0)
     }
 
     /// The browser's message for the site's other constraints (`pattern`, `min`, `maxlength`,
     /// `type=url`, ...), which `novalidate` silences but does not switch off.
-    pub fn browser_problem(&self) -> Option<String> {
+    pub(crate) fn browser_problem(&self) -> Option<String> {
         problem(&self.0)
     }
 
     /// True while the control shows one of the widget's messages.
-    pub fn is_marked(&self) -> bool {
+    pub(crate) fn is_marked(&self) -> bool {
         marked(&self.0)
     }
 
     /// Shows `message` after the control, tied to it with `aria-invalid` and `aria-describedby`.
-    pub fn show(&self, message: &str) {
+    pub(crate) fn show(&self, message: &str) {
         show(&self.0, message);
     }
 
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         clear(&self.0);
     }
 
-    pub fn focus(&self) {
+    pub(crate) fn focus(&self) {
         focus(&self.0);
     }
 
     /// An attribute of the control's form (`data-closem-phone`).
-    pub fn form_attr(&self, name: &str) -> Option<String> {
+    pub(crate) fn form_attr(&self, name: &str) -> Option<String> {
         attr(&get(&self.0, "form"), name)
     }
 
     /// This control's message for `code` in its form's language (see [`say`]).
-    pub fn say(&self, code: &str, index: i32, text: &str) -> String {
+    pub(crate) fn say(&self, code: &str, index: i32, text: &str) -> String {
         say(&self.0, code, index, text)
     }
 }
 
 /// A `form[data-closem]`.
 #[derive(Clone)]
-pub struct Form(JsValue);
+pub(crate) struct Form(JsValue);
 
 impl Form {
     /// Every control the form owns, in document order (including ones outside it that name it
     /// with `form=`).
-    pub fn controls(&self) -> Vec<Control> {
+    pub(crate) fn controls(&self) -> Vec<Control> {
         controls(&self.0).into_iter().map(Control).collect()
     }
 
     /// The form-level message in the form's polite live region.
-    pub fn status(&self, text: &str) {
+    pub(crate) fn status(&self, text: &str) {
         status(&self.0, text);
     }
 
     /// A request is running (`aria-busy`).
-    pub fn is_busy(&self) -> bool {
+    pub(crate) fn is_busy(&self) -> bool {
         busy(&self.0)
     }
 
     /// Marks the form busy (`aria-busy`, `is-busy`, submit buttons disabled) or not.
-    pub fn set_busy(&self, busy: bool) {
+    pub(crate) fn set_busy(&self, busy: bool) {
         set_busy(&self.0, busy);
     }
 
     /// Replaces the form with the site's success element or `message`.
-    pub fn success(&self, message: &str) {
+    pub(crate) fn success(&self, message: &str) {
         success(&self.0, message);
     }
 
     /// The form's message for `code` in its language (see [`say`]).
-    pub fn say(&self, code: &str, index: i32, text: &str) -> String {
+    pub(crate) fn say(&self, code: &str, index: i32, text: &str) -> String {
         say(&self.0, code, index, text)
     }
 
     /// Fires `name` on the form, bubbling so a listener on `document` hears every form.
-    pub fn dispatch(&self, name: &str, detail: &JsValue) {
+    pub(crate) fn dispatch(&self, name: &str, detail: &JsValue) {
         fire(&self.0, name, detail);
     }
 
     /// The form's fields as the browser would post them (multipart `FormData`).
-    pub fn data(&self) -> FormData {
+    pub(crate) fn data(&self) -> FormData {
         FormData(data(&self.0))
     }
 
@@ -188,67 +188,67 @@ impl Form {
     /// the submission to the outbox; the answer comes back to `handler` as an `answer` event (see
     /// [`Event::answer`]). Promise callbacks in `dom.js` instead of futures: the executor, and a
     /// closure per request, cost more bytes.
-    pub fn post(&self, endpoint: &str, data: &FormData, handler: &Handler) {
+    pub(crate) fn post(&self, endpoint: &str, data: &FormData, handler: &Handler) {
         post(endpoint, &self.0, &data.0, &handler.0);
     }
 }
 
 /// An event handed to the widget's handler.
-pub struct Event(JsValue);
+pub(crate) struct Event(JsValue);
 
 impl Event {
-    pub fn prevent_default(&self) {
+    pub(crate) fn prevent_default(&self) {
         prevent(&self.0);
     }
 
     /// `submit`, `focusout`, `input`, ...
-    pub fn kind(&self) -> String {
+    pub(crate) fn kind(&self) -> String {
         text(&self.0, "type")
     }
 
     /// The form whose listener heard the event.
-    pub fn form(&self) -> Form {
+    pub(crate) fn form(&self) -> Form {
         Form(get(&self.0, "currentTarget"))
     }
 
     /// For an `answer`: the form that sent the submission, while it is on the page (a retry of an
     /// earlier page's submission has none).
-    pub fn sender(&self) -> Option<Form> {
+    pub(crate) fn sender(&self) -> Option<Form> {
         flag(&self.0, "currentTarget").then(|| self.form())
     }
 
     /// For an `answer`: it is to a retry from the outbox, not to the visitor's submit.
-    pub fn is_retry(&self) -> bool {
+    pub(crate) fn is_retry(&self) -> bool {
         flag(&self.0, "retry")
     }
 
     /// For an `answer`: the submission is in the outbox, to be sent again.
-    pub fn is_kept(&self) -> bool {
+    pub(crate) fn is_kept(&self) -> bool {
         flag(&self.0, "kept")
     }
 
     /// For an `answer`: removes the submission from the outbox, the edge having answered for
     /// good; its form will make a new key for its next submission.
-    pub fn forget(&self) {
+    pub(crate) fn forget(&self) {
         forget(&self.0);
     }
 
     /// For an `answer`: keeps the submission in the outbox but stops sending it by itself (Turnstile
     /// wants a new challenge); the form's next submit, with a fresh token, replaces it.
-    pub fn park(&self) {
+    pub(crate) fn park(&self) {
         park(&self.0);
     }
 
     /// What the edge answered, for an `answer` event; status 0 when no answer came.
-    pub fn answer(&self) -> Answer {
-        Answer {
+    pub(crate) fn answer(&self) -> RawAnswer {
+        RawAnswer {
             status: get(&self.0, "status").as_f64().unwrap_or_default() as u16,
             body: get(&self.0, "body"),
         }
     }
 
     /// The control the event happened on, if it was one.
-    pub fn control(&self) -> Option<Control> {
+    pub(crate) fn control(&self) -> Option<Control> {
         target(&self.0).map(Control)
     }
 }
@@ -257,7 +257,7 @@ impl Event {
 /// every event of every form, the answers to its requests (`answer` events) and the submits it
 /// held while the module was loading.
 #[derive(Clone)]
-pub struct Handler(JsValue);
+pub(crate) struct Handler(JsValue);
 
 impl Handler {
     /// Gives `dom.js` the widget's handler (it then replays held submits and, when the page is
@@ -265,7 +265,7 @@ impl Handler {
     /// lifetime, since forms may arrive at any time; `dom.js` guards it against re-entry (moving
     /// focus fires `focusout` synchronously, and wasm-bindgen throws when a closure is entered
     /// while it runs).
-    pub fn install(mut callback: impl FnMut(Event) + 'static) -> Handler {
+    pub(crate) fn install(mut callback: impl FnMut(Event) + 'static) -> Handler {
         let callback =
             Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| callback(Event(event)));
         Handler(ready(callback.into_js_value()))
@@ -273,28 +273,28 @@ impl Handler {
 }
 
 /// How many forms `dom.js` has enhanced.
-pub fn enhanced_forms() -> usize {
+pub(crate) fn enhanced_forms() -> usize {
     enhanced() as usize
 }
 
 /// The body of a submission.
-pub struct FormData(JsValue);
+pub(crate) struct FormData(JsValue);
 
 impl FormData {
     /// Replaces every value of `name` with one value.
-    pub fn set(&self, name: &str, value: &str) {
+    pub(crate) fn set(&self, name: &str, value: &str) {
         set_entry(&self.0, name, value);
     }
 }
 
 /// What the edge answered: the HTTP status (0 when no answer came: network, CORS) and the parsed
 /// JSON body (`null` when it had none).
-pub struct Answer {
+pub(crate) struct RawAnswer {
     pub status: u16,
     pub body: JsValue,
 }
 
 /// Now, in whole UNIX seconds.
-pub fn now_seconds() -> i64 {
+pub(crate) fn now_seconds() -> i64 {
     now() as i64
 }

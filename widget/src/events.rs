@@ -6,12 +6,12 @@ use wasm_bindgen::JsValue;
 use crate::dom::{self, Form};
 
 /// A valid submission is on its way to the edge.
-pub fn submit(form: &Form) {
+pub(crate) fn submit(form: &Form) {
     form.dispatch("closem:submit", &JsValue::NULL);
 }
 
 /// The edge accepted the submission; `id` is its submission id.
-pub fn success(form: &Form, id: &JsValue) {
+pub(crate) fn success(form: &Form, id: &JsValue) {
     let detail = dom::object();
     dom::set(&detail, "id", id);
     form.dispatch("closem:success", &detail);
@@ -19,7 +19,7 @@ pub fn success(form: &Form, id: &JsValue) {
 
 /// The submission was not accepted. `status` is the edge's HTTP status, or 0 when no answer
 /// came: problems found in the browser (nothing was sent) or a network failure.
-pub fn error(form: &Form, status: u16, issues: &JsValue) {
+pub(crate) fn error(form: &Form, status: u16, issues: &JsValue) {
     let detail = dom::object();
     dom::set(&detail, "status", &JsValue::from(status));
     dom::set(&detail, "issues", issues);
@@ -27,6 +27,6 @@ pub fn error(form: &Form, status: u16, issues: &JsValue) {
 }
 
 /// One issue as the edge writes it: `{field, code, message}`, `field` null for the whole form.
-pub fn issue(field: Option<&str>, code: &str, message: &str) -> JsValue {
+pub(crate) fn issue(field: Option<&str>, code: &str, message: &str) -> JsValue {
     dom::issue(field, code, message)
 }

@@ -12,9 +12,9 @@
 extern crate alloc;
 
 mod dom;
-mod enhance;
-mod errors;
 mod events;
+mod feedback;
+mod router;
 mod submit;
 mod validate;
 
@@ -23,13 +23,13 @@ use wasm_bindgen::prelude::wasm_bindgen;
 /// Enhances the page's forms now and as they are added, posting to `{endpoint}/f/{form id}`.
 #[wasm_bindgen]
 pub fn boot(endpoint: &str) {
-    enhance::boot(endpoint);
+    router::boot(endpoint);
 }
 
 /// How many forms hold live state (listeners); for tests that forms leaving the page release it.
 #[doc(hidden)]
 pub fn live_forms() -> usize {
-    enhance::live_forms()
+    router::live_forms()
 }
 
 /// The shipped build never panics on input; should a bug panic anyway, trap without formatting a

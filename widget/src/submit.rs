@@ -6,7 +6,7 @@
 
 use crate::dom::{self, Control, Event, Form, FormData};
 use crate::validate::{self, When};
-use crate::{enhance, errors, events};
+use crate::{events, feedback, router};
 use alloc::string::String;
 use alloc::vec::Vec;
 use closem_shared::i18n::en;
@@ -30,7 +30,7 @@ fn say(form: &Form, code: &str, text: Text) -> String {
     )
 }
 
-pub fn on_submit(form: &Form, event: &Event) {
+pub(crate) fn on_submit(form: &Form, event: &Event) {
     // Always: a second click while busy must not fall through to a native post either.
     event.prevent_default();
     if form.is_busy() {
@@ -43,7 +43,7 @@ pub fn on_submit(form: &Form, event: &Event) {
         if !validate::is_checked(control) {
             // Only the edge reports on these (e.g. a control field on a strict profile); its
             // message from the last attempt is stale now.
-            errors::clear(control);
+            feedback::clear(control);
             continue;
         }
         let name = control.name();
@@ -59,18 +59,18 @@ pub fn on_submit(form: &Form, event: &Event) {
     }
     if let Some(first) = invalid.first() {
         first.focus();
-        errors::status(form, &say(form, CHECK_FIELDS, Text::CheckFields));
+        feedback::status(form, &say(form, CHECK_FIELDS, Text::CheckFields));
         events::error(form, 0, &dom::array(issues));
         return;
     }
 
     let data = form.data();
     adjust(&data, &controls);
-    let (endpoint, Some(handler)) = enhance::endpoint() else {
+    let (endpoint, Some(handler)) = router::endpoint() else {
         return;
     };
     form.set_busy(true);
-    errors::status(form, &say(form, SENDING, Text::Sending));
+    feedback::status(form, &say(form, SENDING, Text::Sending));
     events::submit(form);
     form.post(&endpoint, &data, &handler);
 }
@@ -125,7 +125,7 @@ fn read_answer(event: &Event) -> EdgeAnswer {
 /// Settles the outbox entry an `answer` is for (forgotten when final, kept to send again, parked
 /// until a new challenge when Turnstile refused it), then shows the answer on the form that sent
 /// it, if that is still on the page.
-pub fn finish(event: &Event) {
+pub(crate) fn finish(event: &Event) {
     let answer = read_answer(event);
     match answer.disposition {
         Disposition::Retry => {}
@@ -146,7 +146,7 @@ pub fn finish(event: &Event) {
                 (code::NETWORK, Text::Network)
             };
             let text = say(&form, code, text);
-            errors::status(&form, &text);
+            feedback::status(&form, &text);
             let issue = events::issue(None, code, &text);
             events::error(&form, answer.status, &dom::array(alloc::vec![issue]));
         }
@@ -155,9 +155,15 @@ pub fn finish(event: &Event) {
     if answer.disposition == Disposition::Accepted {
         // Fired before the form leaves the page, while the event can still bubble to document.
         events::success(&form, &answer.id);
-        errors::success(&form, &say(&form, SUCCESS, Text::Success));
+        feedback::success(&form, &say(&form, SUCCESS, Text::Success));
         return;
     }
+    show_problems(&form, &answer);
+}
+
+/// Puts each of the answer's problems on its control (or, when it names none, in the status
+/// line), focuses the first control at fault, and fires `closem:error`.
+fn show_problems(form: &Form, answer: &EdgeAnswer) {
     let controls = form.controls();
     let mut first: Option<Control> = None;
     let mut form_level = String::new();
@@ -173,7 +179,7 @@ pub fn finish(event: &Event) {
         let field = dom::get(issue, answer::FIELD).as_string();
         match field.and_then(|field| control_for(&controls, &field)) {
             Some(control) => {
-                errors::show(&control, &message);
+                feedback::show(&control, &message);
                 first.get_or_insert(control);
             }
             None => {
@@ -190,13 +196,13 @@ pub fn finish(event: &Event) {
         } else {
             (FAILED, Text::Failed)
         };
-        form_level.push_str(&say(&form, code, text));
+        form_level.push_str(&say(form, code, text));
     }
-    errors::status(&form, &form_level);
+    feedback::status(form, &form_level);
     if let Some(first) = first {
         first.focus();
     }
-    events::error(&form, answer.status, &answer.issues);
+    events::error(form, answer.status, &answer.issues);
 }
 
 /// The control an edge issue is about: the edge names the input as it was sent (the site's own

@@ -9,11 +9,11 @@ use closem_shared::{
 };
 
 use crate::dom::{self, Control};
-use crate::errors;
+use crate::feedback;
 
 /// Why a check runs: leaving a field should not scold a visitor who merely tabbed past it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum When {
+pub(crate) enum When {
     Leave,
     Submit,
 }
@@ -22,7 +22,7 @@ pub enum When {
 /// in the form's language (the site's `data-closem-message-<code>`, the language's catalogue, or
 /// the shared English; or the browser's words for a site constraint the shared model does not
 /// know, such as `pattern`).
-pub struct Problem {
+pub(crate) struct Problem {
     pub code: String,
     pub message: String,
 }
@@ -30,7 +30,7 @@ pub struct Problem {
 /// The CLOSEM field a control feeds, by the precedence the edge applies too
 /// (`closem_shared::resolve_field`: hint, profile mapping, alias, `autocomplete`), except that the
 /// profile's mapping is known at the edge only; then, for other names, what `type=email` promises.
-pub fn field_of(control: &Control) -> Option<Field> {
+pub(crate) fn field_of(control: &Control) -> Option<Field> {
     resolve_field(
         control.hint().as_deref(),
         None,
@@ -42,7 +42,7 @@ pub fn field_of(control: &Control) -> Option<Field> {
 
 /// Controls the widget checks: named (or with an id), enabled, typed by the visitor, and not a control field
 /// (mode, tags, lists...), which only the edge's profile decides.
-pub fn is_checked(control: &Control) -> bool {
+pub(crate) fn is_checked(control: &Control) -> bool {
     if control.name().is_empty() || control.is_disabled() {
         return false;
     }
@@ -57,7 +57,7 @@ pub fn is_checked(control: &Control) -> bool {
 
 /// The value to check and send: a `datetime-local` value becomes UNIX seconds in the visitor's
 /// own timezone, which the edge cannot know.
-pub fn sent_value(control: &Control) -> String {
+pub(crate) fn sent_value(control: &Control) -> String {
     let value = control.value();
     if control.kind() == "datetime-local" && !value.is_empty() {
         return dom::local_seconds(&value).unwrap_or(value);
@@ -65,14 +65,14 @@ pub fn sent_value(control: &Control) -> String {
     value
 }
 
-pub fn check(control: &Control, when: When) -> Option<Problem> {
+pub(crate) fn check(control: &Control, when: When) -> Option<Problem> {
     let field = field_of(control);
     let kind = control.kind();
     let value = sent_value(control);
     let typed = !matches!(kind.as_str(), "checkbox" | "radio" | "file");
     let blank = value.trim().is_empty();
     if control.is_missing() || (typed && blank && control.is_required()) {
-        if when == When::Leave && !errors::is_marked(control) {
+        if when == When::Leave && !feedback::is_marked(control) {
             return None;
         }
         return Some(problem(control, field, IssueKind::Required));
@@ -120,11 +120,11 @@ fn latest_instant(local: LocalDateTime) -> Option<i64> {
 }
 
 /// Re-checks one control and shows or clears its message.
-pub fn refresh(control: &Control, when: When) -> Option<Problem> {
+pub(crate) fn refresh(control: &Control, when: When) -> Option<Problem> {
     let problem = check(control, when);
     match &problem {
-        Some(problem) => errors::show(control, &problem.message),
-        None => errors::clear(control),
+        Some(problem) => feedback::show(control, &problem.message),
+        None => feedback::clear(control),
     }
     problem
 }

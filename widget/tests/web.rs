@@ -1189,6 +1189,7 @@ async fn the_fill_time_is_the_time_since_the_form_was_enhanced() {
     unmount(container).await;
 }
 
+// Long: one story (script loaded once, challenges placed, rendered, token sent) in order.
 #[wasm_bindgen_test]
 async fn a_turnstile_form_loads_the_challenge_once_and_sends_its_token() {
     harness("unavailable");

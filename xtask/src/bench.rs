@@ -47,7 +47,7 @@ struct Results {
     notes: BTreeMap<String, String>,
 }
 
-pub fn run(args: &[String]) -> Outcome {
+pub(crate) fn run(args: &[String]) -> Outcome {
     let settings = parse_args(args)?;
     let started = Instant::now();
     let load_average = fs::read_to_string("/proc/loadavg").unwrap_or_default();

@@ -1,6 +1,9 @@
 //! `cargo xtask build-widget` / `build-edge`: the two wasm artefacts, built with the local tools
 //! that `setup` installed (nothing is downloaded at build time).
 
+// the lead is rewriting the loader here now; narrow its `pub` items once that lands (issue 15).
+#![allow(unreachable_pub)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;

@@ -344,7 +344,7 @@ mod tests {
                 r#"forms.json:5: form "contact", key "tags": use numeric ids, as an array or a comma-separated string"#,
                 r#"forms.json:7: form "guide", key "sequence_id": required for runsequence"#,
                 r#"forms.json:10: form "bad id!": form id must be 1-64 characters of A-Z, a-z, 0-9, _ and -"#,
-                r#"forms.json:13: form "booking", key "colour": unknown key; expected one of mode, upsert, tags, contact_lists, sequence_id, fields, required, allowed_origins, redirect, unmapped, strict, appointment_note, spam"#,
+                r#"forms.json:13: form "booking", key "colour": unknown key; expected one of mode, upsert, tags, contact_lists, sequence_id, fields, required, allowed_origins, redirect, unmapped, strict, appointment_note, spam, phone, default_country, attribution"#,
                 r#"forms.json:14: form "booking", key "allowed_origins[1]": use an origin like "https://example.com" or "http://localhost:8787": no path, query or trailing slash"#,
                 r#"forms.json:16: form "lost": profile must be a JSON object with at least a mode"#,
             ]

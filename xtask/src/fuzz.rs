@@ -41,7 +41,7 @@ const TARGETS: &[Target] = &[
     },
 ];
 
-pub fn run(args: &[String]) -> Outcome {
+pub(crate) fn run(args: &[String]) -> Outcome {
     let budget = Duration::from_secs(seconds(args)?);
     for target in TARGETS {
         step(

@@ -12,6 +12,8 @@ mod setup;
 mod soak;
 mod survivors;
 mod test;
+#[cfg(test)]
+mod tidy;
 
 use std::process::ExitCode;
 

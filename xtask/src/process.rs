@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-pub type Outcome<T = ()> = Result<T, String>;
+pub(crate) type Outcome<T = ()> = Result<T, String>;
 
 /// The workspace root (the parent of xtask/).
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives inside the workspace")
@@ -15,12 +15,12 @@ pub fn root() -> PathBuf {
 }
 
 /// `node_modules/.bin`, put first on PATH so wrangler finds Node 22 and the npm tools.
-pub fn npm_bin() -> PathBuf {
+pub(crate) fn npm_bin() -> PathBuf {
     root().join("node_modules").join(".bin")
 }
 
 /// PATH with `node_modules/.bin` and `~/.cargo/bin` in front.
-pub fn tool_path() -> String {
+pub(crate) fn tool_path() -> String {
     let mut parts = vec![npm_bin()];
     if let Some(home) = std::env::var_os("HOME") {
         parts.push(PathBuf::from(home).join(".cargo").join("bin"));
@@ -34,7 +34,7 @@ pub fn tool_path() -> String {
 }
 
 /// A command with the project's tool PATH and the quiet-wrangler settings.
-pub fn cmd(program: &str) -> Command {
+pub(crate) fn cmd(program: &str) -> Command {
     let mut command = Command::new(program);
     command
         .env("PATH", tool_path())
@@ -44,7 +44,7 @@ pub fn cmd(program: &str) -> Command {
 }
 
 /// Runs a step to completion, printing what it is and how long it took.
-pub fn step(label: &str, command: &mut Command) -> Outcome {
+pub(crate) fn step(label: &str, command: &mut Command) -> Outcome {
     let started = Instant::now();
     println!("==> {label}");
     let status = command.status().map_err(|error| {
@@ -63,7 +63,7 @@ pub fn step(label: &str, command: &mut Command) -> Outcome {
 }
 
 /// Runs a command and returns its stdout (trimmed), or None when it cannot run or fails.
-pub fn output(command: &mut Command) -> Option<String> {
+pub(crate) fn output(command: &mut Command) -> Option<String> {
     let out = command.output().ok()?;
     out.status
         .success()
@@ -71,7 +71,7 @@ pub fn output(command: &mut Command) -> Option<String> {
 }
 
 /// Finds an executable on the tool PATH.
-pub fn which(name: &str) -> Option<PathBuf> {
+pub(crate) fn which(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&tool_path())
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())

@@ -15,7 +15,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// How long the demo's processes get to end after it exits (its watchdogs allow 5 s after SIGTERM).
 const SURVIVOR_GRACE: Duration = Duration::from_secs(10);
 
-pub fn run(args: &[String]) -> Outcome {
+pub(crate) fn run(args: &[String]) -> Outcome {
     setup::run()?;
     build::widget()?;
     build::edge()?;

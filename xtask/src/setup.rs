@@ -8,13 +8,13 @@ use crate::process::{cmd, output, root, step, which, Outcome};
 
 /// worker-build turns the edge crate into a Worker bundle. Pinned: its output format and the shim it
 /// writes change between releases.
-pub const WORKER_BUILD_VERSION: &str = "0.8.7";
+pub(crate) const WORKER_BUILD_VERSION: &str = "0.8.7";
 
 /// What the tests need from Debian: the browser and its driver (they must match, so both from apt),
 /// brotli for the size figures, sqlite3 for ageing a stopped worker's ledger (retention test).
 const APT_PACKAGES: &[&str] = &["chromium", "chromium-driver", "brotli", "sqlite3"];
 
-pub fn run() -> Outcome {
+pub(crate) fn run() -> Outcome {
     let started = Instant::now();
     println!("==> setup: checking the toolchain");
     wasm_target()?;
@@ -46,7 +46,7 @@ fn wasm_target() -> Outcome {
 }
 
 /// The version of the `wasm-bindgen` crate that Cargo.lock pins; the CLI must match it exactly.
-pub fn locked_wasm_bindgen_version() -> Outcome<String> {
+pub(crate) fn locked_wasm_bindgen_version() -> Outcome<String> {
     let lock = fs::read_to_string(root().join("Cargo.lock"))
         .map_err(|error| format!("cannot read Cargo.lock: {error}"))?;
     let mut lines = lock.lines();
@@ -130,7 +130,7 @@ fn browser() -> Outcome {
 }
 
 /// Installs the Debian packages whose binaries are missing (when root; otherwise says what to run).
-pub fn ensure_apt(packages: &[&str]) -> Outcome {
+pub(crate) fn ensure_apt(packages: &[&str]) -> Outcome {
     let missing: Vec<&str> = packages
         .iter()
         .copied()

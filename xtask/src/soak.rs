@@ -11,7 +11,7 @@
 use crate::build;
 use crate::process::{self, Outcome};
 
-pub fn run(args: &[String]) -> Outcome {
+pub(crate) fn run(args: &[String]) -> Outcome {
     let number = |index: usize, default: &str| -> Outcome<String> {
         let text = args.get(index).map_or(default, String::as_str);
         text.parse::<u32>()

@@ -7,14 +7,14 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The marker's name (tests/src/child.rs `RUN_VAR`).
-pub const RUN_VAR: &str = "CLOSEM_TEST_RUN";
+pub(crate) const RUN_VAR: &str = "CLOSEM_TEST_RUN";
 
-pub struct Run {
+pub(crate) struct Run {
     id: String,
 }
 
 impl Run {
-    pub fn new() -> Run {
+    pub(crate) fn new() -> Run {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|elapsed| elapsed.as_nanos())
@@ -25,18 +25,18 @@ impl Run {
     }
 
     /// `CLOSEM_TEST_RUN=<id>`, for a person to look for with `grep -l ... /proc/*/environ`.
-    pub fn marker(&self) -> String {
+    pub(crate) fn marker(&self) -> String {
         format!("{RUN_VAR}={}", self.id)
     }
 
     /// Marks `command`, and so everything it starts, as part of this run.
-    pub fn mark<'a>(&self, command: &'a mut Command) -> &'a mut Command {
+    pub(crate) fn mark<'a>(&self, command: &'a mut Command) -> &'a mut Command {
         command.env(RUN_VAR, &self.id)
     }
 
     /// Gives the run's processes up to `grace` to end by themselves (watchdogs stop what a test
     /// binary left when it exits), then stops what is left and returns it as `pid command` lines.
-    pub fn survivors(&self, grace: Duration) -> Vec<String> {
+    pub(crate) fn survivors(&self, grace: Duration) -> Vec<String> {
         let deadline = Instant::now() + grace;
         let mut left = self.processes();
         while !left.is_empty() && Instant::now() < deadline {

@@ -29,7 +29,8 @@ const TIERS: &[Tier] = &[
     },
     Tier {
         name: "unit",
-        what: "closem-shared tables and property tests, edge decisions, widget size, natively",
+        what:
+            "closem-shared tables and property tests, edge decisions, widget size, tidy, natively",
         commands: unit,
     },
     Tier {
@@ -51,7 +52,7 @@ struct Counts {
     ignored: u64,
 }
 
-pub fn run(args: &[String]) -> Outcome {
+pub(crate) fn run(args: &[String]) -> Outcome {
     for wanted in args {
         if !TIERS.iter().any(|tier| tier.name == wanted) {
             let names: Vec<&str> = TIERS.iter().map(|tier| tier.name).collect();
@@ -213,6 +214,7 @@ fn unit() -> Vec<Command> {
     // Natively the widget's crate runs its size check against the built widget/pkg.
     let mut widget = cmd("cargo");
     widget.args(["test", "--package", "closem-widget"]);
+    // The tidy tests (xtask/src/tidy.rs): the architecture invariants, read from the tree; and
     // `check` and `doctor`: the forms file's checks and the doctor's findings.
     let mut xtask = cmd("cargo");
     xtask.args(["test", "--package", "xtask"]);

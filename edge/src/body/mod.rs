@@ -7,12 +7,12 @@ mod fuzz;
 mod multipart;
 mod urlencoded;
 
-pub use multipart::parse_multipart;
-pub use urlencoded::parse_urlencoded;
+pub(crate) use multipart::parse_multipart;
+pub(crate) use urlencoded::parse_urlencoded;
 
 /// Caps that keep one request cheap. A CLOSEM lead is a handful of short fields.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Whole body, in bytes (larger: 413).
     pub body_bytes: usize,
     /// Number of fields (more: 400).
@@ -23,7 +23,7 @@ pub struct Limits {
     pub name_bytes: usize,
 }
 
-pub const LIMITS: Limits = Limits {
+pub(crate) const LIMITS: Limits = Limits {
     body_bytes: 64 * 1024,
     fields: 64,
     value_bytes: 8 * 1024,
@@ -32,7 +32,7 @@ pub const LIMITS: Limits = Limits {
 
 /// Why a body could not become fields. Each is the client's fault: a 4xx.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BodyError {
+pub(crate) enum BodyError {
     /// The body is larger than [`Limits::body_bytes`].
     TooLarge,
     /// The content type is neither form encoding.
@@ -50,7 +50,7 @@ pub enum BodyError {
 }
 
 impl BodyError {
-    pub fn status(&self) -> u16 {
+    pub(crate) fn status(&self) -> u16 {
         match self {
             BodyError::TooLarge => 413,
             BodyError::UnsupportedContentType(_) => 415,
@@ -59,7 +59,7 @@ impl BodyError {
     }
 
     /// A stable machine code, like the field issues' codes.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             BodyError::TooLarge => "body.too_large",
             BodyError::UnsupportedContentType(_) => "body.content_type",
@@ -72,14 +72,14 @@ impl BodyError {
     }
 
     /// The field the problem is about, when there is one.
-    pub fn field(&self) -> Option<&str> {
+    pub(crate) fn field(&self) -> Option<&str> {
         match self {
             BodyError::InvalidUtf8(name) | BodyError::ValueTooLong(name) => Some(name),
             _ => None,
         }
     }
 
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             BodyError::TooLarge => format!(
                 "the form is too large: send at most {} KB",
@@ -102,14 +102,14 @@ impl BodyError {
 
 /// How the body is encoded, from its Content-Type header.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     UrlEncoded,
     Multipart { boundary: String },
 }
 
 /// Reads the Content-Type header. A missing header is treated as urlencoded only when the body is
 /// empty-safe for it; here it is an error, because every browser form post sends one.
-pub fn encoding(content_type: Option<&str>) -> Result<Encoding, BodyError> {
+pub(crate) fn encoding(content_type: Option<&str>) -> Result<Encoding, BodyError> {
     let Some(content_type) = content_type else {
         return Err(BodyError::UnsupportedContentType("none".into()));
     };
@@ -135,11 +135,14 @@ pub fn encoding(content_type: Option<&str>) -> Result<Encoding, BodyError> {
 }
 
 /// Bytes to fields, by content type, within [`LIMITS`].
-pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Vec<(String, String)>, BodyError> {
+pub(crate) fn parse(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, BodyError> {
     parse_with(content_type, body, &LIMITS)
 }
 
-pub fn parse_with(
+pub(crate) fn parse_with(
     content_type: Option<&str>,
     body: &[u8],
     limits: &Limits,

@@ -3,7 +3,7 @@
 
 use super::{push_field, BodyError, Limits};
 
-pub fn parse_multipart(
+pub(crate) fn parse_multipart(
     body: &[u8],
     boundary: &str,
     limits: &Limits,

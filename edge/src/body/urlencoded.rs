@@ -1,8 +1,12 @@
 //! `application/x-www-form-urlencoded` bodies (the WHATWG rules: `+` is a space, `%XX` a byte).
 
 use super::{push_field, BodyError, Limits};
+use crate::hex::digit_value;
 
-pub fn parse_urlencoded(body: &[u8], limits: &Limits) -> Result<Vec<(String, String)>, BodyError> {
+pub(crate) fn parse_urlencoded(
+    body: &[u8],
+    limits: &Limits,
+) -> Result<Vec<(String, String)>, BodyError> {
     let mut fields = Vec::new();
     for pair in body.split(|byte| *byte == b'&') {
         if pair.is_empty() {
@@ -25,8 +29,8 @@ fn decode(input: &[u8]) -> Vec<u8> {
         match input[index] {
             b'+' => out.push(b' '),
             b'%' => {
-                let high = input.get(index + 1).and_then(|byte| hex(*byte));
-                let low = input.get(index + 2).and_then(|byte| hex(*byte));
+                let high = input.get(index + 1).and_then(|byte| digit_value(*byte));
+                let low = input.get(index + 2).and_then(|byte| digit_value(*byte));
                 if let (Some(high), Some(low)) = (high, low) {
                     out.push(high << 4 | low);
                     index += 2;
@@ -39,10 +43,6 @@ fn decode(input: &[u8]) -> Vec<u8> {
         index += 1;
     }
     out
-}
-
-fn hex(byte: u8) -> Option<u8> {
-    (byte as char).to_digit(16).map(|digit| digit as u8)
 }
 
 #[cfg(test)]

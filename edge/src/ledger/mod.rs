@@ -14,6 +14,9 @@
 //! This module holds the protocol between the worker and the objects (JSON over the object's
 //! `fetch`), the pure rules of state changes (tested natively), and the worker's side of calls.
 
+// the lead is rewriting ledger/ now; narrow its `pub` items once that lands (issue 15).
+#![allow(unreachable_pub)]
+
 mod object;
 pub mod shard;
 
@@ -932,6 +935,7 @@ mod tests {
         );
     }
 
+    // Long: one round trip per protocol message, side by side.
     #[test]
     fn messages_to_the_ledger_round_trip() {
         let read = |text: String| serde_json::from_str::<serde_json::Value>(&text).unwrap();

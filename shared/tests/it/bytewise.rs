@@ -68,6 +68,7 @@ fn email_text() -> impl Strategy<Value = String> {
 }
 
 /// `TimeInput::parse` before issue 12, verbatim but for its module's helpers inlined.
+// Long: the old parser kept whole, so the comparison is with exactly what shipped before.
 fn time_before(value: &str) -> Result<TimeInput, IssueKind> {
     fn parse_local(value: &str) -> Option<LocalDateTime> {
         let mut tokens = value.split_ascii_whitespace();

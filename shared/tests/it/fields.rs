@@ -1,6 +1,6 @@
 //! Every documented alias reaches CLOSEM under its canonical name.
 
-use closem_shared::{parse, Field, Mode};
+use closem_shared::{parse, Class, Field, Mode};
 
 use crate::{ctx, render_fields};
 
@@ -320,6 +320,37 @@ fn control_fields_are_exactly_those_only_a_profile_sets() {
     assert_eq!(Field::from_name(""), None);
 }
 
+/// The classes every rule derives from (`Field::class`), pinned: a field moving class changes
+/// what a visitor may send, what a mode forwards and how its text is checked.
+#[test]
+fn field_classes_are_the_documented_ones() {
+    let names = |keep: &dyn Fn(Field) -> bool| -> String {
+        let names: Vec<&str> = Field::ALL
+            .into_iter()
+            .filter(|&field| keep(field))
+            .map(Field::canonical)
+            .collect();
+        names.join(" ")
+    };
+    assert_eq!(
+        names(&|field| field.class() == Class::Contact),
+        "phone email fullname firstname lastname notes address city state zip"
+    );
+    assert_eq!(
+        names(&|field| field.class() == Class::Appointment),
+        "appointment_note appointment_timestamp"
+    );
+    assert_eq!(
+        names(&Field::is_text),
+        "fullname firstname lastname notes address city state zip appointment_note"
+    );
+    assert_eq!(names(&Field::is_multiline), "notes appointment_note");
+    assert_eq!(
+        names(&Field::is_list),
+        "tags contactlists contact_emails contact_phones"
+    );
+}
+
 #[test]
 fn modes_parse_and_print() {
     for mode in Mode::ALL {
@@ -327,4 +358,24 @@ fn modes_parse_and_print() {
     }
     assert_eq!(Mode::parse(" RunSequence "), Some(Mode::RunSequence));
     assert_eq!(Mode::parse("deletecontact"), None);
+}
+
+/// The messages that quote a cap quote the constant's value (issue 15): a cap changed in one
+/// place cannot leave a message promising the old one.
+#[test]
+fn messages_quote_the_caps() {
+    use closem_shared::{message, IssueKind, MAX_LIST_ITEMS, MAX_LONG_TEXT, MAX_TEXT};
+    let cases = [
+        (Field::Tags, MAX_LIST_ITEMS),
+        (Field::ContactEmails, MAX_LIST_ITEMS),
+        (Field::Notes, MAX_LONG_TEXT),
+        (Field::AppointmentNote, MAX_LONG_TEXT),
+        (Field::FullName, MAX_TEXT),
+        (Field::City, MAX_TEXT),
+    ];
+    for (field, cap) in cases {
+        let text = message(Some(field), IssueKind::TooLong);
+        let quoted: String = text.chars().filter(char::is_ascii_digit).collect();
+        assert_eq!(quoted, cap.to_string(), "{field:?}: {text}");
+    }
 }

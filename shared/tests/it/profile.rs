@@ -333,6 +333,7 @@ fn check_config(config: serde_json::Value, expected: &str) {
     );
 }
 
+// Long: one table, a line per configuration error and its message.
 #[test]
 fn config_errors() {
     check_config(json!([]), "FORMS must be a JSON object");

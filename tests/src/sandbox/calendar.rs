@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub(super) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
@@ -16,7 +16,7 @@ pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 }
 
 /// The date of a day counted from 1970-01-01: the inverse of [`days_from_civil`].
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub(super) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let days = days + 719_468;
     let era = days.div_euclid(146_097);
     let day_of_era = days - era * 146_097;
@@ -34,7 +34,7 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-pub fn days_in_month(year: i64, month: u32) -> u32 {
+pub(super) fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -45,7 +45,7 @@ pub fn days_in_month(year: i64, month: u32) -> u32 {
 }
 
 /// Whole seconds since the UNIX epoch; a clock set before 1970 reads as 0 rather than failing.
-pub fn now_unix() -> i64 {
+pub(super) fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
@@ -53,7 +53,7 @@ pub fn now_unix() -> i64 {
 }
 
 /// `2024-05-01T12:30:00.250Z` for the current time.
-pub fn now_rfc3339() -> String {
+pub(super) fn now_rfc3339() -> String {
     let millis = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|elapsed| elapsed.as_millis())
@@ -62,7 +62,7 @@ pub fn now_rfc3339() -> String {
     rfc3339_from_millis(millis)
 }
 
-pub fn rfc3339_from_millis(millis: i64) -> String {
+pub(super) fn rfc3339_from_millis(millis: i64) -> String {
     let seconds = millis.div_euclid(1000);
     let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
     let second_of_day = seconds.rem_euclid(86_400);

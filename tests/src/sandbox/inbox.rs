@@ -21,7 +21,7 @@ th{width:30%;font-weight:600;color:#3b4456}td{word-break:break-word;white-space:
 ul{margin:6px 0 0;padding-left:20px;color:#8f1d16}.empty{color:#5d6678}";
 
 /// The whole page. `requests` may come in any order; the page shows the newest first.
-pub fn render(requests: &[RecordedRequest], faults: &Faults) -> String {
+pub(super) fn render(requests: &[RecordedRequest], faults: &Faults) -> String {
     let mut page = String::with_capacity(4096);
     page.push_str(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -151,7 +151,7 @@ fn describe_faults(faults: &Faults) -> String {
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for character in text.chars() {
         match character {

@@ -7,7 +7,7 @@ use super::calendar;
 
 /// The three documented values of `mode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
+pub(super) enum Mode {
     /// Add (or with `upsert=true` modify) a contact.
     AddContact,
     /// Start a sequence on contacts named by email, phone, contact list or tag.
@@ -17,7 +17,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub fn parse(value: &str) -> Option<Mode> {
+    pub(super) fn parse(value: &str) -> Option<Mode> {
         match value {
             "addcontact" => Some(Mode::AddContact),
             "runsequence" => Some(Mode::RunSequence),
@@ -26,7 +26,7 @@ impl Mode {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Mode::AddContact => "addcontact",
             Mode::RunSequence => "runsequence",
@@ -112,7 +112,7 @@ const TARGETS: &str = "contact_emails, contact_phones, contact_lists or tags";
 
 /// Checks one API request's fields, given the current time in UNIX seconds. Returns the mode, or
 /// every problem found (never only the first).
-pub fn check(fields: &[(String, String)], now_unix: i64) -> Result<Mode, Vec<String>> {
+pub(super) fn check(fields: &[(String, String)], now_unix: i64) -> Result<Mode, Vec<String>> {
     let mut errors = Vec::new();
     let Some(mode_value) = single(fields, MODE, &mut errors) else {
         errors.push(
@@ -141,7 +141,7 @@ pub fn check(fields: &[(String, String)], now_unix: i64) -> Result<Mode, Vec<Str
 
 /// Names among `fields` that the given mode does not document (CLOSEM ignores them; the sandbox
 /// reports them so a test can see that nothing stray is forwarded).
-pub fn unknown_fields(mode: Mode, fields: &[(String, String)]) -> Vec<String> {
+pub(super) fn unknown_fields(mode: Mode, fields: &[(String, String)]) -> Vec<String> {
     let known = match mode {
         Mode::AddContact => ADD_CONTACT_FIELDS,
         Mode::RunSequence => RUN_SEQUENCE_FIELDS,
@@ -320,7 +320,7 @@ fn single_named<'a>(
 /// Who an accepted `addcontact` is about, as the contact book knows people: the email (lower
 /// case) and the phone's digits, each when given; and whether it asked to modify an existing
 /// contact (`upsert=true`).
-pub fn contact_identity(fields: &[(String, String)]) -> (Vec<String>, bool) {
+pub(crate) fn contact_identity(fields: &[(String, String)]) -> (Vec<String>, bool) {
     let mut errors = Vec::new();
     let mut identity = Vec::new();
     if let Some(email) = single(fields, EMAIL, &mut errors) {
@@ -338,7 +338,7 @@ pub fn contact_identity(fields: &[(String, String)]) -> (Vec<String>, bool) {
     (identity, upsert)
 }
 
-pub fn is_phone(value: &str) -> bool {
+pub(super) fn is_phone(value: &str) -> bool {
     is_documented_phone(value) || is_international_e164(value)
 }
 
@@ -369,7 +369,7 @@ fn is_documented_phone(value: &str) -> bool {
 }
 
 /// One `@`, something before it, and a dotted domain with no empty label.
-pub fn is_email(value: &str) -> bool {
+pub(super) fn is_email(value: &str) -> bool {
     let Some((local, domain)) = value.split_once('@') else {
         return false;
     };
@@ -388,7 +388,7 @@ fn is_id(value: &str) -> bool {
 ///
 /// CLOSEM reads the strings in the company's CLOSEM timezone; the sandbox has no company, so it
 /// reads them as UTC. Tests that need a past or future string stay days away from "now".
-pub fn parse_timestamp(value: &str) -> Option<i64> {
+pub(super) fn parse_timestamp(value: &str) -> Option<i64> {
     if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
         return value.parse().ok();
     }

@@ -48,7 +48,7 @@ pub struct RecordedRequest {
 }
 
 /// What the handler knows about a request before the store numbers it.
-pub struct Arrival {
+pub(super) struct Arrival {
     pub time: String,
     pub mode: Option<String>,
     pub status: Option<u16>,
@@ -106,7 +106,7 @@ impl Faults {
 
 /// How a fault order answers one API request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FaultAction {
+pub(super) enum FaultAction {
     /// Close the connection without answering.
     Drop,
     /// Handle the request as usual, then close the connection instead of answering.
@@ -115,7 +115,7 @@ pub enum FaultAction {
     Fail { status: u16, order: &'static str },
 }
 
-pub struct FaultDecision {
+pub(super) struct FaultDecision {
     pub latency: Duration,
     pub action: Option<FaultAction>,
     pub retry_after: Option<u64>,
@@ -149,7 +149,7 @@ impl State {
 }
 
 #[derive(Clone)]
-pub struct Store {
+pub(super) struct Store {
     state: Arc<Mutex<State>>,
 }
 
@@ -160,7 +160,7 @@ impl Default for Store {
 }
 
 impl Store {
-    pub fn new() -> Store {
+    pub(super) fn new() -> Store {
         Store {
             state: Arc::new(Mutex::new(State {
                 records: VecDeque::new(),
@@ -181,7 +181,7 @@ impl Store {
     }
 
     /// Numbers and keeps one request; accepted ones get the next `sbx-` id.
-    pub fn record(&self, arrival: Arrival) -> RecordedRequest {
+    pub(super) fn record(&self, arrival: Arrival) -> RecordedRequest {
         let mut state = self.lock();
         let seq = state.next_seq;
         state.next_seq += 1;
@@ -216,7 +216,7 @@ impl Store {
     }
 
     /// Oldest first; `accepted` filters on acceptance when given.
-    pub fn requests(&self, accepted: Option<bool>) -> Vec<RecordedRequest> {
+    pub(super) fn requests(&self, accepted: Option<bool>) -> Vec<RecordedRequest> {
         self.lock()
             .records
             .iter()
@@ -226,17 +226,17 @@ impl Store {
     }
 
     /// Forgets the requests and the contacts they made.
-    pub fn clear_requests(&self) {
+    pub(super) fn clear_requests(&self) {
         let mut state = self.lock();
         state.records.clear();
         state.contacts.clear();
     }
 
-    pub fn faults(&self) -> Faults {
+    pub(super) fn faults(&self) -> Faults {
         self.lock().faults.clone()
     }
 
-    pub fn clear_faults(&self) {
+    pub(super) fn clear_faults(&self) {
         let mut state = self.lock();
         state.faults = Faults::none();
         state.random = SplitMix64(DEFAULT_SEED);
@@ -246,7 +246,7 @@ impl Store {
     /// `drop_next`, `lose_answer_next`, `down`, `fail_next`, then `fail_rate`; a later order is not
     /// consumed when an
     /// earlier one applies.
-    pub fn decide_fault(&self) -> FaultDecision {
+    pub(super) fn decide_fault(&self) -> FaultDecision {
         let mut guard = self.lock();
         let state = &mut *guard;
         let latency = Duration::from_millis(state.faults.latency_ms);
@@ -287,7 +287,7 @@ impl Store {
 
     /// Applies one `POST /_sandbox/faults` body. Only the orders named change; the whole order is
     /// refused, with every problem listed, if any part is wrong.
-    pub fn apply_fault_order(&self, order: &Value) -> Result<Faults, Vec<String>> {
+    pub(super) fn apply_fault_order(&self, order: &Value) -> Result<Faults, Vec<String>> {
         let parsed = FaultOrder::parse(order)?;
         let mut guard = self.lock();
         let state = &mut *guard;

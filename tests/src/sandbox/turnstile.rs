@@ -49,7 +49,7 @@ struct Verifier {
 }
 
 /// The stand-in's routes, with their own state, for merging into the sandbox's router.
-pub fn router() -> Router {
+pub(super) fn router() -> Router {
     Router::new()
         .route("/turnstile/siteverify", post(handle_siteverify))
         .route("/turnstile/requests", get(handle_requests))

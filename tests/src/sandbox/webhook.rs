@@ -28,7 +28,7 @@ struct Received {
 }
 
 /// The stand-in's routes, with their own state, for merging into the sandbox's router.
-pub fn router() -> Router {
+pub(super) fn router() -> Router {
     Router::new()
         .route("/webhook/requests", get(handle_requests))
         .route("/webhook/{name}", post(handle_post))

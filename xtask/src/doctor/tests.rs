@@ -97,7 +97,7 @@ fn every_builder_page_the_widget_tests_can_produce_a_lead() {
     let report = diagnose(&site_page("webflow"), None, &profiles);
     assert_eq!(
         texts(&report, Level::Error),
-        ["[no-such-form] no profile named \"no-such-form\": every post gets 404 (profiles: bootstrap, cf7, elementor, gravity, hubspot, mailchimp, react, shopify, webflow, wpforms)"]
+        ["[no-such-form] no profile named \"no-such-form\": every post gets 404 (profiles: bootstrap, cf7, elementor, gravity, hubspot, intl, intl-named, mailchimp, react, shopify, webflow, wpforms)"]
     );
     assert!(texts(&report, Level::Info).contains(
         &"[webflow] a valid lead: CLOSEM receives mode, sequence_id, contact_emails".to_owned()

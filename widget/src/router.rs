@@ -8,7 +8,7 @@ use alloc::string::String;
 use spin::mutex::SpinMutex;
 
 use crate::dom::{self, Event, Handler};
-use crate::errors;
+use crate::feedback;
 use crate::submit;
 use crate::validate::{self, When};
 
@@ -27,7 +27,7 @@ static WIDGET: SpinMutex<Widget> = SpinMutex::new(Widget {
 
 /// Starts the widget against `endpoint` (the edge's origin); safe to call again, which only
 /// changes the endpoint.
-pub fn boot(endpoint: &str) {
+pub(crate) fn boot(endpoint: &str) {
     let first = {
         let mut widget = WIDGET.lock();
         widget.endpoint = endpoint.to_owned();
@@ -45,12 +45,12 @@ pub fn boot(endpoint: &str) {
 }
 
 /// Where to post, and the handler the answer goes to.
-pub fn endpoint() -> (String, Option<Handler>) {
+pub(crate) fn endpoint() -> (String, Option<Handler>) {
     let widget = WIDGET.lock();
     (widget.endpoint.clone(), widget.handler.clone())
 }
 
-pub fn live_forms() -> usize {
+pub(crate) fn live_forms() -> usize {
     dom::enhanced_forms()
 }
 
@@ -68,11 +68,11 @@ fn on_event(event: Event) {
         // While a message shows, typing re-checks so it clears as soon as the value is right; no
         // new message appears while typing.
         _ => {
-            if let Some(control) = event.control().filter(errors::is_marked) {
+            if let Some(control) = event.control().filter(feedback::is_marked) {
                 if validate::is_checked(&control) {
                     validate::refresh(&control, When::Leave);
                 } else {
-                    errors::clear(&control);
+                    feedback::clear(&control);
                 }
             }
         }
