@@ -66,46 +66,16 @@ pub fn entry_module(dir: &Path, forms_file: Option<&Path>) -> PathBuf {
 pub fn production_config() -> serde_json::Value {
     let path = workspace_root().join("edge/wrangler.jsonc");
     let text = std::fs::read_to_string(&path).expect("read edge/wrangler.jsonc");
-    serde_json::from_str(&without_comments(&text))
+    serde_json::from_str(&jsonc::without_comments(&text))
         .expect("edge/wrangler.jsonc is JSON with comments")
 }
 
-/// JSONC to JSON: drops `//` and `/* */` comments outside strings.
-pub fn without_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            match c {
-                '\\' => out.extend(chars.next()),
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match (c, chars.peek()) {
-            ('"', _) => {
-                in_string = true;
-                out.push(c);
-            }
-            ('/', Some('/')) => while chars.next_if(|&next| next != '\n').is_some() {},
-            ('/', Some('*')) => {
-                chars.next();
-                let mut last = ' ';
-                for next in chars.by_ref() {
-                    if last == '*' && next == '/' {
-                        break;
-                    }
-                    last = next;
-                }
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// The JSONC reader `cargo xtask check` uses, compiled into this crate from its one file, so the
+/// tests read `wrangler.jsonc` as the check and wrangler do (comments and trailing commas).
+#[path = "../../xtask/src/jsonc.rs"]
+// Only `without_comments` is needed here; the key positions serve `cargo xtask check`.
+#[allow(dead_code)]
+mod jsonc;
 
 /// How the process is launched: a fixed port for the demo (tests take a free one), and whether to
 /// echo the log to stderr as it arrives (the demo shows it; tests keep it for assertions).
