@@ -8,9 +8,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use closem_tests::sandbox::spawn;
 use closem_tests::webdriver::{Browser, BrowserOptions};
-use closem_tests::workerd::{workspace_root, Launch, Workerd, WorkerdOptions};
+use closem_tests::workerd::{workspace_root, Launch};
 use serde_json::{json, Value};
 
 use crate::edge_support::{client, unique_email, Edge, ADMIN, KEY, TIMEZONE};
@@ -30,23 +29,14 @@ fn start() -> Edge {
         workspace_root().join("widget/pkg/admin.html").is_file(),
         "the dashboard is not built: run `cargo xtask build-widget`"
     );
-    let sandbox = spawn(KEY);
-    let worker = Workerd::start_with(
-        WorkerdOptions {
-            api_key: Some(KEY.to_string()),
-            base_url: format!("{}/", sandbox.url()),
-            timezone: TIMEZONE.to_string(),
-            forms: json!({
-                "contact": { "mode": "addcontact" },
-                "trap": { "mode": "addcontact", "spam": { "honeypot": "company_website" } }
-            }),
-        },
-        Launch {
-            admin_token: Some(ADMIN.to_string()),
-            ..Launch::default()
-        },
-    );
-    Edge { sandbox, worker }
+    Edge::start_with(
+        json!({
+            "contact": { "mode": "addcontact" },
+            "trap": { "mode": "addcontact", "spam": { "honeypot": "company_website" } }
+        }),
+        TIMEZONE,
+        Launch::default(),
+    )
 }
 
 fn accepted_by_closem(edge: &Edge, email: &str) -> usize {

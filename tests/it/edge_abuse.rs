@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use closem_tests::sandbox::{spawn, ALWAYS_FAILS, ALWAYS_SPENT, UNAVAILABLE_TOKEN};
+use closem_tests::sandbox::{ALWAYS_FAILS, ALWAYS_SPENT, UNAVAILABLE_TOKEN};
 use closem_tests::workerd::{
     production_config, ratelimits, Launch, RateLimit, Workerd, WorkerdOptions, RATE_LIMIT_BINDING,
     RATE_LIMIT_NAMESPACE,
@@ -56,23 +56,12 @@ fn forms() -> Value {
 fn abuse() -> &'static Edge {
     static EDGE: OnceLock<Edge> = OnceLock::new();
     EDGE.get_or_init(|| {
-        let sandbox = spawn(KEY);
-        let worker = Workerd::start_with(
-            WorkerdOptions {
-                api_key: Some(KEY.to_string()),
-                base_url: format!("{}/", sandbox.url()),
-                timezone: TIMEZONE.to_string(),
-                forms: forms(),
-            },
-            Launch {
-                admin_token: Some(ADMIN.to_string()),
-                rate_limit: Some(LIMIT),
-                turnstile_secret: Some(TURNSTILE_SECRET.to_string()),
-                turnstile_verify_url: Some(format!("{}/turnstile/siteverify", sandbox.url())),
-                ..Launch::default()
-            },
-        );
-        Edge { sandbox, worker }
+        Edge::start_around(forms(), TIMEZONE, |sandbox| Launch {
+            rate_limit: Some(LIMIT),
+            turnstile_secret: Some(TURNSTILE_SECRET.to_string()),
+            turnstile_verify_url: Some(format!("{}/turnstile/siteverify", sandbox.url())),
+            ..Launch::default()
+        })
     })
 }
 

@@ -6,11 +6,11 @@
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use closem_tests::sandbox::{spawn, SLOW_WEBHOOK};
-use closem_tests::workerd::{Launch, Workerd, WorkerdOptions};
+use closem_tests::sandbox::SLOW_WEBHOOK;
+use closem_tests::workerd::Launch;
 use serde_json::{json, Value};
 
-use crate::edge_support::{client, unique_email, Edge, ADMIN, KEY, TIMEZONE};
+use crate::edge_support::{client, unique_email, Edge, KEY, TIMEZONE};
 
 /// The quiet period of this module's workers, in seconds.
 const QUIET_SECONDS: u64 = 20;
@@ -27,26 +27,15 @@ fn forms() -> Value {
 /// A sandbox and a worker alerting the sandbox's webhook `name`, with a short quiet period and a
 /// spam threshold of one trapped post per shard and hour.
 fn start(name: &str) -> Edge {
-    let sandbox = spawn(KEY);
-    let worker = Workerd::start_with(
-        WorkerdOptions {
-            api_key: Some(KEY.to_string()),
-            base_url: format!("{}/", sandbox.url()),
-            timezone: TIMEZONE.to_string(),
-            forms: forms(),
-        },
-        Launch {
-            admin_token: Some(ADMIN.to_string()),
-            alert_webhook_url: Some(format!("{}/webhook/{name}", sandbox.url())),
-            vars: vec![
-                ("ALERT_QUIET_SECONDS".into(), QUIET_SECONDS.to_string()),
-                ("ALERT_SPAM_PER_HOUR".into(), "1".into()),
-                ("ALERT_DASHBOARD_URL".into(), DASHBOARD.into()),
-            ],
-            ..Launch::default()
-        },
-    );
-    Edge { sandbox, worker }
+    Edge::start_around(forms(), TIMEZONE, |sandbox| Launch {
+        alert_webhook_url: Some(format!("{}/webhook/{name}", sandbox.url())),
+        vars: vec![
+            ("ALERT_QUIET_SECONDS".into(), QUIET_SECONDS.to_string()),
+            ("ALERT_SPAM_PER_HOUR".into(), "1".into()),
+            ("ALERT_DASHBOARD_URL".into(), DASHBOARD.into()),
+        ],
+        ..Launch::default()
+    })
 }
 
 /// This module's pair, alerting webhook `ops`; tests that order faults hold the lock.

@@ -154,7 +154,18 @@ impl Edge {
 
     /// Like [`Edge::start_in`] with launch settings; the admin token is always [`ADMIN`].
     pub(crate) fn start_with(forms: Value, timezone: &str, launch: Launch) -> Edge {
+        Edge::start_around(forms, timezone, |_| launch)
+    }
+
+    /// Like [`Edge::start_with`], for launch settings that name the sandbox (its webhook or its
+    /// siteverify URL): `launch` gets the sandbox before the worker starts.
+    pub(crate) fn start_around(
+        forms: Value,
+        timezone: &str,
+        launch: impl FnOnce(&SandboxHandle) -> Launch,
+    ) -> Edge {
         let sandbox = spawn(KEY);
+        let launch = launch(&sandbox);
         let worker = Workerd::start_with(
             WorkerdOptions {
                 api_key: Some(KEY.to_string()),
