@@ -95,6 +95,25 @@ pub enum Disposition {
 }
 
 impl Disposition {
+    pub const ALL: [Disposition; 5] = [
+        Disposition::Accepted,
+        Disposition::Fix,
+        Disposition::Refused,
+        Disposition::Rechallenge,
+        Disposition::Retry,
+    ];
+
+    /// Its name as the widget's `dom.js` spells it (the widget's rules answer with it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Accepted => "accepted",
+            Disposition::Fix => "fix",
+            Disposition::Refused => "refused",
+            Disposition::Rechallenge => "rechallenge",
+            Disposition::Retry => "retry",
+        }
+    }
+
     /// `status` is 0 when no answer came; `ok` the answer's `ok`; `codes` its issues' codes.
     pub fn of<'a>(status: u16, ok: bool, mut codes: impl Iterator<Item = &'a str>) -> Disposition {
         match status {

@@ -1,6 +1,9 @@
-// The widget's DOM plumbing, bound by dom.rs. Each function here replaces a run of web-sys calls:
-// in WebAssembly every DOM call is an import with glue on both sides, while here it is a few
-// bytes of minified script. Decisions (what to check, what to send, which message) stay in Rust.
+// The widget's page work: it enhances every `form[data-closem]` as soon as the script runs, checks
+// controls as the visitor leaves them, submits by fetch, shows what the edge answered and keeps
+// the outbox. Every decision (which field a control feeds, whether its value passes, which
+// message says why, what an answer means) is the wasm module's (`rules.rs`), asked through
+// `ask`: in WebAssembly every DOM call is an import with glue on both sides, while here it is a
+// few bytes of minified script.
 
 const READY = "data-closem-ready";
 const EVENTS = ["submit", "focusout", "input"];
@@ -38,26 +41,45 @@ const LANG_FIELD = "_closem_lang";
 const FIRST_TOUCH_FIELD = "_closem_first";
 const LAST_TOUCH_FIELD = "_closem_last";
 
-// Start-up. The script enhances every form at once (`start`), before the wasm is compiled: the
-// forms' listeners are this file's `dispatch`, which hands events to the widget's handler once
-// `ready` gives it one. Until then leaving a field shows nothing, and a submit is held (prevented,
-// remembered) and replayed when the module is ready; if it is not ready within `PATIENCE`, or
-// cannot start at all (`fail`), every form is released to its native post and held ones are posted
-// natively.
+// Start-up. The script enhances every form at once (`start`), before the wasm is compiled. Until
+// the module is ready leaving a field shows nothing, and a submit is held (prevented, remembered)
+// and replayed once it is; if it is not ready within `PATIENCE`, or cannot start at all (`fail`),
+// every form is released to its native post and held ones are posted natively.
 const PATIENCE = 4000;
 // Enhanced forms.
 const live = new Set();
 // Forms submitted before the module was ready.
 const held = new Set();
-// The widget's handler once the module is ready; `failed` once it never will be.
-let handler, failed, timer, started;
+// The module's rules (`rules.rs`) once it is ready; `failed` once it never will be.
+let rules, endpoint, failed, timer, started;
 
+/// The rules' answer to a request of lines (the question, then its facts; see `rules.rs`).
+function ask(...lines) {
+  return rules(lines.join("\n"));
+}
+
+// The forms' one listener. Not passive: submit must prevent the native post.
 function dispatch(event) {
-  if (handler) return handler(event);
-  if (event.type != "submit") return;
-  event.preventDefault();
-  held.add(event.currentTarget);
-  timer = timer || setTimeout(fail, PATIENCE);
+  const form = event.currentTarget;
+  if (event.type == "submit") {
+    if (rules) return submit(form, event);
+    event.preventDefault();
+    held.add(form);
+    timer = timer || setTimeout(fail, PATIENCE);
+    return;
+  }
+  const control = target(event);
+  if (!rules || !control) return;
+  // Leaving a control checks it; while a message shows, typing re-checks, so the message clears
+  // as soon as the value is right (no new message appears while typing).
+  if (event.type == "focusout") {
+    const verdict = check(control, 1);
+    if (verdict != "-") render(control, verdict);
+  } else if (marked(control)) {
+    const verdict = check(control, 1);
+    if (verdict == "-") clear(control);
+    else render(control, verdict);
+  }
 }
 
 /// Enhances the page's forms now and as they come (or gain `data-closem`), and releases those that
@@ -86,26 +108,27 @@ function refresh() {
   for (const form of document.querySelectorAll("form[data-closem]:not([" + READY + "])")) enhance(form);
 }
 
-/// The module is ready: `widget` (guarded) handles every event from now on, starting with the
-/// submits held meanwhile; the outbox is sent when the page is idle, not on the critical path.
-export function ready(widget) {
+/// The module is ready: `given` answers the widget's questions from now on, and submits go to
+/// `to` (the edge's origin; `https://forms.example/` and without the slash mean the same). The
+/// submits held meanwhile are replayed; the outbox is sent when the page is idle, not on the
+/// critical path. Called again, it only changes the endpoint.
+export function ready(given, to) {
   if (failed) return;
   clearTimeout(timer);
-  handler = guard(widget);
+  endpoint = to.replace(/\/+$/, "");
+  if (rules) return;
+  rules = given;
   start();
-  // After `boot` has returned, so the widget knows its endpoint when it handles them.
-  Promise.resolve().then(() => {
-    for (const form of held) if (live.has(form)) handler({ type: "submit", currentTarget: form, target: form, preventDefault() {} });
-    held.clear();
-  });
-  (window.requestIdleCallback || setTimeout)(() => outbox(handler), { timeout: 2000 });
-  return handler;
+  for (const form of held) if (live.has(form)) submit(form, { preventDefault() {} });
+  held.clear();
+  (window.requestIdleCallback || setTimeout)(retry, { timeout: 2000 });
+  addEventListener("online", retry);
 }
 
 /// The module cannot start (no WebAssembly, a CSP without 'wasm-unsafe-eval', the network) or
 /// took too long: every form goes back to what the site made, and a held submit posts natively.
 export function fail(reason) {
-  if (handler || failed) return;
+  if (rules || failed) return;
   failed = 1;
   console.warn("closem: widget unavailable, forms post natively", reason || "");
   for (const form of live) release(form);
@@ -119,43 +142,14 @@ export function enhanced() {
 
 /// Every `<input>`, `<select>` and `<textarea>` the form owns, in document order (including ones
 /// outside it that name it with `form=`).
-export function controls(form) {
+function controls(form) {
   return [...form.elements].filter(isControl);
 }
 
 /// The name a control is sent and reported under: its `name`, or its `id` when it has none (React
 /// apps often leave names out), "" when it has neither.
-export function key(control) {
+function key(control) {
   return control.name || control.id || "";
-}
-
-/// Wraps the widget's one handler so that it is never entered while it runs. The page fires
-/// `focusout` synchronously when the widget moves focus or removes the focused form, and a
-/// wasm-bindgen closure that is re-entered throws "closure invoked recursively". Such a call waits
-/// until the handler returns; a submit is prevented at once, since its default cannot wait, and a
-/// DOM event keeps what the handler reads of it, which the browser clears once dispatch ends.
-function guard(handler) {
-  let running = 0;
-  let waiting = [];
-  return function (event) {
-    if (running) {
-      if (event && event.type == "submit") event.preventDefault();
-      waiting.push(
-        event && event instanceof Event
-          ? { type: event.type, target: event.target, currentTarget: event.currentTarget, preventDefault() {} }
-          : event,
-      );
-      return;
-    }
-    running = 1;
-    try {
-      handler(event);
-      while (waiting.length) handler(waiting.shift());
-    } finally {
-      running = 0;
-      waiting = [];
-    }
-  };
 }
 
 function isControl(element) {
@@ -163,54 +157,175 @@ function isControl(element) {
 }
 
 /// The control an event happened on, if it was one.
-export function target(event) {
+function target(event) {
   return isControl(event.target) ? event.target : undefined;
 }
 
-export function prevent(event) {
+/// The verdict of the rules on `control` (see `rules.rs`): "-" when it is not the widget's to
+/// check, "" when it passes, else the message's index, English and code, one per line. `leaving`:
+/// the visitor is leaving it (a required value still missing is not scolded until a message shows
+/// or the form is submitted).
+function check(control, leaving) {
+  const type = control.type || "";
+  let value = control.value || "";
+  // A `datetime-local` value is checked and sent as UNIX seconds in the visitor's timezone,
+  // which the edge cannot know.
+  if (type == "datetime-local" && value) value = localSeconds(value) || value;
+  const validity = control.validity;
+  const flags =
+    (control.disabled ? "d" : "") +
+    (control.required ? "r" : "") +
+    (validity.valueMissing ? "m" : "") +
+    // The site's other constraints (`pattern`, `min`, `maxlength`, `type=url`, ...), which
+    // `novalidate` silences but does not switch off.
+    (validity.valid ? "" : "i") +
+    (leaving && !marked(control) ? "l" : "");
+  const form = control.form;
+  return ask("check", now(), flags, (form && form.getAttribute("data-closem-phone")) || "", ...facts(control), value);
+}
+
+/// What the rules need to know which CLOSEM field a control feeds: its `data-closem-field` hint,
+/// name, `autocomplete` token and type.
+function facts(control) {
+  return [control.getAttribute("data-closem-field") || "", key(control), control.getAttribute("autocomplete") || "", control.type || ""];
+}
+
+/// Shows or clears the message a verdict of `check` calls for, and returns the problem (its code
+/// and message in the form's language) when there is one.
+function render(control, verdict) {
+  if (!verdict) return clear(control);
+  const [index, english, ...code] = verdict.split("\n");
+  const problem = { code: code.join("\n") };
+  // No index: a site constraint, in the browser's own words.
+  problem.message = index < 0 ? control.validationMessage : say(control, problem.code, index, english);
+  show(control, problem.message);
+  return problem;
+}
+
+/// A form-level message (`form.check`, `network`, ...) in the form's language.
+function phrase(form, code) {
+  const [index, english] = ask("phrase", code).split("\n");
+  return say(form, code, index, english);
+}
+
+// The codes of the widget's form-level messages, by which a site overrides them
+// (`data-closem-message-form.check`); the last two are the wire's (`closem_shared::wire::code`).
+const CHECK_FIELDS = "form.check";
+const SENDING = "form.sending";
+const FAILED = "form.failed";
+const SUCCEEDED = "form.success";
+const NETWORK = "network";
+const QUEUED = "network.queued";
+
+/// A submit, start to finish: check every control; when all pass, post the form and show that it
+/// is sending. The answer comes back through `finish`.
+function submit(form, event) {
+  // Always: a second click while busy must not fall through to a native post either.
   event.preventDefault();
+  if (busy(form)) return;
+  const invalid = [];
+  const issues = [];
+  for (const control of controls(form)) {
+    const verdict = check(control, 0);
+    // Only the edge reports on these (e.g. a control field on a strict profile); its message
+    // from the last attempt is stale now.
+    if (verdict == "-") {
+      clear(control);
+      continue;
+    }
+    const name = key(control);
+    // A radio group is one question: one message, on its first radio.
+    if (invalid.some((seen) => key(seen) == name)) continue;
+    const problem = render(control, verdict);
+    if (problem) {
+      // Codes name the CLOSEM field, as the edge's do (`email.format` for `your-email`).
+      issues.push(issue(name, problem.code, problem.message));
+      invalid.push(control);
+    }
+  }
+  if (invalid.length) {
+    invalid[0].focus();
+    status(form, phrase(form, CHECK_FIELDS));
+    return fire(form, "closem:error", { status: 0, issues });
+  }
+  const body = data(form);
+  setBusy(form, true);
+  status(form, phrase(form, SENDING));
+  fire(form, "closem:submit", null);
+  post(form, body);
 }
 
-export function object() {
-  return {};
+/// What the edge answered (`answer`: its status, 0 when none came, and parsed body) means for
+/// the submission: the outbox entry is forgotten when the answer is final, kept to send again, or
+/// parked until a new challenge when Turnstile refused it; then the form that sent it, if still on
+/// the page, shows the answer. The answer's keys are the wire's (`closem_shared::wire::answer`).
+function finish(answer) {
+  const body = answer.body;
+  const issues = body && typeof body.issues == "object" && body.issues ? body.issues : [];
+  const items = Array.isArray(issues) ? issues : [];
+  const codes = items.map((item) => item && item.code).filter((code) => typeof code == "string");
+  const disposition = ask("disposition", answer.status, body && body.ok === true ? 1 : 0, ...codes);
+  const retrying = disposition == "retry";
+  if (disposition == "rechallenge") park(answer);
+  else if (!retrying) forget(answer);
+  const form = answer.form;
+  if (!form || !form.isConnected) return;
+  setBusy(form, false);
+  if (retrying && (answer.kept || !answer.status)) {
+    // A retry's form already says what happened the first time.
+    if (!answer.retry) {
+      const code = answer.kept ? QUEUED : NETWORK;
+      const text = phrase(form, code);
+      status(form, text);
+      fire(form, "closem:error", { status: answer.status, issues: [issue(null, code, text)] });
+    }
+    return;
+  }
+  if (disposition == "accepted") {
+    // Fired before the form leaves the page, while the event can still bubble to document.
+    fire(form, "closem:success", { id: body.id });
+    return success(form, phrase(form, SUCCEEDED));
+  }
+  problems(form, answer.status, issues, items);
 }
 
-export function list(items) {
-  return items;
+/// Puts each of the answer's problems on its control (or, when it names none, in the status
+/// line), focuses the first control at fault, and fires `closem:error`.
+function problems(form, answered, issues, items) {
+  const all = controls(form);
+  const formLevel = [];
+  let first;
+  for (const item of items) {
+    // The edge wrote it in the visitor's language; the site's own words for its code win.
+    const code = string(item, "code");
+    const message = say(form, code, -1, string(item, "message"));
+    const control = controlFor(all, string(item, "field"));
+    if (control) {
+      show(control, message);
+      first = first || control;
+    } else {
+      formLevel.push(message);
+    }
+  }
+  status(form, formLevel.join("; ") || phrase(form, first ? CHECK_FIELDS : FAILED));
+  if (first) first.focus();
+  fire(form, "closem:error", { status: answered, issues });
 }
 
-/// A string property (`name`, `value`, `type`, an event's `type`), "" when absent.
-export function text(object, name) {
-  const value = object[name];
-  return value == null ? "" : String(value);
+/// A string property of an answer's item, "" when it is not one.
+function string(item, name) {
+  const value = item && typeof item == "object" ? item[name] : undefined;
+  return typeof value == "string" ? value : "";
 }
 
-/// A property as a flag (`disabled`, `required`, `isConnected`).
-export function flag(object, name) {
-  return !!object[name];
-}
-
-export function prop(object, name) {
-  return object != null && typeof object == "object" ? object[name] : undefined;
-}
-
-export function put(object, name, value) {
-  object[name] = value;
-}
-
-export function attr(element, name) {
-  return element.getAttribute(name);
-}
-
-/// The browser's own `required` check, which knows radio groups, checkboxes and selects.
-export function missing(control) {
-  return control.validity.valueMissing;
-}
-
-/// The browser's message for the site's other constraints (`pattern`, `min`, `maxlength`,
-/// `type=url`, ...), which `novalidate` silences but does not switch off.
-export function problem(control) {
-  return control.validity.valid ? undefined : control.validationMessage;
+/// The control an edge issue is about: the edge names the input as it was sent (the site's own
+/// name), or a CLOSEM field (a profile's `required` field the form has under a hinted name).
+function controlFor(all, field) {
+  if (!field) return;
+  const byName = all.find((control) => key(control) == field);
+  if (byName) return byName;
+  const wanted = ask("field", field, "", "", "");
+  return wanted ? all.find((control) => ask("field", ...facts(control)) == wanted) : undefined;
 }
 
 function div(className, text) {
@@ -252,18 +367,18 @@ function challenge(form) {
     box.setAttribute("data-sitekey", key);
     (form.querySelector(BUTTONS) || region(form)).before(box);
   }
-  if (window.turnstile) return render(box);
+  if (window.turnstile) return renderChallenge(box);
   if (!waiting) {
     waiting = [];
     const script = document.createElement("script");
     script.src = "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
-    script.onload = () => waiting.forEach(render);
+    script.onload = () => waiting.forEach(renderChallenge);
     document.head.append(script);
   }
   waiting.push(box);
 }
 
-function render(box) {
+function renderChallenge(box) {
   box.w = turnstile.render(box);
 }
 
@@ -296,7 +411,7 @@ function region(form) {
   return region;
 }
 
-export function status(form, text) {
+function status(form, text) {
   region(form).textContent = text;
 }
 
@@ -316,14 +431,14 @@ function slot(control) {
 }
 
 /// True while the control shows one of the widget's messages.
-export function marked(control) {
+function marked(control) {
   return control.getAttribute("aria-invalid") == "true";
 }
 
 /// Shows `message` right after the control (or after the label wrapping it, so it is not read as
 /// part of the control's name), tied to it with `aria-invalid` and `aria-describedby`; the site's
 /// own hints stay.
-export function show(control, message) {
+function show(control, message) {
   control.setAttribute("aria-invalid", "true");
   let error = slot(control);
   if (!error) {
@@ -349,7 +464,7 @@ function link(control, ids) {
   else control.removeAttribute("aria-describedby");
 }
 
-export function clear(control) {
+function clear(control) {
   control.removeAttribute("aria-invalid");
   const error = slot(control);
   const saved = error && error[SAVED];
@@ -370,12 +485,12 @@ export function clear(control) {
 }
 
 /// The form's `aria-busy` is the one flag that a request is running.
-export function busy(form) {
+function busy(form) {
   return form.getAttribute("aria-busy") == "true";
 }
 
 /// Busy forms cannot be sent twice: their submit buttons are disabled meanwhile.
-export function setBusy(form, busy) {
+function setBusy(form, busy) {
   if (busy) form.setAttribute("aria-busy", "true");
   else form.removeAttribute("aria-busy");
   form.classList.toggle(BUSY_CLASS, busy);
@@ -393,7 +508,7 @@ export function setBusy(form, busy) {
 /// Replaces the form with the site's `[data-closem-success]` element (inside the form, or next to
 /// it as Webflow's `.w-form-done` is), shown however it was hidden (attribute, inline style or
 /// stylesheet), or with a default message; focus follows, because the button that had it is gone.
-export function success(form, text) {
+function success(form, text) {
   const parent = form.parentElement;
   let message = form.querySelector(SUCCESS) || (parent && parent.querySelector(SUCCESS));
   if (message) {
@@ -410,14 +525,10 @@ export function success(form, text) {
   message.focus();
 }
 
-export function focus(element) {
-  element.focus();
-}
-
 /// Fires `name` on the form, bubbling so a listener on `document` hears every form.
 /// The site's failure element (Webflow's `.w-form-fail`) shows when an answer is not the visitor's to
 /// fix (no answer, 5xx, a refusal other than 422) and hides on the next submit.
-export function fire(form, name, detail) {
+function fire(form, name, detail) {
   const parent = form.parentElement;
   const failure = form.querySelector(FAILURE) || (parent && parent.querySelector(FAILURE));
   if (failure && name != "closem:success") {
@@ -435,20 +546,15 @@ export function fire(form, name, detail) {
 }
 
 /// One issue as the edge writes it, `field` null for the whole form.
-export function issue(field, code, message) {
+function issue(field, code, message) {
   return { field: field == null ? null : field, code, message };
-}
-
-/// The items of a JS array (nothing when `value` is not one).
-export function items(value) {
-  return Array.isArray(value) ? value : [];
 }
 
 /// The form's fields as the browser would post them (multipart `FormData`), plus the controls it
 /// leaves out for having no `name`, under their `id`. Each control the widget knows more of than its
 /// name also carries a hint for the edge: `_closem_field:<name>` with its `data-closem-field` and
 /// `_closem_auto:<name>` with its `autocomplete` token (the edge decides which one counts).
-export function data(form) {
+function data(form) {
   const data = new FormData(form);
   for (const control of controls(form)) {
     const name = key(control);
@@ -462,6 +568,13 @@ export function data(form) {
     const auto = control.getAttribute("autocomplete");
     if (hint && !data.has(HINT_PREFIX + name)) data.append(HINT_PREFIX + name, hint);
     if (auto && !data.has(AUTOCOMPLETE_PREFIX + name)) data.append(AUTOCOMPLETE_PREFIX + name, auto);
+  }
+  // What the widget sends differs from the native post in one way only: `datetime-local` values
+  // become UNIX seconds, since only the browser knows the visitor's timezone. Names stay the
+  // site's own: the edge's profile `fields` map is authoritative.
+  for (const control of controls(form)) {
+    const name = key(control);
+    if (name && !control.disabled && control.type == "datetime-local" && control.value) data.set(name, localSeconds(control.value) || control.value);
   }
   data.set(LANG_FIELD, language(form));
   const touches = form.getAttribute(ATTRIBUTION) != "off" && touched();
@@ -492,7 +605,7 @@ function language(form) {
 
 /// A message: the site's `data-closem-message-<code>` on the form (of a control), else entry
 /// `index` of the form's language's catalogue, else `text`.
-export function say(node, code, index, text) {
+function say(node, code, index, text) {
   const form = node.form || node;
   return form.getAttribute("data-closem-message-" + code) || (catalogues[language(form)] || [])[index] || text;
 }
@@ -532,11 +645,6 @@ function touch(consented) {
   } catch (_) {}
 }
 
-/// Replaces every value of `name` with one value.
-export function set(data, name, value) {
-  data.set(name, value);
-}
-
 // The outbox: submissions not yet answered for good, kept in localStorage so a lost connection or
 // a closed tab loses no lead. Each is written before it is sent and removed once the edge answers
 // for good, so the next page load of the site can send it again, with the same idempotency key.
@@ -571,7 +679,7 @@ function save(entries) {
 /// different submissions (the edge refuses that), so an edit after a lost answer is a new
 /// submission, with a new key, replacing the old one in the outbox. The submission goes into the
 /// outbox first.
-export function post(endpoint, form, data, handler) {
+function post(form, data) {
   const id = form.getAttribute("data-closem") || "";
   let key = Object.keys(owners).find((key) => owners[key] == form);
   const sent = JSON.stringify(kept(data));
@@ -595,7 +703,7 @@ export function post(endpoint, form, data, handler) {
     time: Date.now(),
   };
   save(load().filter((old) => old.key != key).concat([entry]));
-  send(entry, data, handler);
+  send(entry, data);
 }
 
 /// The fields of a submission as the outbox keeps them and as its key names them: values as
@@ -609,25 +717,16 @@ function uuid() {
   return crypto.randomUUID ? crypto.randomUUID() : crypto.getRandomValues(new Uint32Array(4)).join("-");
 }
 
-/// The answer goes to the widget's handler as an `answer` pseudo-event: the HTTP status and the
-/// parsed body (`null` when there was none), or status 0 when no answer came (network, CORS); the
-/// key; whether this was a retry; whether the entry is (still) in the outbox; and the form, while
-/// it is on the page.
-function send(entry, body, handler, retry) {
+/// The answer goes to `finish`: the HTTP status and the parsed body (`null` when there was none),
+/// or status 0 when no answer came (network, CORS); the key; whether this was a retry; whether the
+/// entry is (still) in the outbox; and the form, while it is on the page.
+function send(entry, body, retry) {
   const key = entry.key;
   const done = (status, body) => {
     delete flying[key];
     const form = owners[key];
     rechallenge(form, status);
-    handler({
-      type: "answer",
-      currentTarget: form && form.isConnected ? form : null,
-      status,
-      body,
-      key,
-      retry,
-      kept: load().some((entry) => entry.key == key),
-    });
+    finish({ form, status, body, key, retry, kept: load().some((entry) => entry.key == key) });
   };
   flying[key] = 1;
   fetch(entry.url, { method: "POST", body, headers: { Accept: "application/json", [KEY_HEADER]: key } }).then(
@@ -642,45 +741,39 @@ function send(entry, body, handler, retry) {
 
 /// Removes the submission an answer was for, the edge having answered for good; its form makes a
 /// new key for the next one.
-export function forget({ key }) {
+function forget({ key }) {
   delete owners[key];
   save(load().filter((entry) => entry.key != key));
 }
 
 /// Parks the submission an answer was for: kept, but not sent again by itself, since Turnstile
 /// wants a new challenge first (its form's challenge restarts; the next submit replaces it).
-export function park({ key }) {
+function park({ key }) {
   save(load().map((entry) => (entry.key == key ? Object.assign(entry, { parked: 1 }) : entry)));
 }
 
 /// Sends every entry of the outbox that is not on its way already (nor parked), each with its own
-/// key.
-function retry(handler) {
+/// key: what an earlier page of the site left there once the page is idle, and everything whenever
+/// the browser is back online (a listener as long-lived as the page, like the document observer).
+function retry() {
   for (const entry of load()) {
     if (flying[entry.key] || entry.parked) continue;
     const body = new FormData();
     for (const [name, value] of entry.fields) body.append(name, value);
     const form = owners[entry.key];
     if (form && form.isConnected) setBusy(form, true);
-    send(entry, body, handler, true);
+    send(entry, body, true);
   }
 }
 
-/// Sends what the outbox holds now (left by an earlier page of the site) and whenever the browser
-/// is back online. The listener lasts as long as the page, like the document observer.
-function outbox(handler) {
-  addEventListener("online", () => retry(handler));
-  retry(handler);
-}
-
 /// Now, in whole UNIX seconds.
-export function now() {
+function now() {
   return Math.floor(Date.now() / 1000);
 }
 
 /// A `datetime-local` value (`2030-06-01T09:30`) read in the visitor's timezone, as UNIX seconds;
 /// nothing before 1970, which cannot be an appointment (the shared check reports the raw value).
-export function localSeconds(value) {
+function localSeconds(value) {
   const seconds = Math.floor(new Date(value).getTime() / 1000);
   return seconds >= 0 ? String(seconds) : undefined;
 }

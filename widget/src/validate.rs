@@ -1,30 +1,53 @@
-//! Checking controls with the same shared rules and messages the edge applies, plus the site's
-//! own HTML constraints (`required`, `pattern`, ...) that `novalidate` leaves to the widget.
+//! Checking one control with the same shared rules and messages the edge applies, plus the site's
+//! own HTML constraints (`required`, `pattern`, ...) that `novalidate` leaves to the widget. Pure:
+//! `dom.js` reads the control and asks through `rules.rs`, so these decisions are tested natively.
 
 use alloc::string::String;
-use closem_shared::i18n::en;
 use closem_shared::{
     check_visitor_value, issue_code, local_as_utc, resolve_field, Context, Field, IssueKind,
     LocalDateTime, PhoneRule, Text,
 };
 
-use crate::dom::{self, Control};
-use crate::feedback;
-
-/// Why a check runs: leaving a field should not scold a visitor who merely tabbed past it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum When {
-    Leave,
-    Submit,
+/// What `dom.js` read of one control.
+#[derive(Default)]
+pub(crate) struct Control<'a> {
+    /// The name it is sent and reported under (its `name`, else its `id`), "" when it has neither.
+    pub name: &'a str,
+    /// Its `data-closem-field` hint, "" when none.
+    pub hint: &'a str,
+    /// Its `autocomplete` attribute, "" when none.
+    pub autocomplete: &'a str,
+    /// Its `type` as the browser normalises it (`text`, `email`, `select-one`, ...).
+    pub kind: &'a str,
+    /// The value to check and send (a `datetime-local` value already as UNIX seconds).
+    pub value: &'a str,
+    /// Its form's `data-closem-phone`, "" when none.
+    pub phone: &'a str,
+    pub disabled: bool,
+    pub required: bool,
+    /// The browser's own `required` check, which knows radio groups, checkboxes and selects.
+    pub missing: bool,
+    /// The browser finds it invalid by the site's other constraints (`pattern`, `min`, `type=url`,
+    /// ...); its own message then says why.
+    pub invalid: bool,
+    /// The visitor is leaving a control that shows no message yet: a missing required value is
+    /// not scolded for merely tabbing past it.
+    pub leaving: bool,
 }
 
-/// One problem with one control: its code (`email.format`, as the edge codes it) and its message
-/// in the form's language (the site's `data-closem-message-<code>`, the language's catalogue, or
-/// the shared English; or the browser's words for a site constraint the shared model does not
-/// know, such as `pattern`).
-pub(crate) struct Problem {
-    pub code: String,
-    pub message: String,
+/// The verdict on one control.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Not the widget's to check: nameless, disabled, not typed by the visitor (hidden, buttons),
+    /// or a control field (mode, tags, lists...), which only the edge's profile decides.
+    Unchecked,
+    Fine,
+    /// Its code (`email.format`, as the edge codes it) and its message; `None` for a site
+    /// constraint the shared model does not know, which the browser's own words describe.
+    Problem {
+        code: String,
+        text: Option<Text>,
+    },
 }
 
 /// The CLOSEM field a control feeds, by the precedence the edge applies too
@@ -32,83 +55,64 @@ pub(crate) struct Problem {
 /// profile's mapping is known at the edge only; then, for other names, what `type=email` promises.
 pub(crate) fn field_of(control: &Control) -> Option<Field> {
     resolve_field(
-        control.hint().as_deref(),
+        given(control.hint),
         None,
-        &control.name(),
-        control.autocomplete().as_deref(),
+        control.name,
+        given(control.autocomplete),
     )
-    .or_else(|| (control.kind() == "email").then_some(Field::Email))
+    .or_else(|| (control.kind == "email").then_some(Field::Email))
 }
 
-/// Controls the widget checks: named (or with an id), enabled, typed by the visitor, and not a control field
-/// (mode, tags, lists...), which only the edge's profile decides.
-pub(crate) fn is_checked(control: &Control) -> bool {
-    if control.name().is_empty() || control.is_disabled() {
-        return false;
-    }
-    if matches!(
-        control.kind().as_str(),
-        "hidden" | "submit" | "reset" | "button" | "image"
-    ) {
-        return false;
-    }
-    !field_of(control).is_some_and(Field::is_control)
+/// An attribute `dom.js` sent as "" when absent.
+fn given(text: &str) -> Option<&str> {
+    (!text.is_empty()).then_some(text)
 }
 
-/// The value to check and send: a `datetime-local` value becomes UNIX seconds in the visitor's
-/// own timezone, which the edge cannot know.
-pub(crate) fn sent_value(control: &Control) -> String {
-    let value = control.value();
-    if control.kind() == "datetime-local" && !value.is_empty() {
-        return dom::local_seconds(&value).unwrap_or(value);
-    }
-    value
-}
-
-pub(crate) fn check(control: &Control, when: When) -> Option<Problem> {
+pub(crate) fn check(control: &Control, now: i64) -> Verdict {
     let field = field_of(control);
-    let kind = control.kind();
-    let value = sent_value(control);
-    let typed = !matches!(kind.as_str(), "checkbox" | "radio" | "file");
-    let blank = value.trim().is_empty();
-    if control.is_missing() || (typed && blank && control.is_required()) {
-        if when == When::Leave && !feedback::is_marked(control) {
-            return None;
+    let untyped = matches!(
+        control.kind,
+        "hidden" | "submit" | "reset" | "button" | "image"
+    );
+    if control.name.is_empty()
+        || control.disabled
+        || untyped
+        || field.is_some_and(Field::is_control)
+    {
+        return Verdict::Unchecked;
+    }
+    let typed = !matches!(control.kind, "checkbox" | "radio" | "file");
+    let blank = control.value.trim().is_empty();
+    if control.missing || (typed && blank && control.required) {
+        if control.leaving {
+            return Verdict::Fine;
         }
-        return Some(problem(control, field, IssueKind::Required));
+        return problem(control, field, IssueKind::Required);
     }
     if let Some(field) = field.filter(|_| typed && !blank) {
-        let now = dom::now_seconds();
         let context = Context {
             now,
             resolve_local: &latest_instant,
-            phone: phone_rule(control),
+            phone: PhoneRule::from_attribute(given(control.phone)),
         };
-        if let Err(kind) = check_visitor_value(field, &value, &context) {
-            return Some(problem(control, Some(field), kind));
+        if let Err(kind) = check_visitor_value(field, control.value, &context) {
+            return problem(control, Some(field), kind);
         }
     }
-    control.browser_problem().map(|message| Problem {
-        code: issue_code(field, &control.name(), IssueKind::Format),
-        message,
-    })
+    if control.invalid {
+        return Verdict::Problem {
+            code: issue_code(field, control.name, IssueKind::Format),
+            text: None,
+        };
+    }
+    Verdict::Fine
 }
 
-/// The phone rule of the control's form (`data-closem-phone`), which its profile names too.
-fn phone_rule(control: &Control) -> PhoneRule {
-    PhoneRule::from_attribute(control.form_attr("data-closem-phone").as_deref())
-}
-
-fn problem(control: &Control, about: Option<Field>, kind: IssueKind) -> Problem {
-    let code = issue_code(about, &control.name(), kind);
-    let text = Text::of(about, kind, phone_rule(control));
-    Problem {
-        message: control.say(
-            &code,
-            text.index() as i32,
-            en::widget_text(text).unwrap_or_default(),
-        ),
-        code,
+fn problem(control: &Control, about: Option<Field>, kind: IssueKind) -> Verdict {
+    let phone = PhoneRule::from_attribute(given(control.phone));
+    Verdict::Problem {
+        code: issue_code(about, control.name, kind),
+        text: Some(Text::of(about, kind, phone)),
     }
 }
 
@@ -119,12 +123,98 @@ fn latest_instant(local: LocalDateTime) -> Option<i64> {
     local_as_utc(local).map(|seconds| seconds + 12 * 3600)
 }
 
-/// Re-checks one control and shows or clears its message.
-pub(crate) fn refresh(control: &Control, when: When) -> Option<Problem> {
-    let problem = check(control, when);
-    match &problem {
-        Some(problem) => feedback::show(control, &problem.message),
-        None => feedback::clear(control),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(value: &str) -> Control<'_> {
+        Control {
+            name: "email",
+            kind: "email",
+            value,
+            ..Control::default()
+        }
     }
-    problem
+
+    #[test]
+    fn a_bad_email_has_the_shared_code_and_message() {
+        assert_eq!(
+            check(&email("ada-at-example"), 0),
+            Verdict::Problem {
+                code: "email.format".into(),
+                text: Some(Text::EmailFormat)
+            }
+        );
+        assert_eq!(check(&email("ada@example.com"), 0), Verdict::Fine);
+    }
+
+    #[test]
+    fn a_missing_required_value_waits_while_the_visitor_only_tabs_past() {
+        let blank = Control {
+            required: true,
+            ..email("")
+        };
+        assert!(matches!(check(&blank, 0), Verdict::Problem { .. }));
+        let leaving = Control {
+            leaving: true,
+            ..blank
+        };
+        assert_eq!(check(&leaving, 0), Verdict::Fine);
+    }
+
+    #[test]
+    fn control_fields_hidden_and_nameless_controls_are_not_checked() {
+        for control in [
+            Control {
+                name: "tags",
+                value: "x",
+                ..Control::default()
+            },
+            Control {
+                kind: "hidden",
+                ..email("x")
+            },
+            Control {
+                name: "",
+                ..email("x")
+            },
+            Control {
+                disabled: true,
+                ..email("x")
+            },
+        ] {
+            assert_eq!(check(&control, 0), Verdict::Unchecked, "{}", control.name);
+        }
+    }
+
+    #[test]
+    fn the_forms_phone_rule_decides_which_numbers_pass() {
+        let uk = |phone| Control {
+            name: "phone",
+            kind: "tel",
+            value: "+44 20 7946 0958",
+            phone,
+            ..Control::default()
+        };
+        assert!(matches!(check(&uk(""), 0), Verdict::Problem { .. }));
+        assert_eq!(check(&uk("international"), 0), Verdict::Fine);
+    }
+
+    #[test]
+    fn a_site_constraint_is_coded_by_field_and_told_by_the_browser() {
+        let control = Control {
+            name: "your-name",
+            hint: "fullname",
+            value: "A",
+            invalid: true,
+            ..Control::default()
+        };
+        assert_eq!(
+            check(&control, 0),
+            Verdict::Problem {
+                code: "fullname.format".into(),
+                text: None
+            }
+        );
+    }
 }

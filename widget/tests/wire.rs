@@ -77,3 +77,18 @@ fn dom_js_lists_the_shared_languages_and_campaign_parameters() {
         "dom.js must declare `{declaration}`"
     );
 }
+
+/// `dom.js` reads the edge's answer by the keys `closem_shared::wire::answer` names: the body's
+/// `ok`, `id` and `issues`, and each issue's `field`, `code` and `message`.
+#[test]
+fn dom_js_reads_the_answer_by_the_shared_keys() {
+    use wire::answer;
+    for key in [answer::OK, answer::ID, answer::ISSUES] {
+        let read = format!("body.{key}");
+        assert!(DOM_JS.contains(&read), "dom.js must read `{read}`");
+    }
+    for key in [answer::FIELD, answer::CODE, answer::MESSAGE] {
+        let read = format!("string(item, {key:?})");
+        assert!(DOM_JS.contains(&read), "dom.js must read `{read}`");
+    }
+}
