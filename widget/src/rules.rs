@@ -148,6 +148,7 @@ fn phrase(out: &mut String, text: Option<Text>) {
 
 /// A letter of a request's flags (`contains` on a slice brings `memchr`, bytes the widget need
 /// not ship).
+#[allow(clippy::manual_contains)] // `contains` is the memchr this avoids.
 fn flag(flags: &[u8], letter: u8) -> bool {
     flags.iter().any(|&given| given == letter)
 }
