@@ -143,60 +143,120 @@ async fn list(env: &Env, config: &Config, query: &[(String, String)]) -> Result<
 /// One listing from the shards' own: counts and spam counters summed, entries merged newest
 /// first (by creation time, then id) and cut to `limit`, with the cursor of the next page. Each
 /// shard sends its page newest first, every entry as JSON text beside its `[created, id]`.
-/// Long because it is one pass per part of the answer (counts, bots, per-form counts, the merged
-/// page), kept in one function so the wasm holds one copy of the JSON walking.
 fn merge_listings(listings: &[Value], limit: u32) -> String {
+    let counts = sum_counts(listings);
+    let spam = sum_spam(listings);
+    let forms = sum_form_counts(listings);
+    let (picked, next) = merge_pages(listings, limit);
+    let mut spam_object = json::object();
+    for (form, traps) in &spam {
+        spam_object.raw(form, &traps.to_json());
+    }
+    let mut forms_object = json::object();
+    for (form, counts) in &forms {
+        forms_object.raw(form, &by_state(counts));
+    }
+    json::object()
+        .raw("counts", &by_state(&counts))
+        .raw("spam", &spam_object.finish())
+        .raw("forms", &forms_object.finish())
+        .raw(
+            "submissions",
+            &json::array(picked.iter().map(|(_, _, entry)| entry.to_string())),
+        )
+        .opt_str("next", next.as_deref())
+        .finish()
+}
+
+/// Counts per state (in `State::ALL`'s order), as `{"queued": n, ...}`.
+fn by_state(counts: &[i64; State::ALL.len()]) -> String {
+    let mut object = json::object();
+    for (state, n) in State::ALL.into_iter().zip(counts) {
+        object.int(state.as_str(), (*n).max(0));
+    }
+    object.finish()
+}
+
+/// The shards' counts per state, summed.
+fn sum_counts(listings: &[Value]) -> [i64; State::ALL.len()] {
     let mut counts = [0i64; State::ALL.len()];
-    let mut spam: Vec<(String, SpamCounts)> = Vec::new();
-    // Per form, counts per state in State::ALL's order.
-    let mut forms: Vec<(String, [i64; State::ALL.len()])> = Vec::new();
-    let mut pages: Vec<(&Vec<Value>, &Vec<Value>)> = Vec::new();
     for listing in listings {
         for (index, state) in State::ALL.into_iter().enumerate() {
             counts[index] += json::int(&listing["counts"], state.as_str()).unwrap_or(0);
         }
-        for triple in listing["spam"].as_array().into_iter().flatten() {
-            let (Some(form), Some(trap), Some(n)) =
-                (triple[0].as_str(), triple[1].as_str(), triple[2].as_u64())
-            else {
-                continue;
-            };
-            match spam.iter_mut().find(|(known, _)| known == form) {
-                Some((_, counts)) => counts.add(trap, n),
-                None => {
-                    let mut counts = SpamCounts::default();
-                    counts.add(trap, n);
-                    spam.push((form.to_string(), counts));
-                }
+    }
+    counts
+}
+
+/// The shards' spam counters (`[form, trap, n]` triples), summed per form, in order of the forms'
+/// ids (an insertion sort: a few forms, and std's sorts cost KB).
+fn sum_spam(listings: &[Value]) -> Vec<(String, SpamCounts)> {
+    let mut spam: Vec<(String, SpamCounts)> = Vec::new();
+    for triple in listings
+        .iter()
+        .flat_map(|listing| listing["spam"].as_array().into_iter().flatten())
+    {
+        let (Some(form), Some(trap), Some(n)) =
+            (triple[0].as_str(), triple[1].as_str(), triple[2].as_u64())
+        else {
+            continue;
+        };
+        match spam.iter_mut().find(|(known, _)| known == form) {
+            Some((_, counts)) => counts.add(trap, n),
+            None => {
+                let mut counts = SpamCounts::default();
+                counts.add(trap, n);
+                spam.push((form.to_string(), counts));
             }
-        }
-        for triple in listing["forms"].as_array().into_iter().flatten() {
-            let (Some(form), Some(state), Some(n)) = (
-                triple[0].as_str(),
-                triple[1].as_str().and_then(State::parse),
-                triple[2].as_i64(),
-            ) else {
-                continue;
-            };
-            let at = State::ALL
-                .iter()
-                .position(|known| *known == state)
-                .unwrap_or(0);
-            match forms.iter_mut().find(|(known, _)| known == form) {
-                Some((_, counts)) => counts[at] += n,
-                None => {
-                    let mut counts = [0i64; State::ALL.len()];
-                    counts[at] = n;
-                    forms.push((form.to_string(), counts));
-                }
-            }
-        }
-        if let (Some(order), Some(entries)) =
-            (listing["order"].as_array(), listing["entries"].as_array())
-        {
-            pages.push((order, entries));
         }
     }
+    for unsorted in 1..spam.len() {
+        let mut at = unsorted;
+        while at > 0 && spam[at - 1].0 > spam[at].0 {
+            spam.swap(at - 1, at);
+            at -= 1;
+        }
+    }
+    spam
+}
+
+/// The shards' per-form counts (`[form, state, n]` triples), summed per form and state.
+fn sum_form_counts(listings: &[Value]) -> Vec<(String, [i64; State::ALL.len()])> {
+    let mut forms: Vec<(String, [i64; State::ALL.len()])> = Vec::new();
+    for triple in listings
+        .iter()
+        .flat_map(|listing| listing["forms"].as_array().into_iter().flatten())
+    {
+        let (Some(form), Some(state), Some(n)) = (
+            triple[0].as_str(),
+            triple[1].as_str().and_then(State::parse),
+            triple[2].as_i64(),
+        ) else {
+            continue;
+        };
+        let at = State::ALL
+            .iter()
+            .position(|known| *known == state)
+            .unwrap_or(0);
+        match forms.iter_mut().find(|(known, _)| known == form) {
+            Some((_, counts)) => counts[at] += n,
+            None => {
+                let mut counts = [0i64; State::ALL.len()];
+                counts[at] = n;
+                forms.push((form.to_string(), counts));
+            }
+        }
+    }
+    forms
+}
+
+/// The shards' pages merged newest first and cut to `limit`: each entry's `(created, id, JSON)`,
+/// and the cursor of the next page when there is one.
+fn merge_pages(listings: &[Value], limit: u32) -> (Vec<(i64, String, &str)>, Option<String>) {
+    let pages: Vec<(&Vec<Value>, &Vec<Value>)> = listings
+        .iter()
+        .filter_map(|listing| Some((listing["order"].as_array()?, listing["entries"].as_array()?)))
+        .collect();
     let order = |key: &Value| {
         (
             key[0].as_i64().unwrap_or(0),
@@ -229,40 +289,7 @@ fn merge_listings(listings: &[Value], limit: u32) -> String {
         .last()
         .filter(|_| more)
         .map(|(created, id, _)| [created.to_string(), id.clone()].join("."));
-    let mut counts_object = json::object();
-    for (state, n) in State::ALL.into_iter().zip(counts) {
-        counts_object.int(state.as_str(), n.max(0));
-    }
-    // Forms in order of their ids (an insertion sort: a few forms, and std's sorts cost KB).
-    for unsorted in 1..spam.len() {
-        let mut at = unsorted;
-        while at > 0 && spam[at - 1].0 > spam[at].0 {
-            spam.swap(at - 1, at);
-            at -= 1;
-        }
-    }
-    let mut spam_object = json::object();
-    for (form, traps) in &spam {
-        spam_object.raw(form, &traps.to_json());
-    }
-    let mut forms_object = json::object();
-    for (form, counts) in &forms {
-        let mut by_state = json::object();
-        for (state, n) in State::ALL.into_iter().zip(counts) {
-            by_state.int(state.as_str(), (*n).max(0));
-        }
-        forms_object.raw(form, &by_state.finish());
-    }
-    json::object()
-        .raw("counts", &counts_object.finish())
-        .raw("spam", &spam_object.finish())
-        .raw("forms", &forms_object.finish())
-        .raw(
-            "submissions",
-            &json::array(picked.iter().map(|(_, _, entry)| entry.to_string())),
-        )
-        .opt_str("next", next.as_deref())
-        .finish()
+    (picked, next)
 }
 
 /// `{created_ms}.{id}`, as `next` gives it.
@@ -338,7 +365,43 @@ async fn replay(env: &Env, config: &Config, query: &[(String, String)]) -> Resul
     json(body, 200)
 }
 
+/// `POST /admin/erase?email=...|phone=...`: every submission of that person, in every shard,
+/// erased (the right to erasure); 400 listing every problem with the query.
 async fn erase(env: &Env, config: &Config, query: &[(String, String)]) -> Result<Response> {
+    let (email, phone) = match erasure_contact(query) {
+        Ok(contact) => contact,
+        Err(problems) => {
+            let body = json::object()
+                .bool("ok", false)
+                .raw("issues", &issues(&problems))
+                .finish();
+            return json(body, 400);
+        }
+    };
+    let (Some(email), Some(phone)) = (
+        ledger::contact_digest("email", email.as_ref().map(Email::as_str)).await,
+        ledger::contact_digest("phone", phone.as_ref().map(Phone::as_str)).await,
+    ) else {
+        return unavailable();
+    };
+    let Some(erased) =
+        ledger::erase_all(env, config.all_shards(), email.as_deref(), phone.as_deref()).await
+    else {
+        return unavailable();
+    };
+    log::write(log::line("erase").int("erased", i64::try_from(erased).unwrap_or(i64::MAX)));
+    let body = json::object()
+        .bool("ok", true)
+        .int("erased", i64::try_from(erased).unwrap_or(i64::MAX))
+        .finish();
+    json(body, 200)
+}
+
+/// The person an erasure names: an email, a phone or both, each in a format CLOSEM stores; every
+/// problem with the query otherwise.
+fn erasure_contact(
+    query: &[(String, String)],
+) -> std::result::Result<(Option<Email>, Option<Phone>), Vec<ClientProblem>> {
     let email = value(query, "email").filter(|text| !text.trim().is_empty());
     let phone = value(query, "phone").filter(|text| !text.trim().is_empty());
     let mut problems = Vec::new();
@@ -379,30 +442,11 @@ async fn erase(env: &Env, config: &Config, query: &[(String, String)]) -> Result
             "name the person: POST /admin/erase?email=... or ?phone=...",
         ));
     }
-    if !problems.is_empty() {
-        let body = json::object()
-            .bool("ok", false)
-            .raw("issues", &issues(&problems))
-            .finish();
-        return json(body, 400);
+    if problems.is_empty() {
+        Ok((email, phone))
+    } else {
+        Err(problems)
     }
-    let (Some(email), Some(phone)) = (
-        ledger::contact_digest("email", email.as_ref().map(Email::as_str)).await,
-        ledger::contact_digest("phone", phone.as_ref().map(Phone::as_str)).await,
-    ) else {
-        return unavailable();
-    };
-    let Some(erased) =
-        ledger::erase_all(env, config.all_shards(), email.as_deref(), phone.as_deref()).await
-    else {
-        return unavailable();
-    };
-    log::write(log::line("erase").int("erased", i64::try_from(erased).unwrap_or(i64::MAX)));
-    let body = json::object()
-        .bool("ok", true)
-        .int("erased", i64::try_from(erased).unwrap_or(i64::MAX))
-        .finish();
-    json(body, 200)
 }
 
 fn bad_id() -> Result<Response> {
