@@ -405,37 +405,23 @@ fn erasure_contact(
     let email = value(query, "email").filter(|text| !text.trim().is_empty());
     let phone = value(query, "phone").filter(|text| !text.trim().is_empty());
     let mut problems = Vec::new();
-    let email = match email.map(Email::parse) {
-        Some(Ok(email)) => Some(email),
-        Some(Err(_)) => {
-            problems.push(ClientProblem {
-                field: Some("email".to_string()),
-                code: "admin.email".to_string(),
-                message: "email must be an email address like ann@example.com".to_string(),
-            });
-            None
-        }
-        None => None,
-    };
+    let email = parsed(
+        &mut problems,
+        "email",
+        "email must be an email address like ann@example.com",
+        email.map(Email::parse),
+    );
     // Either rule's numbers may be stored: North American ones as their forms write them, any
     // other with its country code.
     let international = closem_shared::PhoneRule::International {
         default_country: None,
     };
-    let phone = match phone
-        .map(|phone| Phone::parse(phone).or_else(|_| Phone::parse_with(phone, international)))
-    {
-        Some(Ok(phone)) => Some(phone),
-        Some(Err(_)) => {
-            problems.push(ClientProblem {
-                field: Some("phone".to_string()),
-                code: "admin.phone".to_string(),
-                message: "phone must look like +1 (555) 444-3333".to_string(),
-            });
-            None
-        }
-        None => None,
-    };
+    let phone = parsed(
+        &mut problems,
+        "phone",
+        "phone must look like +1 (555) 444-3333",
+        phone.map(|phone| Phone::parse(phone).or_else(|_| Phone::parse_with(phone, international))),
+    );
     if problems.is_empty() && email.is_none() && phone.is_none() {
         problems.push(ClientProblem::form(
             "admin.erase",
@@ -446,6 +432,26 @@ fn erasure_contact(
         Ok((email, phone))
     } else {
         Err(problems)
+    }
+}
+
+/// A query parameter's parsed value; one that is there but does not parse is a problem on it.
+fn parsed<T, E>(
+    problems: &mut Vec<ClientProblem>,
+    name: &str,
+    message: &str,
+    outcome: Option<std::result::Result<T, E>>,
+) -> Option<T> {
+    match outcome? {
+        Ok(value) => Some(value),
+        Err(_) => {
+            problems.push(ClientProblem {
+                field: Some(name.to_string()),
+                code: ["admin.", name].concat(),
+                message: message.to_string(),
+            });
+            None
+        }
     }
 }
 

@@ -81,22 +81,16 @@ fn parse_local(mut text: Cursor) -> Option<LocalDateTime> {
         [b'p' | b'P', b'm' | b'M'] => true,
         _ => return None,
     };
-    if !(1..=12).contains(&month)
-        || day == 0
-        || day > days_in_month(year, month)
-        || !(1..=12).contains(&hour)
-        || minute > 59
-    {
+    if !(1..=12).contains(&hour) {
         return None;
     }
-    let hour = hour % 12 + if pm { 12 } else { 0 };
-    Some(LocalDateTime {
-        year: year as i32,
-        month: month as u8,
-        day: day as u8,
-        hour: hour as u8,
-        minute: minute as u8,
-    })
+    local_date_time(
+        year,
+        month,
+        day,
+        hour % 12 + if pm { 12 } else { 0 },
+        minute,
+    )
 }
 
 /// `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (seconds dropped), as HTML's datetime-local sends.
@@ -113,8 +107,21 @@ fn parse_datetime_local(mut text: Cursor) -> Option<LocalDateTime> {
     if text.byte(b':').is_some() && text.number(2, 2)? > 59 {
         return None;
     }
-    if !text.0.is_empty()
-        || !(1..=12).contains(&month)
+    if !text.0.is_empty() {
+        return None;
+    }
+    local_date_time(year, month, day, hour, minute)
+}
+
+/// A wall-clock time on a day that exists (hour 0-23, minute 0-59), or none.
+fn local_date_time(
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+) -> Option<LocalDateTime> {
+    if !(1..=12).contains(&month)
         || day == 0
         || day > days_in_month(year, month)
         || hour > 23

@@ -14,6 +14,10 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+// xtask's reader of /proc, so the verbs and the tests find marked processes alike.
+#[path = "../../xtask/src/procfs.rs"]
+mod procfs;
+
 /// The variable that marks every process of one test run or demo run.
 pub const RUN_VAR: &str = "CLOSEM_TEST_RUN";
 
@@ -178,29 +182,10 @@ pub struct Process {
 /// Every live process (zombies excluded) whose environment holds `name=value`. Processes whose
 /// environment cannot be read (other users', without root) are not seen.
 pub fn marked(name: &str, value: &str) -> Vec<Process> {
-    let wanted = format!("{name}={value}");
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let mut found: Vec<Process> = entries
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
-                return false;
-            };
-            environ
-                .split(|byte| *byte == 0)
-                .any(|entry| entry == wanted.as_bytes())
-                && !is_zombie(*pid)
-        })
-        .map(|pid| Process {
-            pid,
-            command: command_line(pid),
-        })
-        .collect();
-    found.sort_by_key(|process| process.pid);
-    found
+    procfs::marked(name, value)
+        .into_iter()
+        .map(|(pid, command)| Process { pid, command })
+        .collect()
 }
 
 /// Sends SIGTERM to every process marked `name=value`, then SIGKILL to what is left after `grace`,
@@ -239,45 +224,7 @@ pub fn new_id() -> String {
     )
 }
 
-/// `kill -SIGNAL targets...` through the shell's builtin (present wherever `sh` is; it goes on past
-/// targets that are already gone). A target `-N` is process group N.
+/// `kill -SIGNAL targets...`; a target `-N` is process group N.
 fn send(signal: &str, targets: &[String]) {
-    if targets.is_empty() {
-        return;
-    }
-    let _ = Command::new("sh")
-        .arg("-c")
-        .arg(format!("kill -{signal} {} 2>/dev/null", targets.join(" ")))
-        .env_remove(CHILD_VAR)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-fn is_zombie(pid: u32) -> bool {
-    // The state follows the command name, which is in parentheses and may itself hold spaces.
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            let after_name = &stat[stat.rfind(')')? + 1..];
-            after_name
-                .split_whitespace()
-                .next()
-                .map(|state| state == "Z")
-        })
-        .unwrap_or(true)
-}
-
-fn command_line(pid: u32) -> String {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|bytes| {
-            bytes
-                .split(|byte| *byte == 0)
-                .filter(|part| !part.is_empty())
-                .map(|part| String::from_utf8_lossy(part).into_owned())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
+    procfs::send(signal, targets, CHILD_VAR);
 }

@@ -7,6 +7,7 @@ mod doctor;
 mod fuzz;
 mod jsonc;
 mod process;
+mod procfs;
 mod run;
 mod setup;
 mod soak;

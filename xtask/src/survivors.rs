@@ -3,7 +3,9 @@
 //! inherits it (tests/src/child.rs explains how test children are stopped); what is left at the end
 //! is named, stopped, and fails the verb.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+use crate::procfs;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The marker's name (tests/src/child.rs `RUN_VAR`).
@@ -56,63 +58,11 @@ impl Run {
 
     /// Live processes (zombies excluded) carrying this run's marker, as (pid, command line).
     fn processes(&self) -> Vec<(u32, String)> {
-        let wanted = format!("{RUN_VAR}={}", self.id);
-        let Ok(entries) = std::fs::read_dir("/proc") else {
-            return Vec::new();
-        };
-        let mut found: Vec<(u32, String)> = entries
-            .flatten()
-            .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-            .filter(|pid| {
-                std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|environ| {
-                    environ
-                        .split(|byte| *byte == 0)
-                        .any(|entry| entry == wanted.as_bytes())
-                }) && !is_zombie(*pid)
-            })
-            .map(|pid| (pid, command_line(pid)))
-            .collect();
-        found.sort();
-        found
+        procfs::marked(RUN_VAR, &self.id)
     }
 }
 
 fn kill(signal: &str, processes: &[(u32, String)]) {
-    if processes.is_empty() {
-        return;
-    }
     let pids: Vec<String> = processes.iter().map(|(pid, _)| pid.to_string()).collect();
-    let _ = Command::new("sh")
-        .arg("-c")
-        .arg(format!("kill -{signal} {} 2>/dev/null", pids.join(" ")))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-fn is_zombie(pid: u32) -> bool {
-    // The state follows the command name, which is in parentheses and may hold spaces.
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            let after_name = &stat[stat.rfind(')')? + 1..];
-            after_name
-                .split_whitespace()
-                .next()
-                .map(|state| state == "Z")
-        })
-        .unwrap_or(true)
-}
-
-fn command_line(pid: u32) -> String {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|bytes| {
-            bytes
-                .split(|byte| *byte == 0)
-                .filter(|part| !part.is_empty())
-                .map(|part| String::from_utf8_lossy(part).into_owned())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
+    procfs::send(signal, &pids, RUN_VAR);
 }

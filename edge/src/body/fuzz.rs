@@ -3,46 +3,24 @@
 //! [`BodyError`]. `cargo test` runs a few hundred inputs per property; `cargo xtask fuzz` reruns
 //! them with `PROPTEST_CASES` set high and adds up the `closem-fuzz:` lines they print.
 
-use std::cell::Cell;
-
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseResult, TestRunner};
+use proptest::test_runner::TestCaseResult;
 
 use super::{encoding, parse, parse_multipart, parse_urlencoded, parse_with, BodyError, Encoding};
 use super::{Limits, LIMITS};
 
-/// Runs `test` on generated inputs: `PROPTEST_CASES` of them when set, else `default_cases`
-/// (sized so plain `cargo test` stays quick). A panic inside `test` fails the run like an
-/// assertion, and the smallest failing input is reported. Prints how many inputs ran.
+// shared/'s runner, so both crates' properties run and report alike.
+#[path = "../../../shared/tests/it/runner.rs"]
+mod runner;
+
+/// [`runner::fuzz`] for this crate's properties.
 fn fuzz<S: Strategy>(
     name: &str,
     default_cases: u32,
     strategy: S,
     test: impl Fn(S::Value) -> TestCaseResult,
 ) {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok())
-        .unwrap_or(default_cases);
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        max_shrink_iters: 4096,
-        max_shrink_time: 30_000,
-        ..Config::default()
-    };
-    let inputs = Cell::new(0u64);
-    let outcome = TestRunner::new(config).run(&strategy, |value| {
-        inputs.set(inputs.get() + 1);
-        test(value)
-    });
-    if let Err(failure) = outcome {
-        panic!("{name}: {failure}");
-    }
-    println!(
-        "closem-fuzz: edge::{name}: {} inputs, 0 panics",
-        inputs.get()
-    );
+    runner::fuzz("edge", name, default_cases, strategy, test);
 }
 
 /// What every outcome must satisfy, whatever went in: fields within the limits, or an error a
@@ -173,7 +151,17 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 
 /// Small limits, so that every cap is reached often.
 fn small_limits() -> impl Strategy<Value = Limits> {
-    (0usize..600, 0usize..8, 0usize..64, 0usize..32).prop_map(
+    limits_below(600, 8, 64, 32)
+}
+
+/// Any limits below these: body bytes, fields, value bytes, name bytes.
+fn limits_below(
+    body_bytes: usize,
+    fields: usize,
+    value_bytes: usize,
+    name_bytes: usize,
+) -> impl Strategy<Value = Limits> {
+    (0..body_bytes, 0..fields, 0..value_bytes, 0..name_bytes).prop_map(
         |(body_bytes, fields, value_bytes, name_bytes)| Limits {
             body_bytes,
             fields,
@@ -606,18 +594,7 @@ fn caps_are_enforced_exactly() {
     fuzz(
         "limits oracle",
         1024,
-        (
-            fields(),
-            multipart_case(),
-            (0usize..4096, 0usize..12, 0usize..96, 0usize..48).prop_map(
-                |(body_bytes, fields, value_bytes, name_bytes)| Limits {
-                    body_bytes,
-                    fields,
-                    value_bytes,
-                    name_bytes,
-                },
-            ),
-        ),
+        (fields(), multipart_case(), limits_below(4096, 12, 96, 48)),
         |(fields, (parts, boundary), limits)| {
             let body = join_urlencoded(&fields, urlencode);
             let urlencoded = parse_with(Some("application/x-www-form-urlencoded"), &body, &limits);

@@ -7,49 +7,23 @@
 //! `cargo test` runs a few hundred inputs per property; `cargo xtask fuzz` reruns them with
 //! `PROPTEST_CASES` set high and adds up the `closem-fuzz:` lines they print.
 
-use std::cell::Cell;
-
 use closem_shared::{
     check_value, days_from_civil, local_as_utc, parse, resolve_timestamp, Context, Email, Field,
     LocalDateTime, Mode, Phone, Submission, TimeInput, MAX_UNIX,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseResult, TestRunner};
+use proptest::test_runner::TestCaseResult;
 
-use crate::ctx;
+use crate::{ctx, runner};
 
-/// Runs `test` on generated inputs: `PROPTEST_CASES` of them when set, else `default_cases`
-/// (sized so plain `cargo test` stays quick). A panic inside `test` fails the run like an
-/// assertion, and the smallest failing input is reported. Prints how many inputs ran.
+/// [`runner::fuzz`] for this crate's properties.
 fn fuzz<S: Strategy>(
     name: &str,
     default_cases: u32,
     strategy: S,
     test: impl Fn(S::Value) -> TestCaseResult,
 ) {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok())
-        .unwrap_or(default_cases);
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        max_shrink_iters: 4096,
-        max_shrink_time: 30_000,
-        ..Config::default()
-    };
-    let inputs = Cell::new(0u64);
-    let outcome = TestRunner::new(config).run(&strategy, |value| {
-        inputs.set(inputs.get() + 1);
-        test(value)
-    });
-    if let Err(failure) = outcome {
-        panic!("{name}: {failure}");
-    }
-    println!(
-        "closem-fuzz: shared::{name}: {} inputs, 0 panics",
-        inputs.get()
-    );
+    runner::fuzz("shared", name, default_cases, strategy, test);
 }
 
 /// Characters that look like ASCII digits, separators or letters but are not.

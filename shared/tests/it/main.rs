@@ -14,6 +14,7 @@ mod phones;
 mod profile;
 mod props;
 mod reference;
+mod runner;
 mod values;
 mod wire;
 
