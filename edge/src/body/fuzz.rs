@@ -13,16 +13,6 @@ use super::{Limits, LIMITS};
 #[path = "../../../shared/tests/it/runner.rs"]
 mod runner;
 
-/// [`runner::fuzz`] for this crate's properties.
-fn fuzz<S: Strategy>(
-    name: &str,
-    default_cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> TestCaseResult,
-) {
-    runner::fuzz("edge", name, default_cases, strategy, test);
-}
-
 /// What every outcome must satisfy, whatever went in: fields within the limits, or an error a
 /// client is told about (a 4xx with a `body.` code and a message).
 fn check_outcome(
@@ -173,7 +163,8 @@ fn limits_below(
 
 #[test]
 fn arbitrary_bytes_and_content_types_never_panic() {
-    fuzz(
+    runner::fuzz(
+        "edge",
         "parse(arbitrary)",
         2048,
         (content_type(), body()),
@@ -186,7 +177,8 @@ fn arbitrary_bytes_and_content_types_never_panic() {
 
 #[test]
 fn arbitrary_bodies_stay_within_small_limits() {
-    fuzz(
+    runner::fuzz(
+        "edge",
         "parse_with(small limits)",
         2048,
         (
@@ -215,7 +207,8 @@ fn arbitrary_bodies_stay_within_small_limits() {
 
 #[test]
 fn any_case_of_a_form_content_type_is_understood() {
-    fuzz(
+    runner::fuzz(
+        "edge",
         "encoding(any case)",
         512,
         (any::<u64>(), any::<u64>(), "[A-Za-z0-9'()+_,./:=?-]{1,70}"),
@@ -281,7 +274,7 @@ fn join_urlencoded(fields: &[(String, String)], encode: fn(&str) -> String) -> V
 
 #[test]
 fn urlencoded_bodies_round_trip() {
-    fuzz("urlencoded round trip", 1024, fields(), |fields| {
+    runner::fuzz("edge", "urlencoded round trip", 1024, fields(), |fields| {
         for encode in [urlencode as fn(&str) -> String, urlencode_lightly] {
             let body = join_urlencoded(&fields, encode);
             let parsed = parse(Some("application/x-www-form-urlencoded"), &body);
@@ -293,7 +286,8 @@ fn urlencoded_bodies_round_trip() {
 
 #[test]
 fn invalid_utf8_in_a_urlencoded_value_names_its_field() {
-    fuzz(
+    runner::fuzz(
+        "edge",
         "urlencoded invalid utf-8",
         1024,
         (
@@ -475,7 +469,8 @@ fn multipart_type(boundary: &str) -> String {
 
 #[test]
 fn multipart_bodies_round_trip() {
-    fuzz(
+    runner::fuzz(
+        "edge",
         "multipart round trip",
         1024,
         (multipart_case(), any::<bool>()),
@@ -490,7 +485,8 @@ fn multipart_bodies_round_trip() {
 
 #[test]
 fn truncated_multipart_bodies_are_refused() {
-    fuzz(
+    runner::fuzz(
+        "edge",
         "multipart truncated",
         1024,
         (multipart_case(), any::<prop::sample::Index>()),
@@ -511,7 +507,8 @@ fn truncated_multipart_bodies_are_refused() {
 
 #[test]
 fn multipart_with_another_boundary_is_refused() {
-    fuzz(
+    runner::fuzz(
+        "edge",
         "multipart boundary mismatch",
         512,
         multipart_case(),
@@ -531,7 +528,8 @@ fn multipart_with_another_boundary_is_refused() {
 
 #[test]
 fn multipart_parts_without_a_usable_disposition_are_refused() {
-    fuzz(
+    runner::fuzz(
+        "edge",
         "multipart no disposition",
         512,
         (
@@ -591,7 +589,8 @@ fn expected_within(
 
 #[test]
 fn caps_are_enforced_exactly() {
-    fuzz(
+    runner::fuzz(
+        "edge",
         "limits oracle",
         1024,
         (fields(), multipart_case(), limits_below(4096, 12, 96, 48)),
@@ -613,7 +612,8 @@ fn caps_are_enforced_exactly() {
 
 #[test]
 fn oversize_bodies_are_too_large_whatever_they_hold() {
-    fuzz(
+    runner::fuzz(
+        "edge",
         "oversize",
         64,
         (
@@ -677,7 +677,8 @@ fn mutate(body: &mut Vec<u8>, mutation: &Mutation) {
 
 #[test]
 fn mutated_bodies_never_panic() {
-    fuzz(
+    runner::fuzz(
+        "edge",
         "mutated bodies",
         2048,
         (
@@ -706,7 +707,8 @@ fn mutated_bodies_never_panic() {
 /// so the field arrives as `"a` and the rest of the name is lost.
 #[test]
 fn multipart_names_may_hold_semicolons() {
-    fuzz(
+    runner::fuzz(
+        "edge",
         "multipart names with ;",
         256,
         ("(?s)[^%]{0,12};(?s)[^%]{0,12}", "(?s).{0,40}"),

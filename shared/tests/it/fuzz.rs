@@ -16,16 +16,6 @@ use proptest::test_runner::TestCaseResult;
 
 use crate::{ctx, runner};
 
-/// [`runner::fuzz`] for this crate's properties.
-fn fuzz<S: Strategy>(
-    name: &str,
-    default_cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> TestCaseResult,
-) {
-    runner::fuzz("shared", name, default_cases, strategy, test);
-}
-
 /// Characters that look like ASCII digits, separators or letters but are not.
 const LOOKALIKES: &[char] = &[
     '０', '１', '５', '９', // fullwidth digits
@@ -92,7 +82,7 @@ fn core_of(input: &str) -> &str {
 
 #[test]
 fn phones_from_any_text_are_ascii_e164_and_stable() {
-    fuzz("Phone::parse", 4096, phone_input(), |input| {
+    runner::fuzz("shared", "Phone::parse", 4096, phone_input(), |input| {
         let Ok(phone) = Phone::parse(&input) else {
             return Ok(());
         };
@@ -116,7 +106,8 @@ fn look_alike_or_control_characters_inside_a_phone_are_refused() {
             !text.trim().is_ascii() || text.trim().chars().any(|character| character.is_control())
         })
     };
-    fuzz(
+    runner::fuzz(
+        "shared",
         "Phone::parse(look-alikes)",
         2048,
         prop_oneof![inside(LOOKALIKES), inside(CONTROLS)],
@@ -133,7 +124,8 @@ fn email_like() -> impl Strategy<Value = String> {
 
 #[test]
 fn emails_from_any_text_are_plain_ascii_and_stable() {
-    fuzz(
+    runner::fuzz(
+        "shared",
         "Email::parse",
         4096,
         prop_oneof![
@@ -249,7 +241,7 @@ fn spellings(local: &LocalDateTime) -> [String; 3] {
 
 #[test]
 fn timestamps_from_any_text_are_real_times_and_stable() {
-    fuzz("TimeInput::parse", 4096, time_input(), |input| {
+    runner::fuzz("shared", "TimeInput::parse", 4096, time_input(), |input| {
         match TimeInput::parse(&input) {
             Err(_) => {}
             Ok(TimeInput::Unix(seconds)) => {
@@ -294,7 +286,8 @@ fn resolving_never_panics_and_only_gives_future_times() {
         &|_| Some(i64::MIN),
         &|local| local_as_utc(local).map(|seconds| seconds - 14 * 3600),
     ];
-    fuzz(
+    runner::fuzz(
+        "shared",
         "resolve_timestamp",
         2048,
         (
@@ -324,7 +317,8 @@ fn resolving_never_panics_and_only_gives_future_times() {
 
 #[test]
 fn civil_days_never_panic_and_count_one_by_one() {
-    fuzz(
+    runner::fuzz(
+        "shared",
         "days_from_civil",
         2048,
         (
@@ -453,7 +447,8 @@ fn check_contacts(submission: &Submission) -> TestCaseResult {
 
 #[test]
 fn parse_takes_hostile_pairs_without_panic() {
-    fuzz(
+    runner::fuzz(
+        "shared",
         "parse(hostile pairs)",
         2048,
         (
@@ -480,7 +475,8 @@ fn parse_takes_hostile_pairs_without_panic() {
 #[test]
 fn control_characters_in_free_text_are_refused() {
     let text_fields: Vec<Field> = Field::ALL.into_iter().filter(|f| f.is_text()).collect();
-    fuzz(
+    runner::fuzz(
+        "shared",
         "text fields(controls)",
         512,
         (
@@ -508,8 +504,9 @@ mod profiles {
     use closem_shared::{Field, Forms, IssueKind, Submission};
     use proptest::prelude::*;
 
-    use super::{check_contacts, check_issues, fuzz, hostile_pairs};
+    use super::{check_contacts, check_issues, hostile_pairs};
     use crate::ctx;
+    use crate::runner;
 
     /// The edge's test profiles (tests/fixtures/forms.json), one per kind of rule.
     const FORMS: &str = r#"{
@@ -549,7 +546,8 @@ mod profiles {
     #[test]
     fn accept_never_panics_and_control_fields_change_nothing() {
         let forms = forms();
-        fuzz(
+        runner::fuzz(
+            "shared",
             "Profile::accept(lenient)",
             1024,
             (proptest::sample::select(LENIENT.to_vec()), hostile_pairs()),
@@ -594,21 +592,27 @@ mod profiles {
     fn strict_profile_refuses_any_control_field() {
         let forms = forms();
         let profile = forms.get("strict").expect("the strict form");
-        fuzz("Profile::accept(strict)", 1024, hostile_pairs(), |pairs| {
-            let outcome = profile.accept(&pairs, &ctx());
-            let sent_control = pairs.iter().any(|(name, _)| is_control_name(name));
-            match outcome {
-                Ok(accepted) => {
-                    prop_assert!(!sent_control, "accepted with control fields: {pairs:?}");
-                    check_contacts(&accepted.submission)?;
+        runner::fuzz(
+            "shared",
+            "Profile::accept(strict)",
+            1024,
+            hostile_pairs(),
+            |pairs| {
+                let outcome = profile.accept(&pairs, &ctx());
+                let sent_control = pairs.iter().any(|(name, _)| is_control_name(name));
+                match outcome {
+                    Ok(accepted) => {
+                        prop_assert!(!sent_control, "accepted with control fields: {pairs:?}");
+                        check_contacts(&accepted.submission)?;
+                    }
+                    Err(issues) => {
+                        check_issues(&issues)?;
+                        let refused = issues.iter().any(|issue| issue.kind == IssueKind::Control);
+                        prop_assert_eq!(refused, sent_control, "{:?}", issues);
+                    }
                 }
-                Err(issues) => {
-                    check_issues(&issues)?;
-                    let refused = issues.iter().any(|issue| issue.kind == IssueKind::Control);
-                    prop_assert_eq!(refused, sent_control, "{:?}", issues);
-                }
-            }
-            Ok(())
-        });
+                Ok(())
+            },
+        );
     }
 }

@@ -10,7 +10,7 @@ use proptest::test_runner::{Config, TestCaseResult, TestRunner};
 /// (sized so plain `cargo test` stays quick). A panic inside `test` fails the run like an
 /// assertion, and the smallest failing input is reported. Prints how many inputs ran, as
 /// `closem-fuzz: {crate_name}::{name}: N inputs, 0 panics`, which `cargo xtask fuzz` adds up.
-pub fn fuzz<S: Strategy>(
+pub(crate) fn fuzz<S: Strategy>(
     crate_name: &str,
     name: &str,
     default_cases: u32,
