@@ -134,15 +134,10 @@ pub(crate) fn message(
     dashboard: Option<&str>,
 ) -> String {
     // Form ids come from the configuration; escaped anyway for Slack's `<`, `>` and `&` markup.
-    let mut escaped = String::with_capacity(form.len());
-    for c in form.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            c => escaped.push(c),
-        }
-    }
+    let escaped = form
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
     let form = escaped;
     let what = match kind {
         Kind::DeadLetter => [

@@ -273,12 +273,8 @@ impl Post<'_> {
         };
         let shard = keys.shard(self.config.shards);
         let submission = NewSubmission {
-            id: SubmissionId::new(shard, &keys.key).text(),
-            also: keys
-                .also
-                .iter()
-                .map(|key| SubmissionId::new(shard, key).text())
-                .collect(),
+            id: keys.id_in(shard),
+            also: keys.also_in(shard),
             form: self.form_id.to_string(),
             mode: accepted.submission.mode().as_str().to_string(),
             fields,
@@ -402,6 +398,19 @@ impl Keys {
     fn shard(&self, shards: u16) -> u16 {
         shard::jump(self.seed, shards)
     }
+
+    /// The submission id of the key in `shard`.
+    fn id_in(&self, shard: u16) -> String {
+        SubmissionId::new(shard, &self.key).text()
+    }
+
+    /// The submission ids of the other keys (the previous bucket's) in `shard`.
+    fn also_in(&self, shard: u16) -> Vec<String> {
+        self.also
+            .iter()
+            .map(|key| SubmissionId::new(shard, key).text())
+            .collect()
+    }
 }
 
 /// `None` if the runtime's digest failed.
@@ -501,12 +510,8 @@ async fn record(
         let old = keys.shard(previous);
         if old != keys.shard(config.shards) {
             let lookup = NewSubmission {
-                id: SubmissionId::new(old, &keys.key).text(),
-                also: keys
-                    .also
-                    .iter()
-                    .map(|key| SubmissionId::new(old, key).text())
-                    .collect(),
+                id: keys.id_in(old),
+                also: keys.also_in(old),
                 insert: false,
                 ..submission.clone()
             };

@@ -633,13 +633,21 @@ fn fields(value: &Value, path: &str, errors: &mut Errors) -> Vec<(String, Field)
     fields
 }
 
+/// The items of the array at `path`; none, and `usage` as the error, when it is not one.
+fn items<'a>(value: &'a Value, path: &str, usage: &str, errors: &mut Errors) -> &'a [Value] {
+    match value {
+        Value::Array(items) => items,
+        _ => {
+            errors.at(path, usage);
+            &[]
+        }
+    }
+}
+
 fn required(value: &Value, path: &str, errors: &mut Errors) -> Vec<Field> {
-    let Value::Array(items) = value else {
-        errors.at(path, "use an array of CLOSEM field names");
-        return Vec::new();
-    };
-    let mut required = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
+    let mut required = Vec::new();
+    let usage = "use an array of CLOSEM field names";
+    for (index, item) in items(value, path, usage, errors).iter().enumerate() {
         if let Some(field) = closem_field(item, &format!("{path}[{index}]"), errors) {
             if !required.contains(&field) {
                 required.push(field);
@@ -650,12 +658,9 @@ fn required(value: &Value, path: &str, errors: &mut Errors) -> Vec<Field> {
 }
 
 fn origins(value: &Value, path: &str, errors: &mut Errors) -> Vec<String> {
-    let Value::Array(items) = value else {
-        errors.at(path, "use an array of origins like \"https://example.com\"");
-        return Vec::new();
-    };
-    let mut origins = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
+    let mut origins = Vec::new();
+    let usage = "use an array of origins like \"https://example.com\"";
+    for (index, item) in items(value, path, usage, errors).iter().enumerate() {
         let item_path = format!("{path}[{index}]");
         match item.as_str() {
             Some("*") => errors.at(&item_path, "\"*\" is not allowed: list each origin"),
