@@ -248,7 +248,7 @@ fn turnstile_wants_a_token() {
     // A native post gets the page listing the problem.
     let native = post_native(edge, "guarded", &ip, &[("email", &marker)]);
     assert_eq!(native.status, 403);
-    assert!(native.body.contains("anti-bot check"), "{}", native.body);
+    native.assert_body_has("anti-bot check");
     edge.assert_not_forwarded(&marker);
     assert!(spam_count(edge, "guarded", "turnstile") >= before + 3);
 }
@@ -432,7 +432,7 @@ fn the_post_over_the_rate_limit_gets_429_with_retry_after_and_goes_nowhere() {
     );
     let native = post_native(edge, "limited", &ip, &[("email", &extra[0])]);
     assert_eq!(native.status, 429);
-    assert!(native.body.contains("wait a minute"), "{}", native.body);
+    native.assert_body_has("wait a minute");
 
     // Another client, and this client on another form, are not held back.
     let other = unique_email("abuse-rate-other");

@@ -177,7 +177,7 @@ fn admin_routes_want_the_bearer_token() {
         ("/admin/nothing", 404),
     ];
     for (path, status) in checks {
-        let reply = edge.send(client().get(edge.url(path)).bearer_auth(ADMIN));
+        let reply = edge.admin_get(path);
         assert_eq!(reply.status, status, "{path}: {}", reply.body);
     }
     let bad_key = edge.send(
@@ -186,7 +186,7 @@ fn admin_routes_want_the_bearer_token() {
             .bearer_auth(ADMIN),
     );
     assert_eq!(bad_key.status, 400, "{}", bad_key.body);
-    let wrong_method = edge.send(client().get(edge.url("/admin/replay")).bearer_auth(ADMIN));
+    let wrong_method = edge.admin_get("/admin/replay");
     assert_eq!(wrong_method.status, 405, "{}", wrong_method.body);
 }
 

@@ -257,7 +257,7 @@ fn submissions_spread_over_the_shards_and_admin_lists_them_all_with_pages() {
             Some(cursor) => format!("/admin/submissions?limit=5&before={cursor}"),
             None => "/admin/submissions?limit=5".to_string(),
         };
-        let reply = edge.send(client().get(edge.url(&path)).bearer_auth(ADMIN));
+        let reply = edge.admin_get(&path);
         assert_eq!(reply.status, 200, "{}", reply.body);
         let page = reply.json();
         let entries = page["submissions"].as_array().cloned().unwrap_or_default();
@@ -284,11 +284,7 @@ fn submissions_spread_over_the_shards_and_admin_lists_them_all_with_pages() {
     for id in &ids {
         assert_eq!(seen.iter().filter(|seen| *seen == id).count(), 1, "{id}");
     }
-    let bad = edge.send(
-        client()
-            .get(edge.url("/admin/submissions?before=nonsense"))
-            .bearer_auth(ADMIN),
-    );
+    let bad = edge.admin_get("/admin/submissions?before=nonsense");
     assert_eq!(bad.status, 400, "{}", bad.body);
 }
 
@@ -334,18 +330,10 @@ fn erasing_a_person_removes_their_submissions_from_every_shard() {
     let reply = erase(&format!("phone={}", urlencoding("555.201.7788")));
     assert_eq!(reply.json()["erased"], 1, "{}", reply.body);
     for id in &ids {
-        let gone = edge.send(
-            client()
-                .get(edge.url(&format!("/admin/submissions/{id}")))
-                .bearer_auth(ADMIN),
-        );
+        let gone = edge.admin_get(&format!("/admin/submissions/{id}"));
         assert_eq!(gone.status, 404, "{id}: {}", gone.body);
     }
-    let still = edge.send(
-        client()
-            .get(edge.url(&format!("/admin/submissions/{kept}")))
-            .bearer_auth(ADMIN),
-    );
+    let still = edge.admin_get(&format!("/admin/submissions/{kept}"));
     assert_eq!(still.status, 200, "another person's submission stays");
     assert_eq!(
         erase(&format!("email={}", urlencoding(&email))).json()["erased"],

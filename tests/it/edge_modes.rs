@@ -186,7 +186,8 @@ fn appointment_note_fixed_by_the_profile_wins_over_the_visitors() {
 /// America/New_York: UTC-5 in winter, UTC-4 in summer.
 #[test]
 fn appointment_strings_are_read_in_the_company_timezone() {
-    let check = |local: &str, expected: &str| assert_appointment_at("timezone", local, expected);
+    let check =
+        |local: &str, expected: &str| assert_appointment_at(shared(), "timezone", local, expected);
     // 2030-12-01 14:00 UTC.
     check("12/01/2030 09:00 AM", "1922364000");
     check("12/01/30 09:00 am", "1922364000");
@@ -204,7 +205,8 @@ fn appointment_strings_are_read_in_the_company_timezone() {
 /// the gap, a time in the autumn overlap is its first occurrence.
 #[test]
 fn appointment_strings_at_daylight_saving_changes_resolve_like_calendars() {
-    let check = |local: &str, expected: &str| assert_appointment_at("dst", local, expected);
+    let check =
+        |local: &str, expected: &str| assert_appointment_at(shared(), "dst", local, expected);
     // New York skips 02:00-03:00 on 2031-03-09: 02:30 is taken as 03:30 EDT (07:30 UTC).
     check("03/09/2031 02:30 AM", "1930807800");
     // Either side of the gap: 01:30 EST (06:30 UTC) and 03:30 EDT (07:30 UTC).
@@ -219,24 +221,8 @@ fn appointment_strings_at_daylight_saving_changes_resolve_like_calendars() {
 #[test]
 fn appointment_strings_at_daylight_saving_changes_resolve_alike_in_berlin() {
     let edge = Edge::start_in(forms(), "Europe/Berlin");
-    let check = |local: &str, expected: &str| {
-        let email = unique_email("berlin");
-        edge.post(
-            "appointment",
-            &[
-                ("email", &email),
-                ("appointment_note", "Demo call"),
-                ("appointment_timestamp", local),
-            ],
-        )
-        .assert_delivered();
-        let fields = edge.forwarded(&email);
-        assert_eq!(
-            value_of(&fields, "appointment_timestamp"),
-            expected,
-            "{local}"
-        );
-    };
+    let check =
+        |local: &str, expected: &str| assert_appointment_at(&edge, "berlin", local, expected);
     // 09:00 CET is 08:00 UTC.
     check("12/01/2030 09:00 AM", "1922342400");
     // Berlin skips 02:00-03:00 on 2031-03-30: 02:30 is taken as 03:30 CEST (01:30 UTC).
@@ -255,9 +241,9 @@ fn each_success_has_its_own_submission_id() {
     assert_ne!(first.json()["id"], second.json()["id"]);
 }
 
-/// Posts an appointment at the wall time `local` and checks the UNIX seconds CLOSEM received.
-fn assert_appointment_at(marker: &str, local: &str, expected: &str) {
-    let edge = shared();
+/// Posts an appointment at the wall time `local` to `edge` and checks the UNIX seconds CLOSEM
+/// received.
+fn assert_appointment_at(edge: &Edge, marker: &str, local: &str, expected: &str) {
     let email = unique_email(marker);
     edge.post(
         "appointment",

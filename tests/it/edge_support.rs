@@ -101,6 +101,11 @@ impl Reply {
             .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
     }
 
+    /// Asserts that the body holds `text`, showing the body when it does not.
+    pub(crate) fn assert_body_has(&self, text: &str) {
+        assert!(self.body.contains(text), "{}", self.body);
+    }
+
     /// The `code` of every issue, in order.
     pub(crate) fn codes(&self) -> Vec<String> {
         self.json()["issues"]
@@ -201,9 +206,22 @@ impl Edge {
         fields: &[(&str, &str)],
         encoding: Encoding,
     ) -> Reply {
-        let request = client()
-            .post(self.url(&format!("/f/{form_id}")))
-            .header("Accept", "application/json");
+        self.post_with(form_id, &[("Accept", "application/json")], fields, encoding)
+    }
+
+    /// Posts `fields` to `/f/{form_id}` in `encoding` with these request headers (and no others:
+    /// without an `Accept` asking for JSON the worker answers as to a native post).
+    pub(crate) fn post_with(
+        &self,
+        form_id: &str,
+        headers: &[(&str, &str)],
+        fields: &[(&str, &str)],
+        encoding: Encoding,
+    ) -> Reply {
+        let request = headers.iter().fold(
+            client().post(self.url(&format!("/f/{form_id}"))),
+            |request, (name, value)| request.header(*name, *value),
+        );
         self.send(encode(request, fields, encoding))
     }
 
@@ -234,10 +252,12 @@ impl Edge {
 
     /// Posts like a browser without JavaScript: no JSON in Accept, redirects not followed.
     pub(crate) fn post_native(&self, form_id: &str, fields: &[(&str, &str)]) -> Reply {
-        let request = client()
-            .post(self.url(&format!("/f/{form_id}")))
-            .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
-        self.send(encode(request, fields, Encoding::UrlEncoded))
+        self.post_with(
+            form_id,
+            &[("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")],
+            fields,
+            Encoding::UrlEncoded,
+        )
     }
 
     /// The requests CLOSEM received with `marker` in any field value, once at least one has
@@ -267,12 +287,7 @@ impl Edge {
 
     /// Every request the sandbox has recorded.
     pub(crate) fn all_records(&self) -> Vec<Value> {
-        client()
-            .get(format!("{}/_sandbox/requests", self.sandbox.url()))
-            .send()
-            .and_then(|response| response.error_for_status())
-            .and_then(|response| response.json())
-            .expect("the sandbox lists its requests")
+        records_at(&self.sandbox.url())
     }
 
     /// Waits (up to [`DELIVERY_WAIT`]) until `done` holds for the records carrying `marker`, and
@@ -356,6 +371,11 @@ impl Edge {
         );
         assert_eq!(reply.status, 200, "{}", reply.body);
         reply.json()
+    }
+
+    /// `GET {path}` with the [`ADMIN`] token, whatever it answers.
+    pub(crate) fn admin_get(&self, path: &str) -> Reply {
+        self.send(client().get(self.url(path)).bearer_auth(ADMIN))
     }
 
     /// `POST /admin/replay?{query}` with the [`ADMIN`] token, whatever it answers.
@@ -499,6 +519,44 @@ pub(crate) fn urlencoded(fields: &[(&str, &str)]) -> Vec<u8> {
         .collect::<Vec<_>>()
         .join("&")
         .into_bytes()
+}
+
+/// A sandbox answering to `sandbox_key` and a worker with the fixture profiles that sends it
+/// `api_key` and has no admin token: for the tests of the key itself, which need their own pair.
+pub(crate) fn start_keyed(sandbox_key: &str, api_key: &str) -> (SandboxHandle, Workerd) {
+    let sandbox = spawn(sandbox_key);
+    let worker = Workerd::start(WorkerdOptions {
+        api_key: Some(api_key.to_string()),
+        base_url: format!("{}/", sandbox.url()),
+        timezone: TIMEZONE.to_string(),
+        forms: forms(),
+    });
+    (sandbox, worker)
+}
+
+/// Every request the sandbox at `sandbox_url` has recorded.
+pub(crate) fn records_at(sandbox_url: &str) -> Vec<Value> {
+    client()
+        .get(format!("{sandbox_url}/_sandbox/requests"))
+        .send()
+        .and_then(|response| response.error_for_status())
+        .and_then(|response| response.json())
+        .expect("the sandbox lists its requests")
+}
+
+/// The string `key` of every object in the JSON array `array` (the fields of a reply's issues,
+/// the kinds of a timeline's events); panics when it is not such an array.
+pub(crate) fn strings_of<'a>(array: &'a Value, key: &str) -> Vec<&'a str> {
+    array
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {array}"))
+        .iter()
+        .map(|item| {
+            item[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no string {key} in {item}"))
+        })
+        .collect()
 }
 
 /// Gives the sandbox at `sandbox_url` a fault order (`/_sandbox/faults`).

@@ -10,13 +10,12 @@
 
 use std::time::Duration;
 
-use closem_tests::sandbox::spawn;
-use closem_tests::workerd::{Deliveries, Launch, Workerd, WorkerdOptions};
+use closem_tests::workerd::{Deliveries, Launch};
 use serde_json::{json, Value};
 
 use crate::edge_support::{
-    assert_log_clean, client, faulty, forms, send, unique_email, Edge, ADMIN, DELIVERY_WAIT, KEY,
-    TIMEZONE,
+    assert_log_clean, client, faulty, forms, records_at, send, start_keyed, strings_of,
+    unique_email, Edge, ADMIN, DELIVERY_WAIT, KEY, TIMEZONE,
 };
 
 /// Longer than one retry of the test configuration (backoff cap plus a batch timeout), so a
@@ -73,11 +72,7 @@ fn upstream_5xx_then_recovery_is_delivered_exactly_once() {
 
 /// `GET /admin/submissions/{id}`: the submission with its timeline.
 pub(crate) fn timeline(edge: &Edge, id: &str) -> Value {
-    let reply = edge.send(
-        client()
-            .get(edge.url(&format!("/admin/submissions/{id}")))
-            .bearer_auth(ADMIN),
-    );
+    let reply = edge.admin_get(&format!("/admin/submissions/{id}"));
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.json()["submission"].clone()
 }
@@ -128,12 +123,7 @@ fn every_attempt_is_in_the_timeline_with_its_status_and_a_key_free_excerpt() {
         .assert_delivered();
     edge.wait_state(&id, "delivered");
     let submission = timeline(edge, &id);
-    let kinds: Vec<&str> = submission["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["kind"].as_str().unwrap())
-        .collect();
+    let kinds = strings_of(&submission["timeline"], "kind");
     assert_eq!(
         kinds,
         ["recorded", "failed", "failed", "delivered"],
@@ -167,17 +157,9 @@ fn every_attempt_is_in_the_timeline_with_its_status_and_a_key_free_excerpt() {
     assert!(times.windows(2).all(|pair| pair[0] <= pair[1]), "{times:?}");
     assert_eq!(submission["state"], "delivered");
     assert!(!submission.to_string().contains(KEY));
-    let unknown = edge.send(
-        client()
-            .get(edge.url("/admin/submissions/s0-k00000000000000000000000000000000"))
-            .bearer_auth(ADMIN),
-    );
+    let unknown = edge.admin_get("/admin/submissions/s0-k00000000000000000000000000000000");
     assert_eq!(unknown.status, 404, "{}", unknown.body);
-    let bad = edge.send(
-        client()
-            .get(edge.url("/admin/submissions/nope"))
-            .bearer_auth(ADMIN),
-    );
+    let bad = edge.admin_get("/admin/submissions/nope");
     assert_eq!(bad.status, 400, "{}", bad.body);
 }
 
@@ -536,13 +518,7 @@ fn every_state_but_delivered_replays_and_delivered_only_when_asked() {
 
 #[test]
 fn a_key_closem_does_not_know_holds_the_submission_and_admin_routes_are_off_without_the_secret() {
-    let sandbox = spawn("some-other-company-key");
-    let worker = Workerd::start(WorkerdOptions {
-        api_key: Some(KEY.to_string()),
-        base_url: format!("{}/", sandbox.url()),
-        timezone: TIMEZONE.to_string(),
-        forms: forms(),
-    });
+    let (sandbox, worker) = start_keyed("some-other-company-key", KEY);
     let email = unique_email("wrongkey");
     let reply = send(
         client()
@@ -551,13 +527,7 @@ fn a_key_closem_does_not_know_holds_the_submission_and_admin_routes_are_off_with
             .form(&[("email", &email)]),
     );
     reply.assert_delivered();
-    let list = || -> Vec<Value> {
-        client()
-            .get(format!("{}/_sandbox/requests", sandbox.url()))
-            .send()
-            .and_then(|response| response.json())
-            .expect("the sandbox lists its requests")
-    };
+    let list = || records_at(&sandbox.url());
     let deadline = std::time::Instant::now() + DELIVERY_WAIT;
     while list().len() < 2 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
