@@ -56,7 +56,7 @@ fn wait_accepted(edge: &Edge, email: &str) {
 
 fn lead(edge: &Edge, form: &str, fields: &[(&str, &str)]) -> String {
     let reply = edge.post(form, fields);
-    assert_eq!(reply.status, 202, "{}", reply.body);
+    reply.assert_status(202);
     reply.json()["id"].as_str().expect("an id").to_string()
 }
 

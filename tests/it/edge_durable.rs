@@ -123,8 +123,7 @@ fn a_native_post_sent_twice_is_one_submission_and_a_changed_one_is_another() {
     let email = unique_email("nativetwice");
     let fields = [("email", email.as_str()), ("first_name", "Ann")];
     for _ in 0..2 {
-        let reply = edge.post_native("plain", &fields);
-        assert_eq!(reply.status, 303, "{}", reply.body);
+        edge.post_native("plain", &fields).assert_status(303);
     }
     edge.settle();
     let records = edge.records_now(&email);
@@ -156,17 +155,16 @@ fn admin_routes_want_the_bearer_token() {
     let edge = shared();
     let list = || client().get(edge.url("/admin/submissions"));
     let missing = edge.send(list());
-    assert_eq!(missing.status, 401, "{}", missing.body);
+    missing.assert_status(401);
     assert_eq!(missing.header("www-authenticate"), Some("Bearer"));
-    let wrong = edge.send(list().bearer_auth("edge-it-admin-token-5b1e0c95"));
-    assert_eq!(wrong.status, 401, "{}", wrong.body);
-    let short = edge.send(list().bearer_auth("edge"));
-    assert_eq!(short.status, 401, "{}", short.body);
+    edge.send(list().bearer_auth("edge-it-admin-token-5b1e0c95"))
+        .assert_status(401);
+    edge.send(list().bearer_auth("edge")).assert_status(401);
     let replay = edge.send(client().post(edge.url("/admin/replay")).bearer_auth("nope"));
-    assert_eq!(replay.status, 401, "{}", replay.body);
+    replay.assert_status(401);
 
     let good = edge.send(list().bearer_auth(ADMIN));
-    assert_eq!(good.status, 200, "{}", good.body);
+    good.assert_status(200);
     let body = good.json();
     for state in ["pending", "held", "delivered", "refused", "dead", "spam"] {
         assert!(body["counts"][state].is_u64(), "{body}");
@@ -180,14 +178,13 @@ fn admin_routes_want_the_bearer_token() {
         let reply = edge.admin_get(path);
         assert_eq!(reply.status, status, "{path}: {}", reply.body);
     }
-    let bad_key = edge.send(
+    edge.send(
         client()
             .post(edge.url("/admin/replay?key=../../x"))
             .bearer_auth(ADMIN),
-    );
-    assert_eq!(bad_key.status, 400, "{}", bad_key.body);
-    let wrong_method = edge.admin_get("/admin/replay");
-    assert_eq!(wrong_method.status, 405, "{}", wrong_method.body);
+    )
+    .assert_status(400);
+    edge.admin_get("/admin/replay").assert_status(405);
 }
 
 #[test]

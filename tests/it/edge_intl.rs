@@ -143,7 +143,7 @@ fn native_posts_and_their_pages_follow_accept_language() {
         &[("email", "nobody-at-example")],
         Encoding::UrlEncoded,
     );
-    assert_eq!(reply.status, 422, "{}", reply.body);
+    reply.assert_status(422);
     reply.assert_body_has("<html lang=\"es\">");
     reply.assert_body_has("Revisa el formulario");
     reply.assert_body_has("escribe un correo electrónico como nombre@ejemplo.com");
@@ -213,7 +213,7 @@ fn attribution_reaches_the_notes_and_rules_add_only_the_profiles_tags_and_lists(
 fn native_posts_are_attributed_from_hidden_inputs_and_the_referer() {
     let edge = edge();
     let email = unique_email("intl-native-attribution");
-    let reply = edge.post_with(
+    edge.post_with(
         "campaign",
         &[
             ("Accept", "text/html"),
@@ -224,8 +224,8 @@ fn native_posts_are_attributed_from_hidden_inputs_and_the_referer() {
         ],
         &[("email", &email), ("gclid", "Cj0KCQ")],
         Encoding::UrlEncoded,
-    );
-    assert_eq!(reply.status, 303, "{}", reply.body);
+    )
+    .assert_status(303);
     assert_fields(
         &edge.forwarded(&email),
         &[

@@ -258,7 +258,7 @@ fn submissions_spread_over_the_shards_and_admin_lists_them_all_with_pages() {
             None => "/admin/submissions?limit=5".to_string(),
         };
         let reply = edge.admin_get(&path);
-        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.assert_status(200);
         let page = reply.json();
         let entries = page["submissions"].as_array().cloned().unwrap_or_default();
         assert!(entries.len() <= 5);
@@ -284,8 +284,8 @@ fn submissions_spread_over_the_shards_and_admin_lists_them_all_with_pages() {
     for id in &ids {
         assert_eq!(seen.iter().filter(|seen| *seen == id).count(), 1, "{id}");
     }
-    let bad = edge.admin_get("/admin/submissions?before=nonsense");
-    assert_eq!(bad.status, 400, "{}", bad.body);
+    edge.admin_get("/admin/submissions?before=nonsense")
+        .assert_status(400);
 }
 
 #[test]
@@ -325,7 +325,7 @@ fn erasing_a_person_removes_their_submissions_from_every_shard() {
     // The address as typed differently still names the person (case of the domain).
     let shouting = email.replace("example.com", "EXAMPLE.COM");
     let reply = erase(&format!("email={}", urlencoding(&shouting)));
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.assert_status(200);
     assert_eq!(reply.json()["erased"], 6, "{}", reply.body);
     let reply = erase(&format!("phone={}", urlencoding("555.201.7788")));
     assert_eq!(reply.json()["erased"], 1, "{}", reply.body);
@@ -340,7 +340,7 @@ fn erasing_a_person_removes_their_submissions_from_every_shard() {
         0
     );
     let bad = erase("email=not-an-address&phone=12");
-    assert_eq!(bad.status, 400, "{}", bad.body);
+    bad.assert_status(400);
     assert_eq!(bad.codes(), ["admin.email", "admin.phone"]);
     assert_eq!(erase("").status, 400);
     assert!(!edge.worker.log().contains(&email), "the log names nobody");

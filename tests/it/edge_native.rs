@@ -14,7 +14,7 @@ fn native_success_redirects_to_the_profiles_redirect() {
     let edge = shared();
     let email = unique_email("native");
     let reply = edge.post_native("contact", &[("email", &email)]);
-    assert_eq!(reply.status, 303, "{}", reply.body);
+    reply.assert_status(303);
     assert_eq!(
         reply.header("location"),
         Some("https://www.example.com/thanks?from=closem")
@@ -27,7 +27,7 @@ fn native_success_without_a_redirect_goes_to_the_hosted_thanks_page() {
     let edge = shared();
     let email = unique_email("thanks");
     let reply = edge.post_native("plain", &[("email", &email)]);
-    assert_eq!(reply.status, 303, "{}", reply.body);
+    reply.assert_status(303);
     assert_eq!(reply.header("location"), Some("/thanks"));
     edge.forwarded(&email);
 

@@ -101,6 +101,12 @@ impl Reply {
             .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
     }
 
+    /// Asserts the answer's status, showing the body when it is another.
+    pub(crate) fn assert_status(&self, status: u16) -> &Reply {
+        assert_eq!(self.status, status, "{}", self.body);
+        self
+    }
+
     /// Asserts that the body holds `text`, showing the body when it does not.
     pub(crate) fn assert_body_has(&self, text: &str) {
         assert!(self.body.contains(text), "{}", self.body);

@@ -73,7 +73,7 @@ fn upstream_5xx_then_recovery_is_delivered_exactly_once() {
 /// `GET /admin/submissions/{id}`: the submission with its timeline.
 pub(crate) fn timeline(edge: &Edge, id: &str) -> Value {
     let reply = edge.admin_get(&format!("/admin/submissions/{id}"));
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.assert_status(200);
     reply.json()["submission"].clone()
 }
 
@@ -109,7 +109,7 @@ fn health(edge: &Edge) -> Value {
 
 fn replay(edge: &Edge, query: &str) -> Value {
     let reply = edge.replay(query);
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.assert_status(200);
     reply.json()
 }
 
@@ -157,10 +157,9 @@ fn every_attempt_is_in_the_timeline_with_its_status_and_a_key_free_excerpt() {
     assert!(times.windows(2).all(|pair| pair[0] <= pair[1]), "{times:?}");
     assert_eq!(submission["state"], "delivered");
     assert!(!submission.to_string().contains(KEY));
-    let unknown = edge.admin_get("/admin/submissions/s0-k00000000000000000000000000000000");
-    assert_eq!(unknown.status, 404, "{}", unknown.body);
-    let bad = edge.admin_get("/admin/submissions/nope");
-    assert_eq!(bad.status, 400, "{}", bad.body);
+    edge.admin_get("/admin/submissions/s0-k00000000000000000000000000000000")
+        .assert_status(404);
+    edge.admin_get("/admin/submissions/nope").assert_status(400);
 }
 
 #[test]
@@ -357,7 +356,7 @@ fn persistent_5xx_is_dead_lettered_and_a_replay_delivers_it_once() {
 
     edge.clear_faults();
     let replay = edge.replay(&format!("key={id}"));
-    assert_eq!(replay.status, 200, "{}", replay.body);
+    replay.assert_status(200);
     assert_eq!(replay.json()["queued"], json!([id]), "{}", replay.body);
     edge.wait_state(&id, "delivered");
     let records = edge.wait_records(&email, |records| accepted(records) >= 1);
@@ -378,7 +377,7 @@ fn a_native_post_during_an_outage_is_accepted_and_delivered_later() {
     edge.order_faults(json!({"fail_next": 1, "status": 503}));
     let email = unique_email("nativefault");
     let reply = edge.post_native("plain", &[("email", &email)]);
-    assert_eq!(reply.status, 303, "{}", reply.body);
+    reply.assert_status(303);
     assert_eq!(reply.header("location"), Some("/thanks"));
     let records = edge.wait_records(&email, |records| accepted(records) == 1);
     assert_eq!(records.len(), 2, "{records:#?}");
@@ -512,8 +511,7 @@ fn every_state_but_delivered_replays_and_delivered_only_when_asked() {
             "delivered"
         ]
     );
-    let bad = edge.replay("state=lost");
-    assert_eq!(bad.status, 400, "{}", bad.body);
+    edge.replay("state=lost").assert_status(400);
 }
 
 #[test]
