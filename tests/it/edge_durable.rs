@@ -10,7 +10,9 @@ use closem_tests::workerd::{
 };
 use serde_json::json;
 
-use crate::edge_support::{client, fields_of, shared, unique_email, value_of, Edge, Reply, ADMIN};
+use crate::edge_support::{
+    client, fields_of, shared, unique_email, value_of, Edge, Encoding, Reply, ADMIN,
+};
 
 /// `s{shard}-k{32 hex digits}`: the id names its ledger shard (edge/src/ledger/shard.rs).
 pub(crate) fn is_submission_id(id: &str) -> bool {
@@ -26,21 +28,27 @@ pub(crate) fn is_submission_id(id: &str) -> bool {
             .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
 }
 
+/// A fresh marker email for `tag` and an idempotency key of its own.
+fn email_and_key(tag: &str) -> (String, String) {
+    let email = unique_email(tag);
+    let key = format!("it-{email}");
+    (email, key)
+}
+
+/// Posts `fields` to `form` as the widget does, with `key` in the `Idempotency-Key` header.
 fn post_keyed(edge: &Edge, form: &str, key: &str, fields: &[(&str, &str)]) -> Reply {
-    edge.send(
-        client()
-            .post(edge.url(&format!("/f/{form}")))
-            .header("Accept", "application/json")
-            .header("Idempotency-Key", key)
-            .form(fields),
+    edge.post_with(
+        form,
+        &[("Accept", "application/json"), ("Idempotency-Key", key)],
+        fields,
+        Encoding::UrlEncoded,
     )
 }
 
 #[test]
 fn resubmitting_with_the_same_key_answers_the_same_id_and_closem_sees_it_once() {
     let edge = shared();
-    let email = unique_email("resubmit");
-    let key = format!("it-{email}");
+    let (email, key) = email_and_key("resubmit");
     let first = post_keyed(edge, "sequence", &key, &[("email", &email)]).assert_delivered();
     let again = post_keyed(edge, "sequence", &key, &[("email", &email)]).assert_delivered();
     // The widget's form field names the same submission as the header.
@@ -68,8 +76,7 @@ fn resubmitting_with_the_same_key_answers_the_same_id_and_closem_sees_it_once() 
 #[test]
 fn a_key_reused_with_other_fields_is_409_and_the_first_submission_stands() {
     let edge = shared();
-    let email = unique_email("reused");
-    let key = format!("it-{email}");
+    let (email, key) = email_and_key("reused");
     let first = post_keyed(
         edge,
         "plain",
@@ -104,17 +111,18 @@ fn a_key_reused_with_other_fields_is_409_and_the_first_submission_stands() {
 #[test]
 fn one_key_on_two_forms_is_two_submissions() {
     let edge = shared();
-    let email = unique_email("twoforms");
-    let key = format!("it-{email}");
-    let contact = post_keyed(edge, "contact", &key, &[("email", &email)]).assert_delivered();
-    let plain = post_keyed(edge, "plain", &key, &[("email", &email)]).assert_delivered();
-    assert_ne!(contact, plain);
+    let (email, key) = email_and_key("twoforms");
+    let ids: Vec<String> = ["contact", "plain"]
+        .into_iter()
+        .map(|form| post_keyed(edge, form, &key, &[("email", &email)]).assert_delivered())
+        .collect();
+    assert_ne!(ids[0], ids[1]);
     let records = edge.wait_records(&email, |records| records.len() == 2);
     let keys: BTreeSet<&str> = records
         .iter()
         .filter_map(|record| record["idempotency_key"].as_str())
         .collect();
-    assert_eq!(keys, BTreeSet::from([contact.as_str(), plain.as_str()]));
+    assert_eq!(keys, ids.iter().map(String::as_str).collect());
 }
 
 #[test]
@@ -141,12 +149,12 @@ fn a_native_post_sent_twice_is_one_submission_and_a_changed_one_is_another() {
 fn an_unusable_idempotency_key_is_400_and_not_recorded() {
     let edge = shared();
     let email = unique_email("badkey");
-    for key in ["has space", &"x".repeat(201)] {
-        post_keyed(edge, "plain", key, &[("email", &email)])
-            .assert_issues(400, &["idempotency_key.invalid"]);
+    let by_header = |key: &str| post_keyed(edge, "plain", key, &[("email", &email)]);
+    let by_field = |key: &str| edge.post("plain", &[("email", &email), ("_closem_key", key)]);
+    let long = "x".repeat(201);
+    for reply in [by_header("has space"), by_header(&long), by_field("")] {
+        reply.assert_issues(400, &["idempotency_key.invalid"]);
     }
-    edge.post("plain", &[("email", &email), ("_closem_key", "")])
-        .assert_issues(400, &["idempotency_key.invalid"]);
     edge.assert_not_forwarded(&email);
 }
 

@@ -569,10 +569,7 @@ fn after_the_retention_final_rows_lose_their_fields_spam_expires_and_unresolved_
     let marker = unique_email("retention");
     let delivered = instance
         .post_keyed("plain", "retention-delivered", &format!("d-{marker}"))
-        .json()["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+        .id();
     let spam = send(
         client()
             .post(instance.url("/f/contact"))
@@ -582,19 +579,13 @@ fn after_the_retention_final_rows_lose_their_fields_spam_expires_and_unresolved_
                 ("company_website", "http://spam.example"),
             ]),
     )
-    .json()["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    .id();
     instance.drain(DELIVERY_WAIT);
     // CLOSEM refuses to answer: this one stays unresolved (pending, then dead).
     instance.order_faults(json!({"down": true}));
     let unresolved = instance
         .post_keyed("plain", "retention-unresolved", &format!("u-{marker}"))
-        .json()["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+        .id();
     for id in [&delivered, &spam, &unresolved] {
         assert_eq!(admin_entry(&instance, id).0, 200, "{id} is recorded");
     }

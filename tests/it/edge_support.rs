@@ -112,6 +112,11 @@ impl Reply {
         assert!(self.body.contains(text), "{}", self.body);
     }
 
+    /// The submission id of a JSON answer, empty when it has none (a refusal, a quarantine).
+    pub(crate) fn id(&self) -> String {
+        self.json()["id"].as_str().unwrap_or_default().to_string()
+    }
+
     /// The `code` of every issue, in order.
     pub(crate) fn codes(&self) -> Vec<String> {
         self.json()["issues"]
@@ -129,7 +134,7 @@ impl Reply {
         assert_eq!(self.status, 202, "{}", self.body);
         let body = self.json();
         assert_eq!(body["ok"], true, "{body}");
-        let id = body["id"].as_str().unwrap_or_default().to_string();
+        let id = self.id();
         assert!(!id.is_empty(), "{body}");
         assert_eq!(body["issues"], json!([]), "{body}");
         id
