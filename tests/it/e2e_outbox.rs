@@ -14,6 +14,13 @@ use crate::edge_support::unique_email;
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// A browser on the demo page (see [`open`]).
+fn start_on_demo() -> Browser {
+    let browser = Browser::start(BrowserOptions::default());
+    open(&browser, &demo().worker.url());
+    browser
+}
+
 /// Opens the demo page with the widget started and its `closem:*` events recorded in `__closem`.
 fn open(browser: &Browser, url: &str) {
     browser.goto(url);
@@ -106,8 +113,7 @@ fn post_again(browser: &Browser, key: &str, email: &str) -> Value {
 #[test]
 fn a_guide_request_made_offline_reaches_closem_once_when_the_network_is_back() {
     let demo = demo();
-    let browser = Browser::start(BrowserOptions::default());
-    open(&browser, &demo.worker.url());
+    let browser = start_on_demo();
     let email = unique_email("e2e-outbox-online");
     let key = submit_offline(&browser, &email);
     std::thread::sleep(Duration::from_millis(500));
@@ -158,8 +164,7 @@ fn a_guide_request_made_offline_reaches_closem_once_when_the_network_is_back() {
 #[test]
 fn a_guide_request_made_offline_is_sent_by_the_next_page_load() {
     let demo = demo();
-    let browser = Browser::start(BrowserOptions::default());
-    open(&browser, &demo.worker.url());
+    let browser = start_on_demo();
     let email = unique_email("e2e-outbox-reload");
     let key = submit_offline(&browser, &email);
 

@@ -514,15 +514,17 @@ pub(crate) fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> &'a st
 /// escaped, so tests control every byte (reqwest's `form` escapes differently).
 pub(crate) fn urlencoded(fields: &[(&str, &str)]) -> Vec<u8> {
     let encode = |text: &str| {
-        text.bytes()
-            .map(|byte| match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                    char::from(byte).to_string()
-                }
-                b' ' => "+".to_string(),
-                other => format!("%{other:02X}"),
-            })
-            .collect::<String>()
+        let mut encoded = String::with_capacity(text.len());
+        for byte in text.bytes() {
+            if byte.is_ascii_alphanumeric() || b"-._*".contains(&byte) {
+                encoded.push(char::from(byte));
+            } else if byte == b' ' {
+                encoded.push('+');
+            } else {
+                encoded.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        encoded
     };
     fields
         .iter()

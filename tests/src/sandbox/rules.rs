@@ -417,12 +417,10 @@ pub(super) fn parse_timestamp(value: &str) -> Option<i64> {
     let (hour_text, minute_text) = time.split_once(':')?;
     let hour = two_digits(hour_text)?;
     let minute = two_digits(minute_text)?;
-    let afternoon = if meridiem.eq_ignore_ascii_case("am") {
-        false
-    } else if meridiem.eq_ignore_ascii_case("pm") {
-        true
-    } else {
-        return None;
+    let afternoon = match meridiem.to_ascii_lowercase().as_str() {
+        "am" => false,
+        "pm" => true,
+        _ => return None,
     };
     let valid = (1..=12).contains(&month)
         && (1..=calendar::days_in_month(year, month)).contains(&day)

@@ -423,10 +423,9 @@ fn first_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str>
 
 /// Compares keys without stopping at the first differing byte.
 fn same_key(given: &[u8], expected: &[u8]) -> bool {
-    given.len() == expected.len()
-        && given
-            .iter()
-            .zip(expected)
-            .fold(0u8, |difference, (left, right)| difference | (left ^ right))
-            == 0
+    let mut difference = u8::from(given.len() != expected.len());
+    for (left, right) in given.iter().zip(expected) {
+        difference |= left ^ right;
+    }
+    difference == 0
 }
