@@ -50,7 +50,8 @@ pub(super) fn render(requests: &[RecordedRequest], faults: &Faults) -> String {
     page
 }
 
-fn render_request(page: &mut String, request: &RecordedRequest) {
+fn render_request(page: &mut String, recorded: &RecordedRequest) {
+    let request = &recorded.arrival;
     let (class, outcome) = match (request.fault, request.accepted) {
         (Some(_), _) => ("fault", "fault"),
         (None, true) => ("ok", "accepted"),
@@ -64,10 +65,10 @@ fn render_request(page: &mut String, request: &RecordedRequest) {
         "<article><h2><span>#{seq} {mode}</span>\
          <span class=\"badge {class}\">{status} {outcome}</span>\
          <span class=\"meta\">{time}{id}{fault}</span></h2>",
-        seq = request.seq,
+        seq = recorded.seq,
         mode = escape(request.mode.as_deref().unwrap_or("(no mode)")),
         time = escape(&request.time),
-        id = request
+        id = recorded
             .id
             .as_deref()
             .map(|id| format!(" · {}", escape(id)))
