@@ -3,7 +3,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
@@ -402,10 +402,17 @@ async fn handle_not_found() -> Response {
     error_response(404, vec![error.to_string()])
 }
 
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+/// A header's value as text (lossily), if sent.
+pub(super) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+}
+
+/// Answers the JSON array of what a stand-in (siteverify, the webhooks) has recorded so far.
+pub(super) fn recorded_list(list: &Mutex<Vec<Value>>) -> Response {
+    let items = list.lock().map(|items| items.clone()).unwrap_or_default();
+    Json(Value::Array(items)).into_response()
 }
 
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {

@@ -29,6 +29,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::calendar;
+use super::server::{header_text, recorded_list};
 
 pub const ALWAYS_PASSES: &str = "1x0000000000000000000000000000000AA";
 pub const ALWAYS_FAILS: &str = "2x0000000000000000000000000000000AA";
@@ -140,19 +141,12 @@ fn failure(code: &str) -> Value {
 }
 
 async fn handle_requests(State(verifier): State<Verifier>) -> Response {
-    let asked = verifier
-        .asked
-        .lock()
-        .map(|asked| asked.clone())
-        .unwrap_or_default();
-    Json(asked).into_response()
+    recorded_list(&verifier.asked)
 }
 
 /// The body's fields: JSON object or urlencoded form, as siteverify takes either.
 fn fields(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
+    let json = header_text(headers, header::CONTENT_TYPE.as_str())
         .is_some_and(|value| value.starts_with("application/json"));
     if json {
         let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
