@@ -526,12 +526,16 @@ pub(crate) fn urlencoded(fields: &[(&str, &str)]) -> Vec<u8> {
         }
         encoded
     };
-    fields
-        .iter()
-        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
+    let mut body = String::new();
+    for (name, value) in fields {
+        if !body.is_empty() {
+            body.push('&');
+        }
+        body.push_str(&encode(name));
+        body.push('=');
+        body.push_str(&encode(value));
+    }
+    body.into_bytes()
 }
 
 /// A sandbox answering to `sandbox_key` and a worker with the fixture profiles that sends it
