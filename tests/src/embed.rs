@@ -1,9 +1,9 @@
 //! The customer site's embed pages: one plain form (`#embed-form`, its email `#embed-email`,
 //! posting to the `shopify` profile) in pages that differ only in how they load the widget, for
-//! the strict-CSP, cross-origin, pinned and start-up tests. [`crate::site`] serves them at their
-//! paths (`/csp-allowed.html`, ...) as if they were files of `tests/site/`, templated like its
-//! other pages and with the policy of a `.csp` file there beside their path; xtask's doctor tests
-//! compile this file in (by `#[path]`) to diagnose the same markup.
+//! the strict-CSP, cross-origin, pinned and start-up tests. The site (`site.rs`) serves them at
+//! their paths (`/csp-allowed.html`, ...) as if they were files of `tests/site/`, templated like
+//! its other pages and with the policy of a `.csp` file there beside their path; xtask's doctor
+//! tests compile this file in (by `#[path]`) to diagnose the same markup.
 
 /// One embed page: its URL path, title, and the markup of its head that loads the widget.
 struct Embed {
@@ -56,7 +56,7 @@ const FORM: &str = r#"<form id="embed-form" data-closem="shopify" action="{{FORM
 </form>"#;
 
 /// The embed page at URL `path` (not yet templated), or `None` when no embed page is there.
-pub fn page(path: &str) -> Option<String> {
+pub(crate) fn page(path: &str) -> Option<String> {
     let embed = EMBEDS.iter().find(|embed| embed.path == path)?;
     Some(format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n  <meta charset=\"utf-8\">\n  <title>{}</title>\n{}\n</head>\n<body>\n{FORM}\n</body>\n</html>\n",

@@ -3,8 +3,8 @@
 //! real site does. Pages are templates: `{{FORMS}}` becomes the worker's origin, `{{VERSION}}` and
 //! `{{INTEGRITY}}` the built widget's version and the integrity value of its `closem.js`, and
 //! `{{WASM_INTEGRITY}}` that of its wasm (all from
-//! `target/widget-release.txt`, written by `cargo xtask build-widget`). Besides the files, it serves
-//! the embed pages of [`crate::embed`] at their paths, as if they were files of the folder. A page
+//! `target/widget-release.txt`, written by `cargo xtask build-widget`). Besides the files, it
+//! serves the embed pages of `embed.rs` at their paths, as if they were files of the folder. A page
 //! `x.html` with a sibling `x.html.csp` is served with that file's text (templated too) as its
 //! Content-Security-Policy header. Any POST is answered 200 and recorded: it stands for a
 //! builder's own endpoint (Contact Form 7's REST route, a theme's action).
