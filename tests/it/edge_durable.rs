@@ -198,10 +198,7 @@ fn admin_routes_want_the_bearer_token() {
 #[test]
 fn a_delivered_submission_is_listed_with_its_fields_and_state() {
     let edge = shared();
-    let email = unique_email("listed");
-    let id = edge
-        .post("contact", &[("email", &email)])
-        .assert_delivered();
+    let (email, id) = edge.lead("contact", "listed");
     edge.forwarded(&email);
     let entry = edge.wait_state(&id, "delivered");
     assert_eq!(entry["form"], "contact", "{entry}");

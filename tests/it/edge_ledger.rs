@@ -206,8 +206,7 @@ fn accepted_per_key(records: &[Value]) -> std::collections::BTreeMap<String, usi
 #[test]
 fn a_new_lead_costs_one_ledger_call_and_the_shards_alarm_queues_it() {
     let edge = shared();
-    let email = unique_email("onecall");
-    let id = edge.post("plain", &[("email", &email)]).assert_delivered();
+    let (email, id) = edge.lead("plain", "onecall");
     edge.forwarded(&email);
     let log = edge.worker.log();
     let line = log

@@ -261,6 +261,14 @@ impl Edge {
         assert_fields(&self.forwarded(marker), expected);
     }
 
+    /// Posts a lead whose email is a fresh marker for `tag` to `form_id` and expects it accepted;
+    /// returns the email and the submission's id.
+    pub(crate) fn lead(&self, form_id: &str, tag: &str) -> (String, String) {
+        let email = unique_email(tag);
+        let id = self.post(form_id, &[("email", &email)]).assert_delivered();
+        (email, id)
+    }
+
     /// Posts like a browser without JavaScript: no JSON in Accept, redirects not followed.
     pub(crate) fn post_native(&self, form_id: &str, fields: &[(&str, &str)]) -> Reply {
         self.post_with(

@@ -117,10 +117,7 @@ fn replay(edge: &Edge, query: &str) -> Value {
 fn every_attempt_is_in_the_timeline_with_its_status_and_a_key_free_excerpt() {
     let (_serial, edge) = faulty();
     edge.order_faults(json!({"fail_next": 2, "status": 503}));
-    let email = unique_email("timeline");
-    let id = edge
-        .post("contact", &[("email", &email)])
-        .assert_delivered();
+    let (_, id) = edge.lead("contact", "timeline");
     edge.wait_state(&id, "delivered");
     let submission = timeline(edge, &id);
     let kinds = strings_of(&submission["timeline"], "kind");
@@ -167,8 +164,7 @@ fn a_redirect_is_not_followed_and_counts_as_a_failed_attempt() {
     let (_serial, edge) = faulty();
     for status in [301, 302, 307, 308] {
         edge.order_faults(json!({"fail_next": 1, "status": status}));
-        let email = unique_email("redirect");
-        let id = edge.post("plain", &[("email", &email)]).assert_delivered();
+        let (email, id) = edge.lead("plain", "redirect");
         let entry = edge.wait_state(&id, "delivered");
         assert_eq!(entry["attempts"], 2, "{status}: {entry}");
         let attempts = attempts_of(&timeline(edge, &id));
@@ -188,8 +184,7 @@ fn a_slowly_dripped_answer_is_cut_off_by_the_timeout() {
     // About 40 bytes of answer, one every 400 ms: 16 s, longer than the edge's 10 s timeout. The
     // 200 came first, so CLOSEM took the lead: delivered, once, and the attempt ended in time.
     edge.order_faults(json!({"drip_ms": 400}));
-    let email = unique_email("drip");
-    let id = edge.post("plain", &[("email", &email)]).assert_delivered();
+    let (email, id) = edge.lead("plain", "drip");
     let entry = edge.wait_state(&id, "delivered");
     assert_eq!(entry["attempts"], 1, "{entry}");
     let log = edge.worker.log();
@@ -240,10 +235,7 @@ fn an_upstream_timeout_is_retried_until_delivered() {
     let (_serial, edge) = faulty();
     // The edge gives CLOSEM 10 s (edge/src/forward.rs); the sandbox takes 12.
     edge.order_faults(json!({"latency_ms": 12_000}));
-    let email = unique_email("timeout");
-    let id = edge
-        .post("contact", &[("email", &email)])
-        .assert_delivered();
+    let (email, id) = edge.lead("contact", "timeout");
     // The first attempt times out...
     let deadline = std::time::Instant::now() + DELIVERY_WAIT;
     loop {
@@ -334,10 +326,7 @@ fn a_dropped_upstream_connection_is_retried_until_delivered() {
 fn persistent_5xx_is_dead_lettered_and_a_replay_delivers_it_once() {
     let (_serial, edge) = faulty();
     edge.order_faults(json!({"down": true}));
-    let email = unique_email("deadletter");
-    let id = edge
-        .post("sequence", &[("email", &email)])
-        .assert_delivered();
+    let (email, id) = edge.lead("sequence", "deadletter");
     let entry = edge.wait_state(&id, "dead");
     // The first delivery and every retry the queue allows reached CLOSEM, then it gave up.
     let tries = u64::from(Deliveries::TEST.max_retries) + 1;
@@ -391,10 +380,7 @@ fn a_refused_key_holds_submissions_degrades_health_and_delivery_resumes_once_fix
     for status in [401, 403] {
         // CLOSEM refuses the key for a window (rotated, mistyped), then takes it again.
         edge.order_faults(json!({"down": true, "status": status}));
-        let email = unique_email("heldkey");
-        let id = edge
-            .post("sequence", &[("email", &email)])
-            .assert_delivered();
+        let (email, id) = edge.lead("sequence", "heldkey");
         let entry = edge.wait_state(&id, "held");
         assert_eq!(entry["last_status"], status, "{entry}");
         let body = health(edge);
@@ -465,8 +451,7 @@ fn throttling_waits_for_retry_after_within_the_cap_and_never_dead_letters() {
     // 408 and 425 too; and a stretch longer than the queue's retries is waited out, not dead.
     for status in [408, 425, 429] {
         edge.order_faults(json!({"fail_next": 6, "status": status, "retry_after": 1}));
-        let email = unique_email("throttlestretch");
-        let id = edge.post("plain", &[("email", &email)]).assert_delivered();
+        let (email, id) = edge.lead("plain", "throttlestretch");
         let entry = edge.wait_state(&id, "delivered");
         assert_eq!(entry["attempts"], 7, "{status}: {entry}");
         assert_eq!(accepted(&edge.records_now(&email)), 1);
@@ -478,8 +463,7 @@ fn throttling_waits_for_retry_after_within_the_cap_and_never_dead_letters() {
 fn every_state_but_delivered_replays_and_delivered_only_when_asked() {
     let (_serial, edge) = faulty();
     edge.order_faults(json!({"fail_next": 1, "status": 422}));
-    let email = unique_email("replayrefused");
-    let id = edge.post("plain", &[("email", &email)]).assert_delivered();
+    let (email, id) = edge.lead("plain", "replayrefused");
     edge.wait_state(&id, "refused");
     // Refused is final for the queue, not for an operator (the profile was wrong, say).
     assert_eq!(replay(edge, &format!("id={id}"))["queued"], json!([id]));
