@@ -2,7 +2,7 @@
 //! contact-list alias, a sequence, contact targets or credentials changes nothing that is forwarded,
 //! and a strict profile refuses them with a `.control` issue.
 
-use crate::edge_support::{assert_fields, shared, unique_email};
+use crate::edge_support::{assert_fields, shared, unique_email, with_email, EMAIL};
 
 /// Every control field name a visitor might inject, with a value CLOSEM would act on.
 const CONTROL: &[(&str, &str)] = &[
@@ -23,9 +23,6 @@ const CONTROL: &[(&str, &str)] = &[
     ("MODE", "scheduleappointment"),
     ("Tags", "9"),
 ];
-
-/// Stands for the submission's own email address in [`CASES`].
-const EMAIL: &str = "{email}";
 
 /// For each mode: the visitor fields of a valid submission, and what CLOSEM must receive for them
 /// ([`EMAIL`] standing for the visitor's address).
@@ -78,14 +75,6 @@ const CASES: &[Case] = &[
         ],
     ),
 ];
-
-/// `fields` with [`EMAIL`] replaced by `email`.
-fn with_email<'a>(fields: &[(&'a str, &'a str)], email: &'a str) -> Vec<(&'a str, &'a str)> {
-    fields
-        .iter()
-        .map(|&(name, value)| (name, if value == EMAIL { email } else { value }))
-        .collect()
-}
 
 /// Posts a case's visitor fields with `injected` added, and checks what CLOSEM received.
 fn check(case: &Case, injected: &[(&str, &str)], email: &str) {

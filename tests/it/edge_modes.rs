@@ -1,44 +1,39 @@
 //! Each CLOSEM mode end to end: a valid form posted to `/f/{id}` reaches the sandbox with exactly the
 //! canonical fields its profile implies, with the key, and the client gets `{ok, id, issues}`.
 
-use crate::edge_support::{assert_fields, forms, shared, unique_email, value_of, Edge, Encoding};
+use crate::edge_support::{assert_fields, forms, shared, unique_email, value_of, Edge, EMAIL};
 
 #[test]
 fn addcontact_profile_forwards_exactly_the_canonical_fields_in_both_encodings() {
-    let edge = shared();
-    for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
-        let email = unique_email("addcontact");
-        edge.assert_forwards_as(
-            "contact",
-            &[
-                ("email", &email),
-                ("phone", "+1 (555) 444-3333"),
-                ("fullname", "Jane Doe"),
-                ("notes", "call after 5"),
-                ("address", "1 Main St"),
-                ("city", "Springfield"),
-                ("state", "IL"),
-                ("zip", "62701"),
-            ],
-            encoding,
-            &email,
-            &[
-                ("mode", "addcontact"),
-                ("upsert", "true"),
-                ("phone", "+15554443333"),
-                ("email", &email),
-                ("fullname", "Jane Doe"),
-                ("notes", "call after 5"),
-                ("address", "1 Main St"),
-                ("city", "Springfield"),
-                ("state", "IL"),
-                ("zip", "62701"),
-                ("tags", "42,57"),
-                ("contactlists", "18,32"),
-                ("sequence_id", "99"),
-            ],
-        );
-    }
+    shared().assert_forwards_in_both_encodings(
+        "contact",
+        "addcontact",
+        &[
+            ("email", EMAIL),
+            ("phone", "+1 (555) 444-3333"),
+            ("fullname", "Jane Doe"),
+            ("notes", "call after 5"),
+            ("address", "1 Main St"),
+            ("city", "Springfield"),
+            ("state", "IL"),
+            ("zip", "62701"),
+        ],
+        &[
+            ("mode", "addcontact"),
+            ("upsert", "true"),
+            ("phone", "+15554443333"),
+            ("email", EMAIL),
+            ("fullname", "Jane Doe"),
+            ("notes", "call after 5"),
+            ("address", "1 Main St"),
+            ("city", "Springfield"),
+            ("state", "IL"),
+            ("zip", "62701"),
+            ("tags", "42,57"),
+            ("contactlists", "18,32"),
+            ("sequence_id", "99"),
+        ],
+    );
 }
 
 #[test]
@@ -100,22 +95,17 @@ fn full_name_wins_over_first_and_last() {
 
 #[test]
 fn runsequence_profile_targets_the_visitor_only() {
-    let edge = shared();
-    for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
-        let email = unique_email("sequence");
-        edge.assert_forwards_as(
-            "sequence",
-            &[("email", &email), ("phone", "1-555-444-3333")],
-            encoding,
-            &email,
-            &[
-                ("mode", "runsequence"),
-                ("sequence_id", "55"),
-                ("contact_emails", &email),
-                ("contact_phones", "+15554443333"),
-            ],
-        );
-    }
+    shared().assert_forwards_in_both_encodings(
+        "sequence",
+        "sequence",
+        &[("email", EMAIL), ("phone", "1-555-444-3333")],
+        &[
+            ("mode", "runsequence"),
+            ("sequence_id", "55"),
+            ("contact_emails", EMAIL),
+            ("contact_phones", "+15554443333"),
+        ],
+    );
 }
 
 #[test]
@@ -137,26 +127,21 @@ fn runsequence_with_a_phone_only_targets_that_phone() {
 
 #[test]
 fn scheduleappointment_profile_forwards_note_time_and_the_visitor() {
-    let edge = shared();
-    for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
-        let email = unique_email("appointment");
-        edge.assert_forwards_as(
-            "appointment",
-            &[
-                ("email", &email),
-                ("appointment_note", "Demo call"),
-                ("appointment_timestamp", "1932827400"),
-            ],
-            encoding,
-            &email,
-            &[
-                ("mode", "scheduleappointment"),
-                ("appointment_note", "Demo call"),
-                ("appointment_timestamp", "1932827400"),
-                ("contact_emails", &email),
-            ],
-        );
-    }
+    shared().assert_forwards_in_both_encodings(
+        "appointment",
+        "appointment",
+        &[
+            ("email", EMAIL),
+            ("appointment_note", "Demo call"),
+            ("appointment_timestamp", "1932827400"),
+        ],
+        &[
+            ("mode", "scheduleappointment"),
+            ("appointment_note", "Demo call"),
+            ("appointment_timestamp", "1932827400"),
+            ("contact_emails", EMAIL),
+        ],
+    );
 }
 
 #[test]

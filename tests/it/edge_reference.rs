@@ -2,10 +2,7 @@
 //! data the way curl sends them. The docs' `[email protected]` (Cloudflare's email obfuscation) is
 //! replaced by real addresses and the docs' past appointment date by a future one.
 
-use crate::edge_support::{assert_fields, shared, unique_email, Encoding};
-
-/// Stands for the test's own address in [`ADD_CONTACT`].
-const EMAIL: &str = "{email}";
+use crate::edge_support::{assert_fields, shared, unique_email, with_email, Encoding, EMAIL};
 
 /// Every `--form` line of the "Mode - Add Contact" section, in order.
 const ADD_CONTACT: &[(&str, &str)] = &[
@@ -49,10 +46,7 @@ const SCHEDULE_APPOINTMENT: &[(&str, &str)] = &[
 
 /// The addcontact example with `email` for its address (the sandbox's tests send it too).
 pub(crate) fn add_contact_example(email: &str) -> Vec<(&str, &str)> {
-    ADD_CONTACT
-        .iter()
-        .map(|&(name, value)| (name, if value == EMAIL { email } else { value }))
-        .collect()
+    with_email(ADD_CONTACT, email)
 }
 
 /// Posts the addcontact example to `form` as curl does, with an address of its own, and expects it

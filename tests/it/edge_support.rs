@@ -269,6 +269,27 @@ impl Edge {
         (email, id)
     }
 
+    /// [`Edge::assert_forwards`] in both encodings, each time with a fresh marker for `tag` as
+    /// [`EMAIL`] in `fields` and `expected`.
+    pub(crate) fn assert_forwards_in_both_encodings(
+        &self,
+        form_id: &str,
+        tag: &str,
+        fields: &[(&str, &str)],
+        expected: &[(&str, &str)],
+    ) {
+        for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
+            let email = unique_email(tag);
+            self.assert_forwards_as(
+                form_id,
+                &with_email(fields, &email),
+                encoding,
+                &email,
+                &with_email(expected, &email),
+            );
+        }
+    }
+
     /// Posts like a browser without JavaScript: no JSON in Accept, redirects not followed.
     pub(crate) fn post_native(&self, form_id: &str, fields: &[(&str, &str)]) -> Reply {
         self.post_with(
@@ -488,6 +509,20 @@ pub(crate) fn encode(
                 }),
         ),
     }
+}
+
+/// Stands for a test's own marker address in a table of fields; [`with_email`] fills it in.
+pub(crate) const EMAIL: &str = "{email}";
+
+/// `fields` with [`EMAIL`] replaced by `email`.
+pub(crate) fn with_email<'a>(
+    fields: &[(&'a str, &'a str)],
+    email: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    fields
+        .iter()
+        .map(|&(name, value)| (name, if value == EMAIL { email } else { value }))
+        .collect()
 }
 
 /// A sandbox record's `fields` as pairs.
