@@ -62,6 +62,20 @@ fn wait_enhanced(browser: &Browser, forms: usize) {
     browser.wait_for("the widget to enhance the forms", &script, WAIT);
 }
 
+/// A browser on the demo's home page; with JavaScript, once the widget has enhanced its three
+/// forms.
+fn open_home(javascript: bool) -> Browser {
+    let browser = Browser::start(BrowserOptions {
+        javascript,
+        ..BrowserOptions::default()
+    });
+    browser.goto(&demo().worker.url());
+    if javascript {
+        wait_enhanced(&browser, 3);
+    }
+    browser
+}
+
 /// Waits for the success block of form `#id`'s card to be shown.
 fn wait_success(browser: &Browser, form_selector: &str) {
     let script = format!(
@@ -75,9 +89,7 @@ fn wait_success(browser: &Browser, form_selector: &str) {
 #[test]
 fn the_lead_form_sends_exactly_the_canonical_fields() {
     let demo = demo();
-    let browser = Browser::start(BrowserOptions::default());
-    browser.goto(&demo.worker.url());
-    wait_enhanced(&browser, 3);
+    let browser = open_home(true);
     screenshot(&browser, "01-home");
     let email = unique_email("e2e-lead");
     browser.fill(&browser.find("#contact-name"), "Ada Lovelace");
@@ -105,9 +117,7 @@ fn the_lead_form_sends_exactly_the_canonical_fields() {
 #[test]
 fn the_guide_form_runs_the_sequence_on_the_visitor_only() {
     let demo = demo();
-    let browser = Browser::start(BrowserOptions::default());
-    browser.goto(&demo.worker.url());
-    wait_enhanced(&browser, 3);
+    let browser = open_home(true);
     let email = unique_email("e2e-guide");
     browser.fill(&browser.find("#guide-email"), &email);
     browser.click(&browser.find("form[data-closem=guide] button[type=submit]"));
@@ -118,9 +128,7 @@ fn the_guide_form_runs_the_sequence_on_the_visitor_only() {
 #[test]
 fn the_booking_form_sends_the_visitors_local_time_as_unix_seconds() {
     let demo = demo();
-    let browser = Browser::start(BrowserOptions::default());
-    browser.goto(&demo.worker.url());
-    wait_enhanced(&browser, 3);
+    let browser = open_home(true);
     let email = unique_email("e2e-booking");
     browser.fill(&browser.find("#booking-email"), &email);
     // A datetime-local input takes its value as typed digits in a locale-specific order; setting
@@ -159,9 +167,7 @@ fn the_booking_form_sends_the_visitors_local_time_as_unix_seconds() {
 #[test]
 fn invalid_input_shows_the_inline_message_and_sends_nothing() {
     let demo = demo();
-    let browser = Browser::start(BrowserOptions::default());
-    browser.goto(&demo.worker.url());
-    wait_enhanced(&browser, 3);
+    let browser = open_home(true);
     let marker = unique_email("e2e-invalid");
     browser.fill(&browser.find("#contact-name"), &marker);
     browser.fill(&browser.find("#contact-email"), "ada-at-example");
@@ -214,11 +220,7 @@ fn invalid_input_shows_the_inline_message_and_sends_nothing() {
 #[test]
 fn without_javascript_the_native_post_lands_on_the_thank_you_page() {
     let demo = demo();
-    let browser = Browser::start(BrowserOptions {
-        javascript: false,
-        ..BrowserOptions::default()
-    });
-    browser.goto(&demo.worker.url());
+    let browser = open_home(false);
     screenshot(&browser, "05-home-without-javascript");
     let email = unique_email("e2e-nojs");
     browser.fill(&browser.find("#guide-email"), &email);
@@ -240,11 +242,7 @@ fn without_javascript_the_native_post_lands_on_the_thank_you_page() {
 #[test]
 fn without_javascript_bad_input_gets_the_page_listing_the_problems() {
     let demo = demo();
-    let browser = Browser::start(BrowserOptions {
-        javascript: false,
-        ..BrowserOptions::default()
-    });
-    browser.goto(&demo.worker.url());
+    let browser = open_home(false);
     let marker = unique_email("e2e-nojs-bad");
     browser.fill(&browser.find("#contact-name"), &marker);
     // type=email with `required` would stop a native post in the browser; an invalid phone passes
@@ -299,9 +297,7 @@ fn a_page_whose_csp_forbids_wasm_still_submits_natively() {
 #[test]
 fn a_form_inserted_after_load_is_enhanced_and_submits() {
     let demo = demo();
-    let browser = Browser::start(BrowserOptions::default());
-    browser.goto(&demo.worker.url());
-    wait_enhanced(&browser, 3);
+    let browser = open_home(true);
     browser.execute(
         "var form = document.createElement('form');
          form.id = 'late'; form.setAttribute('data-closem', 'guide'); form.action = '/f/guide'; form.method = 'post';

@@ -56,7 +56,7 @@ fn wait_accepted(edge: &Edge, email: &str) {
 
 fn lead(edge: &Edge, form: &str, fields: &[(&str, &str)]) -> String {
     let reply = edge.post(form, fields);
-    assert_eq!(reply.status, 202, "{}", reply.body);
+    reply.assert_status(202);
     reply.json()["id"].as_str().expect("an id").to_string()
 }
 
@@ -90,6 +90,12 @@ fn wait_status(browser: &Browser, words: &str) -> String {
 fn click(browser: &Browser, css: &str) {
     let element = browser.find(css);
     browser.click(&element);
+}
+
+/// Types `text` into the control `field` and clicks `button`.
+fn fill_and_click(browser: &Browser, field: &str, text: &str, button: &str) {
+    browser.fill(&browser.find(field), text);
+    click(browser, button);
 }
 
 /// Opens a submission's timeline from the list (after filtering by `state`).
@@ -204,9 +210,12 @@ fn the_dashboard_shows_nothing_without_the_token_and_steers_every_lead_with_it()
     screenshot(&browser, "dashboard-signed-out");
 
     // A wrong token is refused and forgotten.
-    let token = browser.find("#token");
-    browser.fill(&token, "not-the-operator-token");
-    click(&browser, "#login button[type=submit]");
+    fill_and_click(
+        &browser,
+        "#token",
+        "not-the-operator-token",
+        "#login button[type=submit]",
+    );
     browser.wait_for(
         "the refusal",
         "return document.getElementById('login-error').textContent.indexOf('refused') >= 0",
@@ -221,9 +230,7 @@ fn the_dashboard_shows_nothing_without_the_token_and_steers_every_lead_with_it()
     screenshot(&browser, "dashboard-refused");
 
     // The right one: counts by state and form, the list, the configuration.
-    let token = browser.find("#token");
-    browser.fill(&token, ADMIN);
-    click(&browser, "#login button[type=submit]");
+    fill_and_click(&browser, "#token", ADMIN, "#login button[type=submit]");
     wait_visible(&browser, "dashboard");
     wait_status(&browser, "Listed");
     let count = |state: &str| {
@@ -288,18 +295,14 @@ fn the_dashboard_shows_nothing_without_the_token_and_steers_every_lead_with_it()
 
     // Erase a person: a malformed address is refused in the page with shared/'s message; the
     // real one erases their submission on every shard.
-    let who = browser.find("#erase-who");
-    browser.fill(&who, "not an email@");
-    click(&browser, "#erase-submit");
+    fill_and_click(&browser, "#erase-who", "not an email@", "#erase-submit");
     browser.wait_for(
         "the erase error",
         "return document.getElementById('erase-error').textContent.length > 0",
         WAIT,
     );
     assert!(!visible(&browser, "confirm"));
-    let who = browser.find("#erase-who");
-    browser.fill(&who, &person);
-    click(&browser, "#erase-submit");
+    fill_and_click(&browser, "#erase-who", &person, "#erase-submit");
     confirm(&browser, "dashboard-confirm-erase", &person);
     let said = wait_status(&browser, "Erased");
     assert!(said.contains("Erased 1 submission of"), "{said}");
@@ -357,9 +360,7 @@ fn the_dashboard_fits_a_phone() {
     browser.goto(&edge.url("/admin"));
     wait_visible(&browser, "login");
     screenshot(&browser, "dashboard-phone-signed-out");
-    let token = browser.find("#token");
-    browser.fill(&token, ADMIN);
-    click(&browser, "#login button[type=submit]");
+    fill_and_click(&browser, "#token", ADMIN, "#login button[type=submit]");
     wait_visible(&browser, "dashboard");
     wait_status(&browser, "Listed");
     let fits = browser.execute(

@@ -14,6 +14,16 @@ use crate::edge_support::unique_email;
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// A browser on the demo page (see [`open`]) where the guide form was submitted offline for a
+/// fresh marker email for `tag` (see [`submit_offline`]): the browser, the email and its key.
+fn submit_offline_on_demo(tag: &str) -> (Browser, String, String) {
+    let browser = Browser::start(BrowserOptions::default());
+    open(&browser, &demo().worker.url());
+    let email = unique_email(tag);
+    let key = submit_offline(&browser, &email);
+    (browser, email, key)
+}
+
 /// Opens the demo page with the widget started and its `closem:*` events recorded in `__closem`.
 fn open(browser: &Browser, url: &str) {
     browser.goto(url);
@@ -106,10 +116,7 @@ fn post_again(browser: &Browser, key: &str, email: &str) -> Value {
 #[test]
 fn a_guide_request_made_offline_reaches_closem_once_when_the_network_is_back() {
     let demo = demo();
-    let browser = Browser::start(BrowserOptions::default());
-    open(&browser, &demo.worker.url());
-    let email = unique_email("e2e-outbox-online");
-    let key = submit_offline(&browser, &email);
+    let (browser, email, key) = submit_offline_on_demo("e2e-outbox-online");
     std::thread::sleep(Duration::from_millis(500));
     assert!(
         demo.records_now(&email).is_empty(),
@@ -158,10 +165,7 @@ fn a_guide_request_made_offline_reaches_closem_once_when_the_network_is_back() {
 #[test]
 fn a_guide_request_made_offline_is_sent_by_the_next_page_load() {
     let demo = demo();
-    let browser = Browser::start(BrowserOptions::default());
-    open(&browser, &demo.worker.url());
-    let email = unique_email("e2e-outbox-reload");
-    let key = submit_offline(&browser, &email);
+    let (browser, email, key) = submit_offline_on_demo("e2e-outbox-reload");
 
     // The visitor leaves while still offline; the network comes back; they open the site again.
     browser.goto("about:blank");

@@ -91,6 +91,28 @@ fn wait_success(browser: &Browser) {
     );
 }
 
+/// Types into each control, submits with `button` and waits for the widget's success message.
+fn submit(browser: &Browser, entries: &[(&str, &str)], button: &str) {
+    type_into(browser, entries);
+    browser.click(&browser.find(button));
+    wait_success(browser);
+}
+
+/// Types `email` into the embed pages' one form (`crate::embed`'s) and sends it.
+fn send_embed(browser: &Browser, email: &str) {
+    type_into(browser, &[("#embed-email", email)]);
+    browser.click(&browser.find("#embed-form button"));
+}
+
+/// A native post has been answered with its redirect to the thank-you page.
+fn wait_thanks(browser: &Browser) {
+    browser.wait_for(
+        "the thank-you page",
+        "return location.pathname === '/thanks'",
+        WAIT,
+    );
+}
+
 /// Asserts that CLOSEM received `expected` for `marker`, in one request, and still one once the
 /// queue has settled (no second delivery).
 fn assert_once(marker: &str, expected: &[(&str, &str)]) {
@@ -104,11 +126,16 @@ fn assert_once(marker: &str, expected: &[(&str, &str)]) {
     );
 }
 
+/// [`assert_once`] for a lead of the embed pages' form: its email alone.
+fn assert_email_once(email: &str) {
+    assert_once(email, &[("mode", "addcontact"), ("email", email)]);
+}
+
 #[test]
 fn contact_form_7_reaches_closem_by_autocomplete_and_mapping_and_cf7_still_sends_its_mail() {
     let browser = visit("/cf7.html", 1);
     let email = unique_email("site-cf7");
-    type_into(
+    submit(
         &browser,
         &[
             ("#cf7-name", "Ada Lovelace"),
@@ -116,9 +143,8 @@ fn contact_form_7_reaches_closem_by_autocomplete_and_mapping_and_cf7_still_sends
             ("#cf7-subject", "Pricing"),
             ("#cf7-message", "Twenty seats, please"),
         ],
+        ".wpcf7-submit",
     );
-    browser.click(&browser.find(".wpcf7-submit"));
-    wait_success(&browser);
     assert_once(
         &email,
         &[
@@ -143,7 +169,7 @@ fn contact_form_7_reaches_closem_by_autocomplete_and_mapping_and_cf7_still_sends
 fn wpforms_nested_names_are_mapped_by_the_profile() {
     let browser = visit("/wpforms.html", 1);
     let email = unique_email("site-wpforms");
-    type_into(
+    submit(
         &browser,
         &[
             ("#wpforms-7-field_0", "Grace"),
@@ -151,9 +177,8 @@ fn wpforms_nested_names_are_mapped_by_the_profile() {
             ("#wpforms-7-field_1", &email),
             ("#wpforms-7-field_2", "Call me"),
         ],
+        "#wpforms-submit-7",
     );
-    browser.click(&browser.find("#wpforms-submit-7"));
-    wait_success(&browser);
     assert_once(
         &email,
         &[
@@ -190,7 +215,7 @@ fn gravity_forms_keeps_its_description_and_sends_name_parts_by_autocomplete() {
         described.starts_with("gfield_description_1_2 closem-e"),
         "{described}"
     );
-    type_into(
+    submit(
         &browser,
         &[
             ("#input_1_1_3", "Katherine"),
@@ -198,9 +223,8 @@ fn gravity_forms_keeps_its_description_and_sends_name_parts_by_autocomplete() {
             ("#input_1_2", &email),
             ("#input_1_3", "+1 (555) 444-3333"),
         ],
+        "#gform_submit_button_1",
     );
-    browser.click(&browser.find("#gform_submit_button_1"));
-    wait_success(&browser);
     assert_once(
         &email,
         &[
@@ -221,7 +245,7 @@ fn elementor_form_fields_are_mapped_by_the_profile() {
     // with or without the widget, and ignores the pattern. The site's message, not the widget's.
     browser.expect_console("is not a valid regular expression");
     let email = unique_email("site-elementor");
-    type_into(
+    submit(
         &browser,
         &[
             ("#form-field-name", "Mary Jackson"),
@@ -229,9 +253,8 @@ fn elementor_form_fields_are_mapped_by_the_profile() {
             ("#form-field-field_phone", "+1 (555) 444-3333"),
             ("#form-field-message", "A demo"),
         ],
+        ".elementor-button",
     );
-    browser.click(&browser.find(".elementor-button"));
-    wait_success(&browser);
     assert_once(
         &email,
         &[
@@ -277,7 +300,7 @@ fn webflow_shows_its_done_block_on_success_and_its_fail_block_on_a_refusal() {
 fn a_mailchimp_embed_keeps_its_bot_field_empty_and_reaches_closem() {
     let browser = visit("/mailchimp.html", 1);
     let email = unique_email("site-mailchimp");
-    type_into(
+    submit(
         &browser,
         &[
             ("#mce-EMAIL", &email),
@@ -285,9 +308,8 @@ fn a_mailchimp_embed_keeps_its_bot_field_empty_and_reaches_closem() {
             ("#mce-LNAME", "Lamarr"),
             ("#mce-PHONE", "1-555-444-3333"),
         ],
+        "#mc-embedded-subscribe",
     );
-    browser.click(&browser.find("#mc-embedded-subscribe"));
-    wait_success(&browser);
     assert_once(
         &email,
         &[
@@ -368,7 +390,7 @@ fn bootstrap_validation_gets_the_widgets_messages_in_its_own_feedback_elements()
 fn shopifys_contact_form_is_known_by_its_autocomplete_tokens() {
     let browser = visit("/shopify.html", 1);
     let email = unique_email("site-shopify");
-    type_into(
+    submit(
         &browser,
         &[
             ("#ContactForm-name", "Annie Easley"),
@@ -376,9 +398,8 @@ fn shopifys_contact_form_is_known_by_its_autocomplete_tokens() {
             ("#ContactForm-phone", "555-444-3333"),
             ("#ContactForm-body", "Wholesale order"),
         ],
+        "#ContactForm button[type=submit]",
     );
-    browser.click(&browser.find("#ContactForm button[type=submit]"));
-    wait_success(&browser);
     assert_once(
         &email,
         &[
@@ -395,7 +416,7 @@ fn shopifys_contact_form_is_known_by_its_autocomplete_tokens() {
 fn a_react_app_without_names_is_known_by_ids_and_autocomplete_and_keeps_its_handler() {
     let browser = visit("/react.html", 1);
     let email = unique_email("site-react");
-    type_into(
+    submit(
         &browser,
         &[
             ("[id=':r1:']", "Evelyn Boyd"),
@@ -403,9 +424,8 @@ fn a_react_app_without_names_is_known_by_ids_and_autocomplete_and_keeps_its_hand
             ("[id=':r3:']", "+1 (555) 444-3333"),
             ("#message", "Call after 5"),
         ],
+        "#root button[type=submit]",
     );
-    browser.click(&browser.find("#root button[type=submit]"));
-    wait_success(&browser);
     assert_once(
         &email,
         &[
@@ -455,10 +475,9 @@ fn a_form_that_loses_data_closem_is_released_to_its_native_post() {
 fn a_strict_csp_with_the_documented_directives_lets_the_widget_work() {
     let browser = visit("/csp-allowed.html", 1);
     let email = unique_email("site-csp");
-    type_into(&browser, &[("#csp-email", &email)]);
-    browser.click(&browser.find("#csp-form button"));
+    send_embed(&browser, &email);
     wait_success(&browser);
-    assert_once(&email, &[("mode", "addcontact"), ("email", &email)]);
+    assert_email_once(&email);
 }
 
 #[test]
@@ -472,27 +491,21 @@ fn a_csp_without_wasm_unsafe_eval_leaves_the_native_post() {
         WAIT,
     );
     std::thread::sleep(Duration::from_millis(500));
-    let form = browser.find("#csp-form");
+    let form = browser.find("#embed-form");
     assert_eq!(browser.attribute(&form, "data-closem-ready"), None);
     let email = unique_email("site-csp-native");
-    type_into(&browser, &[("#csp-email", &email)]);
-    browser.click(&browser.find("#csp-form button"));
-    browser.wait_for(
-        "the thank-you page",
-        "return location.pathname === '/thanks'",
-        WAIT,
-    );
-    assert_once(&email, &[("mode", "addcontact"), ("email", &email)]);
+    send_embed(&browser, &email);
+    wait_thanks(&browser);
+    assert_email_once(&email);
 }
 
 #[test]
 fn the_pinned_versioned_script_with_integrity_works_across_origins_and_uses_the_preload() {
     let browser = visit("/pinned.html", 1);
     let email = unique_email("site-pinned");
-    type_into(&browser, &[("#pinned-email", &email)]);
-    browser.click(&browser.find("#pinned-form button"));
+    send_embed(&browser, &email);
     wait_success(&browser);
-    assert_once(&email, &[("mode", "addcontact"), ("email", &email)]);
+    assert_email_once(&email);
     // The loader's fetch matched the preloaded wasm: one request for it, not two (a mismatch of
     // URL, credentials or integrity makes Chromium fetch it again).
     let fetches = browser.execute(
@@ -508,10 +521,9 @@ fn the_pinned_versioned_script_with_integrity_works_across_origins_and_uses_the_
 fn the_moving_script_with_crossorigin_works_across_origins() {
     let browser = visit("/crossorigin.html", 1);
     let email = unique_email("site-crossorigin");
-    type_into(&browser, &[("#cors-email", &email)]);
-    browser.click(&browser.find("#cors-form button"));
+    send_embed(&browser, &email);
     wait_success(&browser);
-    assert_once(&email, &[("mode", "addcontact"), ("email", &email)]);
+    assert_email_once(&email);
 }
 
 /// The start-up tests share the `held` site's switch: one at a time.
@@ -528,8 +540,7 @@ fn forms_are_enhanced_before_the_module_and_a_submit_waits_for_it_then_is_sent_o
     // Enhanced at once: the wasm has not been answered.
     let browser = visit_on(&topology.held, "/startup.html", 1);
     let email = unique_email("site-held");
-    type_into(&browser, &[("#startup-email", &email)]);
-    browser.click(&browser.find("#startup-form button"));
+    send_embed(&browser, &email);
     std::thread::sleep(Duration::from_millis(500));
     assert!(
         browser.current_url().ends_with("/startup.html"),
@@ -538,7 +549,7 @@ fn forms_are_enhanced_before_the_module_and_a_submit_waits_for_it_then_is_sent_o
     assert!(topology.edge.records_now(&email).is_empty());
     topology.held.release_wasm();
     wait_success(&browser);
-    assert_once(&email, &[("mode", "addcontact"), ("email", &email)]);
+    assert_email_once(&email);
 }
 
 #[test]
@@ -548,22 +559,21 @@ fn a_submit_held_for_the_module_is_validated_once_it_is_ready() {
     topology.held.hold_wasm(Wasm::Held);
     let browser = visit_on(&topology.held, "/startup.html", 1);
     let marker = unique_email("site-held-invalid");
-    type_into(&browser, &[("#startup-email", "ada-at-example")]);
     browser.execute(
-        "document.getElementById('startup-email').dataset.marker = arguments[0]",
+        "document.getElementById('embed-email').dataset.marker = arguments[0]",
         json!([marker]),
     );
-    browser.click(&browser.find("#startup-form button"));
+    send_embed(&browser, "ada-at-example");
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(
-        browser.attribute(&browser.find("#startup-email"), "aria-invalid"),
+        browser.attribute(&browser.find("#embed-email"), "aria-invalid"),
         None,
         "nothing is judged before the module is ready"
     );
     topology.held.release_wasm();
     browser.wait_for(
         "the email's message",
-        "return document.getElementById('startup-email').getAttribute('aria-invalid') === 'true'",
+        "return document.getElementById('embed-email').getAttribute('aria-invalid') === 'true'",
         WAIT,
     );
     assert!(browser.current_url().ends_with("/startup.html"));
@@ -574,15 +584,10 @@ fn a_module_that_never_arrives_leaves_the_native_post() {
     let topology = topology();
     let browser = visit_on(&topology.withheld, "/startup.html", 1);
     let email = unique_email("site-withheld");
-    type_into(&browser, &[("#startup-email", &email)]);
-    browser.click(&browser.find("#startup-form button"));
+    send_embed(&browser, &email);
     // After a few seconds without a module, the form is released and posted natively.
-    browser.wait_for(
-        "the thank-you page",
-        "return location.pathname === '/thanks'",
-        WAIT,
-    );
-    assert_once(&email, &[("mode", "addcontact"), ("email", &email)]);
+    wait_thanks(&browser);
+    assert_email_once(&email);
 }
 
 /// The other languages' catalogues have arrived from the forms host (issue 13).

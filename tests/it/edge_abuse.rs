@@ -155,7 +155,7 @@ fn a_filled_honeypot_looks_accepted_is_quarantined_not_forwarded_and_counted() {
     ];
     assert_looks_accepted(&post(edge, "trap", &ip, None, &fields));
     let native = post_native(edge, "trap", &ip, &fields);
-    assert_eq!(native.status, 303, "{}", native.body);
+    native.assert_status(303);
     assert_eq!(native.header("location"), Some("/thanks"));
 
     edge.assert_not_forwarded(&marker);
@@ -224,8 +224,7 @@ fn a_form_filled_slowly_enough_or_posted_without_javascript_is_delivered() {
 
     // A native post has no fill time and is not judged by it.
     let native = unique_email("abuse-native");
-    let reply = post_native(edge, "trap", &ip, &[("email", &native)]);
-    assert_eq!(reply.status, 303, "{}", reply.body);
+    post_native(edge, "trap", &ip, &[("email", &native)]).assert_status(303);
     edge.forwarded(&native);
 }
 
@@ -248,7 +247,7 @@ fn turnstile_wants_a_token() {
     // A native post gets the page listing the problem.
     let native = post_native(edge, "guarded", &ip, &[("email", &marker)]);
     assert_eq!(native.status, 403);
-    assert!(native.body.contains("anti-bot check"), "{}", native.body);
+    native.assert_body_has("anti-bot check");
     edge.assert_not_forwarded(&marker);
     assert!(spam_count(edge, "guarded", "turnstile") >= before + 3);
 }
@@ -432,7 +431,7 @@ fn the_post_over_the_rate_limit_gets_429_with_retry_after_and_goes_nowhere() {
     );
     let native = post_native(edge, "limited", &ip, &[("email", &extra[0])]);
     assert_eq!(native.status, 429);
-    assert!(native.body.contains("wait a minute"), "{}", native.body);
+    native.assert_body_has("wait a minute");
 
     // Another client, and this client on another form, are not held back.
     let other = unique_email("abuse-rate-other");
@@ -451,7 +450,7 @@ fn the_post_over_the_rate_limit_gets_429_with_retry_after_and_goes_nowhere() {
 fn health_reports_the_rate_limiter_and_turnstile() {
     let edge = abuse();
     let health = secret_free(edge.send(client().get(edge.url("/health"))));
-    assert_eq!(health.status, 200, "{}", health.body);
+    health.assert_status(200);
     let body = health.json();
     assert_eq!(
         body["rate_limit"],
@@ -596,7 +595,7 @@ fn a_quarantined_submission_can_be_released_to_closem_once() {
     );
     // ...and an operator releases it: it goes to CLOSEM like any other.
     let release = edge.replay(&format!("id={id}"));
-    assert_eq!(release.status, 200, "{}", release.body);
+    release.assert_status(200);
     assert_eq!(release.json()["queued"], json!([id]), "{}", release.body);
     let fields = edge.forwarded(&marker);
     assert!(

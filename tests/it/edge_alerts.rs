@@ -103,7 +103,7 @@ fn assert_shape(post: &Value, personal: &[&str]) {
 
 fn post_lead(edge: &Edge, form: &str, email: &str) -> String {
     let reply = edge.post(form, &[("email", email), ("first_name", "Alerted")]);
-    assert_eq!(reply.status, 202, "{}", reply.body);
+    reply.assert_status(202);
     reply.json()["id"]
         .as_str()
         .expect("an accepted submission has an id")
@@ -193,14 +193,14 @@ fn a_spam_jump_alerts_once_per_quiet_period_without_the_bots_fields() {
     let mut emails = Vec::new();
     for n in 0..3 {
         let email = unique_email(&format!("alert-spam-{n}"));
-        let reply = edge.post(
+        edge.post(
             "trap",
             &[
                 ("email", &email),
                 ("company_website", "http://spam.example"),
             ],
-        );
-        assert_eq!(reply.status, 202, "{}", reply.body);
+        )
+        .assert_status(202);
         emails.push(email);
     }
     let alerts = wait_alerts(edge, "trap", "jumped", 1);
@@ -224,17 +224,17 @@ fn a_slow_webhook_delays_neither_delivery_nor_the_visitors_answer() {
     // with an ordinary post's time, so a loaded machine does not fail it.
     let ordinary = Instant::now();
     let reply = edge.post("held", &[("email", &unique_email("slow-ordinary"))]);
-    assert_eq!(reply.status, 202, "{}", reply.body);
+    reply.assert_status(202);
     let ordinary = ordinary.elapsed();
     let started = Instant::now();
-    let reply = edge.post(
+    edge.post(
         "trap",
         &[
             ("email", &unique_email("slow-spam")),
             ("company_website", "http://spam.example"),
         ],
-    );
-    assert_eq!(reply.status, 202, "{}", reply.body);
+    )
+    .assert_status(202);
     assert!(
         started.elapsed() < ordinary + Duration::from_millis(2_500),
         "the answer waited {:?} (an ordinary post: {ordinary:?})",

@@ -101,7 +101,7 @@ fn bad_bindings_make_health_503_and_every_form_503_not_configured() {
         }),
     );
     let reply = health(&worker.url());
-    assert_eq!(reply.status, 503, "{}", reply.body);
+    reply.assert_status(503);
     let body = reply.json();
     assert_eq!(body["ok"], false);
     assert_eq!(body["api_key"], "set");
@@ -147,7 +147,7 @@ fn bad_bindings_make_health_503_and_every_form_503_not_configured() {
             .form(&[("email", "jane@example.com")]),
     );
     assert_eq!(reply.status, 503);
-    assert!(reply.body.contains("/health"), "{}", reply.body);
+    reply.assert_body_has("/health");
     assert_log_clean(&worker);
 }
 
@@ -313,7 +313,7 @@ fn a_broken_bundled_file_is_reported_by_health_by_form_and_key() {
         },
     );
     let reply = health(&edge.worker.url());
-    assert_eq!(reply.status, 503, "{}", reply.body);
+    reply.assert_status(503);
     let body = reply.json();
     let problems: Vec<(&str, &str)> = body["problems"]
         .as_array()

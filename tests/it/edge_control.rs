@@ -2,7 +2,7 @@
 //! contact-list alias, a sequence, contact targets or credentials changes nothing that is forwarded,
 //! and a strict profile refuses them with a `.control` issue.
 
-use crate::edge_support::{assert_fields, shared, unique_email};
+use crate::edge_support::{assert_fields, shared, unique_email, with_email, EMAIL};
 
 /// Every control field name a visitor might inject, with a value CLOSEM would act on.
 const CONTROL: &[(&str, &str)] = &[
@@ -24,107 +24,81 @@ const CONTROL: &[(&str, &str)] = &[
     ("Tags", "9"),
 ];
 
-/// For each mode: the visitor fields of a valid submission, and what CLOSEM must receive for them.
+/// For each mode: the visitor fields of a valid submission, and what CLOSEM must receive for them
+/// ([`EMAIL`] standing for the visitor's address).
 type Case = (
     &'static str,
-    fn(&str) -> Vec<(&'static str, String)>,
-    fn(&str) -> Vec<(&'static str, String)>,
+    &'static [(&'static str, &'static str)],
+    &'static [(&'static str, &'static str)],
 );
 
 const CASES: &[Case] = &[
     (
         "contact",
-        |email| vec![("email", email.to_string()), ("phone", "5554443333".into())],
-        |email| {
-            vec![
-                ("mode", "addcontact".into()),
-                ("upsert", "true".into()),
-                ("phone", "+15554443333".into()),
-                ("email", email.to_string()),
-                ("tags", "42,57".into()),
-                ("contactlists", "18,32".into()),
-                ("sequence_id", "99".into()),
-            ]
-        },
+        &[("email", EMAIL), ("phone", "5554443333")],
+        &[
+            ("mode", "addcontact"),
+            ("upsert", "true"),
+            ("phone", "+15554443333"),
+            ("email", EMAIL),
+            ("tags", "42,57"),
+            ("contactlists", "18,32"),
+            ("sequence_id", "99"),
+        ],
     ),
     (
         "plain",
-        |email| vec![("email", email.to_string())],
-        |email| vec![("mode", "addcontact".into()), ("email", email.to_string())],
+        &[("email", EMAIL)],
+        &[("mode", "addcontact"), ("email", EMAIL)],
     ),
     (
         "sequence",
-        |email| vec![("email", email.to_string())],
-        |email| {
-            vec![
-                ("mode", "runsequence".into()),
-                ("sequence_id", "55".into()),
-                ("contact_emails", email.to_string()),
-            ]
-        },
+        &[("email", EMAIL)],
+        &[
+            ("mode", "runsequence"),
+            ("sequence_id", "55"),
+            ("contact_emails", EMAIL),
+        ],
     ),
     (
         "appointment",
-        |email| {
-            vec![
-                ("email", email.to_string()),
-                ("appointment_note", "Demo".into()),
-                ("appointment_timestamp", "1932827400".into()),
-            ]
-        },
-        |email| {
-            vec![
-                ("mode", "scheduleappointment".into()),
-                ("appointment_note", "Demo".into()),
-                ("appointment_timestamp", "1932827400".into()),
-                ("contact_emails", email.to_string()),
-            ]
-        },
+        &[
+            ("email", EMAIL),
+            ("appointment_note", "Demo"),
+            ("appointment_timestamp", "1932827400"),
+        ],
+        &[
+            ("mode", "scheduleappointment"),
+            ("appointment_note", "Demo"),
+            ("appointment_timestamp", "1932827400"),
+            ("contact_emails", EMAIL),
+        ],
     ),
 ];
 
-fn check(
-    form: &str,
-    visitor: &[(&str, String)],
-    injected: &[(&str, &str)],
-    expected: &[(&str, String)],
-    email: &str,
-) {
+/// Posts a case's visitor fields with `injected` added, and checks what CLOSEM received.
+fn check(case: &Case, injected: &[(&str, &str)], email: &str) {
+    let (form, visitor, expected) = case;
     let edge = shared();
-    let mut fields: Vec<(&str, &str)> = visitor
-        .iter()
-        .map(|(name, value)| (*name, value.as_str()))
-        .collect();
+    let mut fields = with_email(visitor, email);
     fields.extend_from_slice(injected);
     edge.post(form, &fields).assert_delivered();
-    let expected: Vec<(&str, &str)> = expected
-        .iter()
-        .map(|(name, value)| (*name, value.as_str()))
-        .collect();
-    assert_fields(&edge.forwarded(email), &expected);
+    assert_fields(&edge.forwarded(email), &with_email(expected, email));
 }
 
 #[test]
 fn each_injected_control_field_is_ignored_in_every_mode() {
-    for (form, visitor, expected) in CASES {
+    for case in CASES {
         for &control in CONTROL {
-            let email = unique_email("control");
-            check(
-                form,
-                &visitor(&email),
-                &[control],
-                &expected(&email),
-                &email,
-            );
+            check(case, &[control], &unique_email("control"));
         }
     }
 }
 
 #[test]
 fn all_control_fields_at_once_are_ignored_in_every_mode() {
-    for (form, visitor, expected) in CASES {
-        let email = unique_email("controls");
-        check(form, &visitor(&email), CONTROL, &expected(&email), &email);
+    for case in CASES {
+        check(case, CONTROL, &unique_email("controls"));
     }
 }
 

@@ -1,7 +1,7 @@
 //! CORS: only the profile's allowed origins are answered, each by echoing exactly that one origin;
 //! any other origin gets no Access-Control-Allow-Origin and may not post.
 
-use crate::edge_support::{client, encode, shared, unique_email, Encoding, Reply};
+use crate::edge_support::{client, shared, unique_email, Encoding, Reply};
 
 /// The `contact` profile lists three origins; the middle one is used so that a first-entry or
 /// joined-list answer would show.
@@ -19,13 +19,26 @@ fn preflight(form: &str, origin: &str) -> Reply {
     )
 }
 
-fn post_from(origin: &str, fields: &[(&str, &str)]) -> Reply {
-    let edge = shared();
-    let request = client()
-        .post(edge.url("/f/contact"))
-        .header("Origin", origin)
-        .header("Accept", "application/json");
-    edge.send(encode(request, fields, Encoding::UrlEncoded))
+/// Posts `fields` to `form` from `origin`, asking for JSON as the widget does.
+fn post_from(form: &str, origin: &str, fields: &[(&str, &str)]) -> Reply {
+    shared().post_with(
+        form,
+        &[("Origin", origin), ("Accept", "application/json")],
+        fields,
+        Encoding::UrlEncoded,
+    )
+}
+
+/// Asserts the JSON 403 of a refused origin, and [`assert_not_allowed`].
+fn assert_refused(reply: &Reply, marker: &str) {
+    reply.assert_issues(403, &["origin.forbidden"]);
+    assert_not_allowed(reply, marker);
+}
+
+/// Asserts that the answer allows no origin and that nothing carrying `marker` was forwarded.
+fn assert_not_allowed(reply: &Reply, marker: &str) {
+    assert!(allow_origin_values(reply).is_empty());
+    shared().assert_not_forwarded(marker);
 }
 
 fn allow_origin_values(reply: &Reply) -> Vec<String> {
@@ -94,7 +107,7 @@ fn preflight_for_an_unknown_form_is_404() {
 fn post_from_an_allowed_origin_is_delivered_and_readable() {
     let edge = shared();
     let email = unique_email("cors");
-    let reply = post_from(ALLOWED, &[("email", &email)]);
+    let reply = post_from("contact", ALLOWED, &[("email", &email)]);
     reply.assert_delivered();
     assert_eq!(allow_origin_values(&reply), [ALLOWED]);
     assert!(varies_on_origin(&reply));
@@ -105,25 +118,24 @@ fn post_from_an_allowed_origin_is_delivered_and_readable() {
 fn post_from_a_refused_origin_is_403_and_not_forwarded() {
     let edge = shared();
     let email = unique_email("evil");
-    let reply = post_from(REFUSED, &[("email", &email)]);
-    reply.assert_issues(403, &["origin.forbidden"]);
-    assert!(allow_origin_values(&reply).is_empty());
-    edge.assert_not_forwarded(&email);
+    let reply = post_from("contact", REFUSED, &[("email", &email)]);
+    assert_refused(&reply, &email);
 
     // The same page posting natively is refused too, with an HTML page.
-    let request = client()
-        .post(edge.url("/f/contact"))
-        .header("Origin", REFUSED);
-    let reply = edge.send(encode(request, &[("email", &email)], Encoding::UrlEncoded));
-    assert_eq!(reply.status, 403);
+    let reply = edge.post_with(
+        "contact",
+        &[("Origin", REFUSED)],
+        &[("email", &email)],
+        Encoding::UrlEncoded,
+    );
+    reply.assert_status(403);
     assert!(reply.header("location").is_none());
-    assert!(allow_origin_values(&reply).is_empty());
-    edge.assert_not_forwarded(&email);
+    assert_not_allowed(&reply, &email);
 }
 
 #[test]
 fn refused_answers_to_an_allowed_origin_are_readable_by_it() {
-    let reply = post_from(ALLOWED, &[("email", "not-an-email")]);
+    let reply = post_from("contact", ALLOWED, &[("email", "not-an-email")]);
     reply.assert_issues(422, &["email.format"]);
     assert_eq!(allow_origin_values(&reply), [ALLOWED]);
 }
@@ -132,25 +144,13 @@ fn refused_answers_to_an_allowed_origin_are_readable_by_it() {
 fn same_origin_posts_pass_without_being_listed() {
     let edge = shared();
     let email = unique_email("sameorigin");
-    let request = client()
-        .post(edge.url("/f/plain"))
-        .header("Origin", edge.worker.url())
-        .header("Accept", "application/json");
-    edge.send(encode(request, &[("email", &email)], Encoding::UrlEncoded))
-        .assert_delivered();
+    post_from("plain", &edge.worker.url(), &[("email", &email)]).assert_delivered();
     edge.forwarded(&email);
 }
 
 #[test]
 fn a_profile_without_allowed_origins_refuses_cross_origin_posts() {
-    let edge = shared();
     let email = unique_email("nolist");
-    let request = client()
-        .post(edge.url("/f/plain"))
-        .header("Origin", ALLOWED)
-        .header("Accept", "application/json");
-    let reply = edge.send(encode(request, &[("email", &email)], Encoding::UrlEncoded));
-    reply.assert_issues(403, &["origin.forbidden"]);
-    assert!(allow_origin_values(&reply).is_empty());
-    edge.assert_not_forwarded(&email);
+    let reply = post_from("plain", ALLOWED, &[("email", &email)]);
+    assert_refused(&reply, &email);
 }

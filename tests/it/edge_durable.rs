@@ -10,7 +10,9 @@ use closem_tests::workerd::{
 };
 use serde_json::json;
 
-use crate::edge_support::{client, fields_of, shared, unique_email, value_of, Edge, Reply, ADMIN};
+use crate::edge_support::{
+    client, fields_of, shared, unique_email, value_of, Edge, Encoding, Reply, ADMIN,
+};
 
 /// `s{shard}-k{32 hex digits}`: the id names its ledger shard (edge/src/ledger/shard.rs).
 pub(crate) fn is_submission_id(id: &str) -> bool {
@@ -26,21 +28,27 @@ pub(crate) fn is_submission_id(id: &str) -> bool {
             .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
 }
 
+/// A fresh marker email for `tag` and an idempotency key of its own.
+fn email_and_key(tag: &str) -> (String, String) {
+    let email = unique_email(tag);
+    let key = format!("it-{email}");
+    (email, key)
+}
+
+/// Posts `fields` to `form` as the widget does, with `key` in the `Idempotency-Key` header.
 fn post_keyed(edge: &Edge, form: &str, key: &str, fields: &[(&str, &str)]) -> Reply {
-    edge.send(
-        client()
-            .post(edge.url(&format!("/f/{form}")))
-            .header("Accept", "application/json")
-            .header("Idempotency-Key", key)
-            .form(fields),
+    edge.post_with(
+        form,
+        &[("Accept", "application/json"), ("Idempotency-Key", key)],
+        fields,
+        Encoding::UrlEncoded,
     )
 }
 
 #[test]
 fn resubmitting_with_the_same_key_answers_the_same_id_and_closem_sees_it_once() {
     let edge = shared();
-    let email = unique_email("resubmit");
-    let key = format!("it-{email}");
+    let (email, key) = email_and_key("resubmit");
     let first = post_keyed(edge, "sequence", &key, &[("email", &email)]).assert_delivered();
     let again = post_keyed(edge, "sequence", &key, &[("email", &email)]).assert_delivered();
     // The widget's form field names the same submission as the header.
@@ -68,8 +76,7 @@ fn resubmitting_with_the_same_key_answers_the_same_id_and_closem_sees_it_once() 
 #[test]
 fn a_key_reused_with_other_fields_is_409_and_the_first_submission_stands() {
     let edge = shared();
-    let email = unique_email("reused");
-    let key = format!("it-{email}");
+    let (email, key) = email_and_key("reused");
     let first = post_keyed(
         edge,
         "plain",
@@ -104,17 +111,18 @@ fn a_key_reused_with_other_fields_is_409_and_the_first_submission_stands() {
 #[test]
 fn one_key_on_two_forms_is_two_submissions() {
     let edge = shared();
-    let email = unique_email("twoforms");
-    let key = format!("it-{email}");
-    let contact = post_keyed(edge, "contact", &key, &[("email", &email)]).assert_delivered();
-    let plain = post_keyed(edge, "plain", &key, &[("email", &email)]).assert_delivered();
-    assert_ne!(contact, plain);
+    let (email, key) = email_and_key("twoforms");
+    let ids: Vec<String> = ["contact", "plain"]
+        .into_iter()
+        .map(|form| post_keyed(edge, form, &key, &[("email", &email)]).assert_delivered())
+        .collect();
+    assert_ne!(ids[0], ids[1]);
     let records = edge.wait_records(&email, |records| records.len() == 2);
     let keys: BTreeSet<&str> = records
         .iter()
         .filter_map(|record| record["idempotency_key"].as_str())
         .collect();
-    assert_eq!(keys, BTreeSet::from([contact.as_str(), plain.as_str()]));
+    assert_eq!(keys, ids.iter().map(String::as_str).collect());
 }
 
 #[test]
@@ -123,8 +131,7 @@ fn a_native_post_sent_twice_is_one_submission_and_a_changed_one_is_another() {
     let email = unique_email("nativetwice");
     let fields = [("email", email.as_str()), ("first_name", "Ann")];
     for _ in 0..2 {
-        let reply = edge.post_native("plain", &fields);
-        assert_eq!(reply.status, 303, "{}", reply.body);
+        edge.post_native("plain", &fields).assert_status(303);
     }
     edge.settle();
     let records = edge.records_now(&email);
@@ -142,12 +149,12 @@ fn a_native_post_sent_twice_is_one_submission_and_a_changed_one_is_another() {
 fn an_unusable_idempotency_key_is_400_and_not_recorded() {
     let edge = shared();
     let email = unique_email("badkey");
-    for key in ["has space", &"x".repeat(201)] {
-        post_keyed(edge, "plain", key, &[("email", &email)])
-            .assert_issues(400, &["idempotency_key.invalid"]);
+    let by_header = |key: &str| post_keyed(edge, "plain", key, &[("email", &email)]);
+    let by_field = |key: &str| edge.post("plain", &[("email", &email), ("_closem_key", key)]);
+    let long = "x".repeat(201);
+    for reply in [by_header("has space"), by_header(&long), by_field("")] {
+        reply.assert_issues(400, &["idempotency_key.invalid"]);
     }
-    edge.post("plain", &[("email", &email), ("_closem_key", "")])
-        .assert_issues(400, &["idempotency_key.invalid"]);
     edge.assert_not_forwarded(&email);
 }
 
@@ -156,17 +163,16 @@ fn admin_routes_want_the_bearer_token() {
     let edge = shared();
     let list = || client().get(edge.url("/admin/submissions"));
     let missing = edge.send(list());
-    assert_eq!(missing.status, 401, "{}", missing.body);
+    missing.assert_status(401);
     assert_eq!(missing.header("www-authenticate"), Some("Bearer"));
-    let wrong = edge.send(list().bearer_auth("edge-it-admin-token-5b1e0c95"));
-    assert_eq!(wrong.status, 401, "{}", wrong.body);
-    let short = edge.send(list().bearer_auth("edge"));
-    assert_eq!(short.status, 401, "{}", short.body);
+    edge.send(list().bearer_auth("edge-it-admin-token-5b1e0c95"))
+        .assert_status(401);
+    edge.send(list().bearer_auth("edge")).assert_status(401);
     let replay = edge.send(client().post(edge.url("/admin/replay")).bearer_auth("nope"));
-    assert_eq!(replay.status, 401, "{}", replay.body);
+    replay.assert_status(401);
 
     let good = edge.send(list().bearer_auth(ADMIN));
-    assert_eq!(good.status, 200, "{}", good.body);
+    good.assert_status(200);
     let body = good.json();
     for state in ["pending", "held", "delivered", "refused", "dead", "spam"] {
         assert!(body["counts"][state].is_u64(), "{body}");
@@ -177,26 +183,22 @@ fn admin_routes_want_the_bearer_token() {
         ("/admin/nothing", 404),
     ];
     for (path, status) in checks {
-        let reply = edge.send(client().get(edge.url(path)).bearer_auth(ADMIN));
+        let reply = edge.admin_get(path);
         assert_eq!(reply.status, status, "{path}: {}", reply.body);
     }
-    let bad_key = edge.send(
+    edge.send(
         client()
             .post(edge.url("/admin/replay?key=../../x"))
             .bearer_auth(ADMIN),
-    );
-    assert_eq!(bad_key.status, 400, "{}", bad_key.body);
-    let wrong_method = edge.send(client().get(edge.url("/admin/replay")).bearer_auth(ADMIN));
-    assert_eq!(wrong_method.status, 405, "{}", wrong_method.body);
+    )
+    .assert_status(400);
+    edge.admin_get("/admin/replay").assert_status(405);
 }
 
 #[test]
 fn a_delivered_submission_is_listed_with_its_fields_and_state() {
     let edge = shared();
-    let email = unique_email("listed");
-    let id = edge
-        .post("contact", &[("email", &email)])
-        .assert_delivered();
+    let (email, id) = edge.lead("contact", "listed");
     edge.forwarded(&email);
     let entry = edge.wait_state(&id, "delivered");
     assert_eq!(entry["form"], "contact", "{entry}");

@@ -1,7 +1,7 @@
 //! Visitor field names: every documented alias, the profile's own `fields` mapping (Contact Form 7
 //! style), inputs that are neither (dropped, or kept in the notes), and the documented phone shapes.
 
-use crate::edge_support::{assert_fields, shared, unique_email, value_of, Encoding};
+use crate::edge_support::{assert_fields, shared, strings_of, unique_email, value_of, EMAIL};
 
 /// Every documented alias of every field a visitor may fill in an addcontact form, with the
 /// canonical name CLOSEM must receive and a value to send.
@@ -174,12 +174,7 @@ fn issues_name_the_sites_own_inputs() {
     // `required: ["fullname"]` is reported on the mapped input too.
     reply.assert_issues(422, &["fullname.required", "phone.format", "email.format"]);
     let body = reply.json();
-    let fields: Vec<&str> = body["issues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|issue| issue["field"].as_str().unwrap())
-        .collect();
+    let fields = strings_of(&body["issues"], "field");
     assert_eq!(fields, ["your-name", "your-tel", "your-email"]);
 }
 
@@ -267,28 +262,23 @@ fn honeypot_filled_gets_a_success_but_nothing_is_forwarded() {
 
 #[test]
 fn non_ascii_values_reach_closem_intact_in_both_encodings() {
-    let edge = shared();
-    for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
-        let email = unique_email("unicode");
-        edge.assert_forwards_as(
-            "plain",
-            &[
-                ("email", &email),
-                ("fullname", "  José Müller-Łukasiewicz  "),
-                ("city", "Zürich"),
-                ("notes", "感谢 🎉 & <b>\"quoted\"</b>"),
-            ],
-            encoding,
-            &email,
-            &[
-                ("mode", "addcontact"),
-                ("email", &email),
-                ("fullname", "José Müller-Łukasiewicz"),
-                ("city", "Zürich"),
-                ("notes", "感谢 🎉 & <b>\"quoted\"</b>"),
-            ],
-        );
-    }
+    shared().assert_forwards_in_both_encodings(
+        "plain",
+        "unicode",
+        &[
+            ("email", EMAIL),
+            ("fullname", "  José Müller-Łukasiewicz  "),
+            ("city", "Zürich"),
+            ("notes", "感谢 🎉 & <b>\"quoted\"</b>"),
+        ],
+        &[
+            ("mode", "addcontact"),
+            ("email", EMAIL),
+            ("fullname", "José Müller-Łukasiewicz"),
+            ("city", "Zürich"),
+            ("notes", "感谢 🎉 & <b>\"quoted\"</b>"),
+        ],
+    );
 }
 
 #[test]

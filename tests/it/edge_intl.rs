@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use crate::edge_support::{assert_fields, client, encode, unique_email, value_of, Edge, Encoding};
+use crate::edge_support::{assert_fields, client, unique_email, value_of, Edge, Encoding};
 
 fn edge() -> &'static Edge {
     static EDGE: OnceLock<Edge> = OnceLock::new();
@@ -115,15 +115,15 @@ fn the_widget_names_the_language_of_the_answer() {
         assert_eq!(message_of(&reply, "email.format"), expected, "{lang}");
     }
     // The field wins over the browser's Accept-Language; the rule's message is translated too.
-    let request = client()
-        .post(edge.url("/f/world"))
-        .header("Accept", "application/json")
-        .header("Accept-Language", "fr-FR,fr;q=0.9");
-    let reply = edge.send(encode(
-        request,
+    let reply = edge.post_with(
+        "world",
+        &[
+            ("Accept", "application/json"),
+            ("Accept-Language", "fr-FR,fr;q=0.9"),
+        ],
         &[("phone", "12"), ("_closem_lang", "de")],
         Encoding::Multipart,
-    ));
+    );
     reply.assert_issues(422, &["phone.format"]);
     assert_eq!(
         message_of(&reply, "phone.format"),
@@ -134,29 +134,19 @@ fn the_widget_names_the_language_of_the_answer() {
 #[test]
 fn native_posts_and_their_pages_follow_accept_language() {
     let edge = edge();
-    let request = client()
-        .post(edge.url("/f/usa"))
-        .header("Accept", "text/html")
-        .header("Accept-Language", "es-MX,es;q=0.9,en;q=0.5");
-    let reply = edge.send(encode(
-        request,
+    let reply = edge.post_with(
+        "usa",
+        &[
+            ("Accept", "text/html"),
+            ("Accept-Language", "es-MX,es;q=0.9,en;q=0.5"),
+        ],
         &[("email", "nobody-at-example")],
         Encoding::UrlEncoded,
-    ));
-    assert_eq!(reply.status, 422, "{}", reply.body);
-    assert!(reply.body.contains("<html lang=\"es\">"), "{}", reply.body);
-    assert!(
-        reply.body.contains("Revisa el formulario"),
-        "{}",
-        reply.body
     );
-    assert!(
-        reply
-            .body
-            .contains("escribe un correo electrónico como nombre@ejemplo.com"),
-        "{}",
-        reply.body
-    );
+    reply.assert_status(422);
+    reply.assert_body_has("<html lang=\"es\">");
+    reply.assert_body_has("Revisa el formulario");
+    reply.assert_body_has("escribe un correo electrónico como nombre@ejemplo.com");
     // Form-level answers too.
     let missing = edge.send(
         client()
@@ -175,7 +165,7 @@ fn native_posts_and_their_pages_follow_accept_language() {
             .header("Accept-Language", "de-DE,de;q=0.9"),
     );
     assert_eq!(thanks.status, 200);
-    assert!(thanks.body.contains("Vielen Dank!"), "{}", thanks.body);
+    thanks.assert_body_has("Vielen Dank!");
     assert_eq!(thanks.header("vary"), Some("Accept-Language"));
 }
 
@@ -223,19 +213,19 @@ fn attribution_reaches_the_notes_and_rules_add_only_the_profiles_tags_and_lists(
 fn native_posts_are_attributed_from_hidden_inputs_and_the_referer() {
     let edge = edge();
     let email = unique_email("intl-native-attribution");
-    let request = client()
-        .post(edge.url("/f/campaign"))
-        .header("Accept", "text/html")
-        .header(
-            "Referer",
-            "https://www.example.com/pricing?utm_source=google&utm_medium=cpc",
-        );
-    let reply = edge.send(encode(
-        request,
+    edge.post_with(
+        "campaign",
+        &[
+            ("Accept", "text/html"),
+            (
+                "Referer",
+                "https://www.example.com/pricing?utm_source=google&utm_medium=cpc",
+            ),
+        ],
         &[("email", &email), ("gclid", "Cj0KCQ")],
         Encoding::UrlEncoded,
-    ));
-    assert_eq!(reply.status, 303, "{}", reply.body);
+    )
+    .assert_status(303);
     assert_fields(
         &edge.forwarded(&email),
         &[

@@ -206,8 +206,7 @@ fn accepted_per_key(records: &[Value]) -> std::collections::BTreeMap<String, usi
 #[test]
 fn a_new_lead_costs_one_ledger_call_and_the_shards_alarm_queues_it() {
     let edge = shared();
-    let email = unique_email("onecall");
-    let id = edge.post("plain", &[("email", &email)]).assert_delivered();
+    let (email, id) = edge.lead("plain", "onecall");
     edge.forwarded(&email);
     let log = edge.worker.log();
     let line = log
@@ -257,8 +256,8 @@ fn submissions_spread_over_the_shards_and_admin_lists_them_all_with_pages() {
             Some(cursor) => format!("/admin/submissions?limit=5&before={cursor}"),
             None => "/admin/submissions?limit=5".to_string(),
         };
-        let reply = edge.send(client().get(edge.url(&path)).bearer_auth(ADMIN));
-        assert_eq!(reply.status, 200, "{}", reply.body);
+        let reply = edge.admin_get(&path);
+        reply.assert_status(200);
         let page = reply.json();
         let entries = page["submissions"].as_array().cloned().unwrap_or_default();
         assert!(entries.len() <= 5);
@@ -284,12 +283,8 @@ fn submissions_spread_over_the_shards_and_admin_lists_them_all_with_pages() {
     for id in &ids {
         assert_eq!(seen.iter().filter(|seen| *seen == id).count(), 1, "{id}");
     }
-    let bad = edge.send(
-        client()
-            .get(edge.url("/admin/submissions?before=nonsense"))
-            .bearer_auth(ADMIN),
-    );
-    assert_eq!(bad.status, 400, "{}", bad.body);
+    edge.admin_get("/admin/submissions?before=nonsense")
+        .assert_status(400);
 }
 
 #[test]
@@ -329,30 +324,22 @@ fn erasing_a_person_removes_their_submissions_from_every_shard() {
     // The address as typed differently still names the person (case of the domain).
     let shouting = email.replace("example.com", "EXAMPLE.COM");
     let reply = erase(&format!("email={}", urlencoding(&shouting)));
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.assert_status(200);
     assert_eq!(reply.json()["erased"], 6, "{}", reply.body);
     let reply = erase(&format!("phone={}", urlencoding("555.201.7788")));
     assert_eq!(reply.json()["erased"], 1, "{}", reply.body);
     for id in &ids {
-        let gone = edge.send(
-            client()
-                .get(edge.url(&format!("/admin/submissions/{id}")))
-                .bearer_auth(ADMIN),
-        );
+        let gone = edge.admin_get(&format!("/admin/submissions/{id}"));
         assert_eq!(gone.status, 404, "{id}: {}", gone.body);
     }
-    let still = edge.send(
-        client()
-            .get(edge.url(&format!("/admin/submissions/{kept}")))
-            .bearer_auth(ADMIN),
-    );
+    let still = edge.admin_get(&format!("/admin/submissions/{kept}"));
     assert_eq!(still.status, 200, "another person's submission stays");
     assert_eq!(
         erase(&format!("email={}", urlencoding(&email))).json()["erased"],
         0
     );
     let bad = erase("email=not-an-address&phone=12");
-    assert_eq!(bad.status, 400, "{}", bad.body);
+    bad.assert_status(400);
     assert_eq!(bad.codes(), ["admin.email", "admin.phone"]);
     assert_eq!(erase("").status, 400);
     assert!(!edge.worker.log().contains(&email), "the log names nobody");
@@ -581,10 +568,7 @@ fn after_the_retention_final_rows_lose_their_fields_spam_expires_and_unresolved_
     let marker = unique_email("retention");
     let delivered = instance
         .post_keyed("plain", "retention-delivered", &format!("d-{marker}"))
-        .json()["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+        .id();
     let spam = send(
         client()
             .post(instance.url("/f/contact"))
@@ -594,19 +578,13 @@ fn after_the_retention_final_rows_lose_their_fields_spam_expires_and_unresolved_
                 ("company_website", "http://spam.example"),
             ]),
     )
-    .json()["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    .id();
     instance.drain(DELIVERY_WAIT);
     // CLOSEM refuses to answer: this one stays unresolved (pending, then dead).
     instance.order_faults(json!({"down": true}));
     let unresolved = instance
         .post_keyed("plain", "retention-unresolved", &format!("u-{marker}"))
-        .json()["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+        .id();
     for id in [&delivered, &spam, &unresolved] {
         assert_eq!(admin_entry(&instance, id).0, 200, "{id} is recorded");
     }

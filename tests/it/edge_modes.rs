@@ -1,44 +1,39 @@
 //! Each CLOSEM mode end to end: a valid form posted to `/f/{id}` reaches the sandbox with exactly the
 //! canonical fields its profile implies, with the key, and the client gets `{ok, id, issues}`.
 
-use crate::edge_support::{assert_fields, forms, shared, unique_email, value_of, Edge, Encoding};
+use crate::edge_support::{assert_fields, forms, shared, unique_email, value_of, Edge, EMAIL};
 
 #[test]
 fn addcontact_profile_forwards_exactly_the_canonical_fields_in_both_encodings() {
-    let edge = shared();
-    for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
-        let email = unique_email("addcontact");
-        edge.assert_forwards_as(
-            "contact",
-            &[
-                ("email", &email),
-                ("phone", "+1 (555) 444-3333"),
-                ("fullname", "Jane Doe"),
-                ("notes", "call after 5"),
-                ("address", "1 Main St"),
-                ("city", "Springfield"),
-                ("state", "IL"),
-                ("zip", "62701"),
-            ],
-            encoding,
-            &email,
-            &[
-                ("mode", "addcontact"),
-                ("upsert", "true"),
-                ("phone", "+15554443333"),
-                ("email", &email),
-                ("fullname", "Jane Doe"),
-                ("notes", "call after 5"),
-                ("address", "1 Main St"),
-                ("city", "Springfield"),
-                ("state", "IL"),
-                ("zip", "62701"),
-                ("tags", "42,57"),
-                ("contactlists", "18,32"),
-                ("sequence_id", "99"),
-            ],
-        );
-    }
+    shared().assert_forwards_in_both_encodings(
+        "contact",
+        "addcontact",
+        &[
+            ("email", EMAIL),
+            ("phone", "+1 (555) 444-3333"),
+            ("fullname", "Jane Doe"),
+            ("notes", "call after 5"),
+            ("address", "1 Main St"),
+            ("city", "Springfield"),
+            ("state", "IL"),
+            ("zip", "62701"),
+        ],
+        &[
+            ("mode", "addcontact"),
+            ("upsert", "true"),
+            ("phone", "+15554443333"),
+            ("email", EMAIL),
+            ("fullname", "Jane Doe"),
+            ("notes", "call after 5"),
+            ("address", "1 Main St"),
+            ("city", "Springfield"),
+            ("state", "IL"),
+            ("zip", "62701"),
+            ("tags", "42,57"),
+            ("contactlists", "18,32"),
+            ("sequence_id", "99"),
+        ],
+    );
 }
 
 #[test]
@@ -100,22 +95,17 @@ fn full_name_wins_over_first_and_last() {
 
 #[test]
 fn runsequence_profile_targets_the_visitor_only() {
-    let edge = shared();
-    for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
-        let email = unique_email("sequence");
-        edge.assert_forwards_as(
-            "sequence",
-            &[("email", &email), ("phone", "1-555-444-3333")],
-            encoding,
-            &email,
-            &[
-                ("mode", "runsequence"),
-                ("sequence_id", "55"),
-                ("contact_emails", &email),
-                ("contact_phones", "+15554443333"),
-            ],
-        );
-    }
+    shared().assert_forwards_in_both_encodings(
+        "sequence",
+        "sequence",
+        &[("email", EMAIL), ("phone", "1-555-444-3333")],
+        &[
+            ("mode", "runsequence"),
+            ("sequence_id", "55"),
+            ("contact_emails", EMAIL),
+            ("contact_phones", "+15554443333"),
+        ],
+    );
 }
 
 #[test]
@@ -137,26 +127,21 @@ fn runsequence_with_a_phone_only_targets_that_phone() {
 
 #[test]
 fn scheduleappointment_profile_forwards_note_time_and_the_visitor() {
-    let edge = shared();
-    for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
-        let email = unique_email("appointment");
-        edge.assert_forwards_as(
-            "appointment",
-            &[
-                ("email", &email),
-                ("appointment_note", "Demo call"),
-                ("appointment_timestamp", "1932827400"),
-            ],
-            encoding,
-            &email,
-            &[
-                ("mode", "scheduleappointment"),
-                ("appointment_note", "Demo call"),
-                ("appointment_timestamp", "1932827400"),
-                ("contact_emails", &email),
-            ],
-        );
-    }
+    shared().assert_forwards_in_both_encodings(
+        "appointment",
+        "appointment",
+        &[
+            ("email", EMAIL),
+            ("appointment_note", "Demo call"),
+            ("appointment_timestamp", "1932827400"),
+        ],
+        &[
+            ("mode", "scheduleappointment"),
+            ("appointment_note", "Demo call"),
+            ("appointment_timestamp", "1932827400"),
+            ("contact_emails", EMAIL),
+        ],
+    );
 }
 
 #[test]
@@ -186,7 +171,8 @@ fn appointment_note_fixed_by_the_profile_wins_over_the_visitors() {
 /// America/New_York: UTC-5 in winter, UTC-4 in summer.
 #[test]
 fn appointment_strings_are_read_in_the_company_timezone() {
-    let check = |local: &str, expected: &str| assert_appointment_at("timezone", local, expected);
+    let check =
+        |local: &str, expected: &str| assert_appointment_at(shared(), "timezone", local, expected);
     // 2030-12-01 14:00 UTC.
     check("12/01/2030 09:00 AM", "1922364000");
     check("12/01/30 09:00 am", "1922364000");
@@ -204,7 +190,8 @@ fn appointment_strings_are_read_in_the_company_timezone() {
 /// the gap, a time in the autumn overlap is its first occurrence.
 #[test]
 fn appointment_strings_at_daylight_saving_changes_resolve_like_calendars() {
-    let check = |local: &str, expected: &str| assert_appointment_at("dst", local, expected);
+    let check =
+        |local: &str, expected: &str| assert_appointment_at(shared(), "dst", local, expected);
     // New York skips 02:00-03:00 on 2031-03-09: 02:30 is taken as 03:30 EDT (07:30 UTC).
     check("03/09/2031 02:30 AM", "1930807800");
     // Either side of the gap: 01:30 EST (06:30 UTC) and 03:30 EDT (07:30 UTC).
@@ -219,24 +206,8 @@ fn appointment_strings_at_daylight_saving_changes_resolve_like_calendars() {
 #[test]
 fn appointment_strings_at_daylight_saving_changes_resolve_alike_in_berlin() {
     let edge = Edge::start_in(forms(), "Europe/Berlin");
-    let check = |local: &str, expected: &str| {
-        let email = unique_email("berlin");
-        edge.post(
-            "appointment",
-            &[
-                ("email", &email),
-                ("appointment_note", "Demo call"),
-                ("appointment_timestamp", local),
-            ],
-        )
-        .assert_delivered();
-        let fields = edge.forwarded(&email);
-        assert_eq!(
-            value_of(&fields, "appointment_timestamp"),
-            expected,
-            "{local}"
-        );
-    };
+    let check =
+        |local: &str, expected: &str| assert_appointment_at(&edge, "berlin", local, expected);
     // 09:00 CET is 08:00 UTC.
     check("12/01/2030 09:00 AM", "1922342400");
     // Berlin skips 02:00-03:00 on 2031-03-30: 02:30 is taken as 03:30 CEST (01:30 UTC).
@@ -255,9 +226,9 @@ fn each_success_has_its_own_submission_id() {
     assert_ne!(first.json()["id"], second.json()["id"]);
 }
 
-/// Posts an appointment at the wall time `local` and checks the UNIX seconds CLOSEM received.
-fn assert_appointment_at(marker: &str, local: &str, expected: &str) {
-    let edge = shared();
+/// Posts an appointment at the wall time `local` to `edge` and checks the UNIX seconds CLOSEM
+/// received.
+fn assert_appointment_at(edge: &Edge, marker: &str, local: &str, expected: &str) {
     let email = unique_email(marker);
     edge.post(
         "appointment",

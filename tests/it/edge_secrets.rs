@@ -4,11 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use closem_tests::sandbox::spawn;
-use closem_tests::workerd::{Workerd, WorkerdOptions};
-use serde_json::Value;
-
-use crate::edge_support::{client, encode, forms, shared, unique_email, Encoding, KEY, TIMEZONE};
+use crate::edge_support::{
+    client, encode, records_at, shared, start_keyed, unique_email, Encoding, KEY,
+};
 
 #[test]
 fn key_and_visitor_emails_stay_out_of_responses_and_the_log_across_every_path() {
@@ -102,13 +100,7 @@ fn key_and_visitor_emails_stay_out_of_responses_and_the_log_across_every_path() 
 fn a_key_with_reserved_characters_reaches_closem_intact() {
     let key = "Kx+9/q=&auth=z%41é~";
     let encoded = "Kx%2B9%2Fq%3D%26auth%3Dz%2541%C3%A9~";
-    let sandbox = spawn(key);
-    let worker = Workerd::start(WorkerdOptions {
-        api_key: Some(key.to_string()),
-        base_url: format!("{}/", sandbox.url()),
-        timezone: TIMEZONE.to_string(),
-        forms: forms(),
-    });
+    let (sandbox, worker) = start_keyed(key, key);
     let email = unique_email("reserved");
     let response = client()
         .post(format!("{}/f/plain", worker.url()))
@@ -120,13 +112,7 @@ fn a_key_with_reserved_characters_reaches_closem_intact() {
     let body = response.text().expect("a body");
     assert!(body.contains("\"ok\":true"), "{body}");
     // Delivery is queued (issue 6): wait for the one request to arrive.
-    let list = || -> Vec<Value> {
-        client()
-            .get(format!("{}/_sandbox/requests", sandbox.url()))
-            .send()
-            .and_then(|response| response.json())
-            .expect("the sandbox lists its requests")
-    };
+    let list = || records_at(&sandbox.url());
     let deadline = Instant::now() + Duration::from_secs(30);
     while list().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));

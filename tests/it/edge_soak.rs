@@ -189,7 +189,7 @@ pub(crate) fn soak(count: usize, clients: usize, pace: Duration) -> SoakReport {
                 .post(instance.url("/admin/replay?state=dead&limit=1000"))
                 .bearer_auth(crate::edge_support::ADMIN),
         );
-        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.assert_status(200);
         let queued = reply.json()["queued"].as_array().map_or(0, Vec::len);
         replayed += queued;
         if queued == 0 || replayed > count * 4 {

@@ -101,6 +101,22 @@ impl Reply {
             .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
     }
 
+    /// Asserts the answer's status, showing the body when it is another.
+    pub(crate) fn assert_status(&self, status: u16) -> &Reply {
+        assert_eq!(self.status, status, "{}", self.body);
+        self
+    }
+
+    /// Asserts that the body holds `text`, showing the body when it does not.
+    pub(crate) fn assert_body_has(&self, text: &str) {
+        assert!(self.body.contains(text), "{}", self.body);
+    }
+
+    /// The submission id of a JSON answer, empty when it has none (a refusal, a quarantine).
+    pub(crate) fn id(&self) -> String {
+        self.json()["id"].as_str().unwrap_or_default().to_string()
+    }
+
     /// The `code` of every issue, in order.
     pub(crate) fn codes(&self) -> Vec<String> {
         self.json()["issues"]
@@ -118,7 +134,7 @@ impl Reply {
         assert_eq!(self.status, 202, "{}", self.body);
         let body = self.json();
         assert_eq!(body["ok"], true, "{body}");
-        let id = body["id"].as_str().unwrap_or_default().to_string();
+        let id = self.id();
         assert!(!id.is_empty(), "{body}");
         assert_eq!(body["issues"], json!([]), "{body}");
         id
@@ -201,9 +217,22 @@ impl Edge {
         fields: &[(&str, &str)],
         encoding: Encoding,
     ) -> Reply {
-        let request = client()
-            .post(self.url(&format!("/f/{form_id}")))
-            .header("Accept", "application/json");
+        self.post_with(form_id, &[("Accept", "application/json")], fields, encoding)
+    }
+
+    /// Posts `fields` to `/f/{form_id}` in `encoding` with these request headers (and no others:
+    /// without an `Accept` asking for JSON the worker answers as to a native post).
+    pub(crate) fn post_with(
+        &self,
+        form_id: &str,
+        headers: &[(&str, &str)],
+        fields: &[(&str, &str)],
+        encoding: Encoding,
+    ) -> Reply {
+        let request = headers.iter().fold(
+            client().post(self.url(&format!("/f/{form_id}"))),
+            |request, (name, value)| request.header(*name, *value),
+        );
         self.send(encode(request, fields, encoding))
     }
 
@@ -232,12 +261,43 @@ impl Edge {
         assert_fields(&self.forwarded(marker), expected);
     }
 
+    /// Posts a lead whose email is a fresh marker for `tag` to `form_id` and expects it accepted;
+    /// returns the email and the submission's id.
+    pub(crate) fn lead(&self, form_id: &str, tag: &str) -> (String, String) {
+        let email = unique_email(tag);
+        let id = self.post(form_id, &[("email", &email)]).assert_delivered();
+        (email, id)
+    }
+
+    /// [`Edge::assert_forwards`] in both encodings, each time with a fresh marker for `tag` as
+    /// [`EMAIL`] in `fields` and `expected`.
+    pub(crate) fn assert_forwards_in_both_encodings(
+        &self,
+        form_id: &str,
+        tag: &str,
+        fields: &[(&str, &str)],
+        expected: &[(&str, &str)],
+    ) {
+        for encoding in [Encoding::UrlEncoded, Encoding::Multipart] {
+            let email = unique_email(tag);
+            self.assert_forwards_as(
+                form_id,
+                &with_email(fields, &email),
+                encoding,
+                &email,
+                &with_email(expected, &email),
+            );
+        }
+    }
+
     /// Posts like a browser without JavaScript: no JSON in Accept, redirects not followed.
     pub(crate) fn post_native(&self, form_id: &str, fields: &[(&str, &str)]) -> Reply {
-        let request = client()
-            .post(self.url(&format!("/f/{form_id}")))
-            .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
-        self.send(encode(request, fields, Encoding::UrlEncoded))
+        self.post_with(
+            form_id,
+            &[("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")],
+            fields,
+            Encoding::UrlEncoded,
+        )
     }
 
     /// The requests CLOSEM received with `marker` in any field value, once at least one has
@@ -267,12 +327,7 @@ impl Edge {
 
     /// Every request the sandbox has recorded.
     pub(crate) fn all_records(&self) -> Vec<Value> {
-        client()
-            .get(format!("{}/_sandbox/requests", self.sandbox.url()))
-            .send()
-            .and_then(|response| response.error_for_status())
-            .and_then(|response| response.json())
-            .expect("the sandbox lists its requests")
+        records_at(&self.sandbox.url())
     }
 
     /// Waits (up to [`DELIVERY_WAIT`]) until `done` holds for the records carrying `marker`, and
@@ -356,6 +411,11 @@ impl Edge {
         );
         assert_eq!(reply.status, 200, "{}", reply.body);
         reply.json()
+    }
+
+    /// `GET {path}` with the [`ADMIN`] token, whatever it answers.
+    pub(crate) fn admin_get(&self, path: &str) -> Reply {
+        self.send(client().get(self.url(path)).bearer_auth(ADMIN))
     }
 
     /// `POST /admin/replay?{query}` with the [`ADMIN`] token, whatever it answers.
@@ -451,6 +511,20 @@ pub(crate) fn encode(
     }
 }
 
+/// Stands for a test's own marker address in a table of fields; [`with_email`] fills it in.
+pub(crate) const EMAIL: &str = "{email}";
+
+/// `fields` with [`EMAIL`] replaced by `email`.
+pub(crate) fn with_email<'a>(
+    fields: &[(&'a str, &'a str)],
+    email: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    fields
+        .iter()
+        .map(|&(name, value)| (name, if value == EMAIL { email } else { value }))
+        .collect()
+}
+
 /// A sandbox record's `fields` as pairs.
 pub(crate) fn fields_of(record: &Value) -> Vec<(String, String)> {
     serde_json::from_value(record["fields"].clone()).expect("fields as [name, value] pairs")
@@ -483,22 +557,66 @@ pub(crate) fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> &'a st
 /// escaped, so tests control every byte (reqwest's `form` escapes differently).
 pub(crate) fn urlencoded(fields: &[(&str, &str)]) -> Vec<u8> {
     let encode = |text: &str| {
-        text.bytes()
-            .map(|byte| match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                    char::from(byte).to_string()
-                }
-                b' ' => "+".to_string(),
-                other => format!("%{other:02X}"),
-            })
-            .collect::<String>()
+        let mut encoded = String::with_capacity(text.len());
+        for byte in text.bytes() {
+            if byte.is_ascii_alphanumeric() || b"-._*".contains(&byte) {
+                encoded.push(char::from(byte));
+            } else if byte == b' ' {
+                encoded.push('+');
+            } else {
+                encoded.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        encoded
     };
-    fields
+    let mut body = String::new();
+    for (name, value) in fields {
+        if !body.is_empty() {
+            body.push('&');
+        }
+        body.push_str(&encode(name));
+        body.push('=');
+        body.push_str(&encode(value));
+    }
+    body.into_bytes()
+}
+
+/// A sandbox answering to `sandbox_key` and a worker with the fixture profiles that sends it
+/// `api_key` and has no admin token: for the tests of the key itself, which need their own pair.
+pub(crate) fn start_keyed(sandbox_key: &str, api_key: &str) -> (SandboxHandle, Workerd) {
+    let sandbox = spawn(sandbox_key);
+    let worker = Workerd::start(WorkerdOptions {
+        api_key: Some(api_key.to_string()),
+        base_url: format!("{}/", sandbox.url()),
+        timezone: TIMEZONE.to_string(),
+        forms: forms(),
+    });
+    (sandbox, worker)
+}
+
+/// Every request the sandbox at `sandbox_url` has recorded.
+pub(crate) fn records_at(sandbox_url: &str) -> Vec<Value> {
+    client()
+        .get(format!("{sandbox_url}/_sandbox/requests"))
+        .send()
+        .and_then(|response| response.error_for_status())
+        .and_then(|response| response.json())
+        .expect("the sandbox lists its requests")
+}
+
+/// The string `key` of every object in the JSON array `array` (the fields of a reply's issues,
+/// the kinds of a timeline's events); panics when it is not such an array.
+pub(crate) fn strings_of<'a>(array: &'a Value, key: &str) -> Vec<&'a str> {
+    array
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {array}"))
         .iter()
-        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
+        .map(|item| {
+            item[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no string {key} in {item}"))
+        })
+        .collect()
 }
 
 /// Gives the sandbox at `sandbox_url` a fault order (`/_sandbox/faults`).

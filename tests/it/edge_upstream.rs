@@ -10,13 +10,12 @@
 
 use std::time::Duration;
 
-use closem_tests::sandbox::spawn;
-use closem_tests::workerd::{Deliveries, Launch, Workerd, WorkerdOptions};
+use closem_tests::workerd::{Deliveries, Launch};
 use serde_json::{json, Value};
 
 use crate::edge_support::{
-    assert_log_clean, client, faulty, forms, send, unique_email, Edge, ADMIN, DELIVERY_WAIT, KEY,
-    TIMEZONE,
+    assert_log_clean, client, faulty, forms, records_at, send, start_keyed, strings_of,
+    unique_email, Edge, ADMIN, DELIVERY_WAIT, KEY, TIMEZONE,
 };
 
 /// Longer than one retry of the test configuration (backoff cap plus a batch timeout), so a
@@ -73,12 +72,8 @@ fn upstream_5xx_then_recovery_is_delivered_exactly_once() {
 
 /// `GET /admin/submissions/{id}`: the submission with its timeline.
 pub(crate) fn timeline(edge: &Edge, id: &str) -> Value {
-    let reply = edge.send(
-        client()
-            .get(edge.url(&format!("/admin/submissions/{id}")))
-            .bearer_auth(ADMIN),
-    );
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = edge.admin_get(&format!("/admin/submissions/{id}"));
+    reply.assert_status(200);
     reply.json()["submission"].clone()
 }
 
@@ -114,7 +109,7 @@ fn health(edge: &Edge) -> Value {
 
 fn replay(edge: &Edge, query: &str) -> Value {
     let reply = edge.replay(query);
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.assert_status(200);
     reply.json()
 }
 
@@ -122,18 +117,10 @@ fn replay(edge: &Edge, query: &str) -> Value {
 fn every_attempt_is_in_the_timeline_with_its_status_and_a_key_free_excerpt() {
     let (_serial, edge) = faulty();
     edge.order_faults(json!({"fail_next": 2, "status": 503}));
-    let email = unique_email("timeline");
-    let id = edge
-        .post("contact", &[("email", &email)])
-        .assert_delivered();
+    let (_, id) = edge.lead("contact", "timeline");
     edge.wait_state(&id, "delivered");
     let submission = timeline(edge, &id);
-    let kinds: Vec<&str> = submission["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["kind"].as_str().unwrap())
-        .collect();
+    let kinds = strings_of(&submission["timeline"], "kind");
     assert_eq!(
         kinds,
         ["recorded", "failed", "failed", "delivered"],
@@ -167,18 +154,9 @@ fn every_attempt_is_in_the_timeline_with_its_status_and_a_key_free_excerpt() {
     assert!(times.windows(2).all(|pair| pair[0] <= pair[1]), "{times:?}");
     assert_eq!(submission["state"], "delivered");
     assert!(!submission.to_string().contains(KEY));
-    let unknown = edge.send(
-        client()
-            .get(edge.url("/admin/submissions/s0-k00000000000000000000000000000000"))
-            .bearer_auth(ADMIN),
-    );
-    assert_eq!(unknown.status, 404, "{}", unknown.body);
-    let bad = edge.send(
-        client()
-            .get(edge.url("/admin/submissions/nope"))
-            .bearer_auth(ADMIN),
-    );
-    assert_eq!(bad.status, 400, "{}", bad.body);
+    edge.admin_get("/admin/submissions/s0-k00000000000000000000000000000000")
+        .assert_status(404);
+    edge.admin_get("/admin/submissions/nope").assert_status(400);
 }
 
 #[test]
@@ -186,8 +164,7 @@ fn a_redirect_is_not_followed_and_counts_as_a_failed_attempt() {
     let (_serial, edge) = faulty();
     for status in [301, 302, 307, 308] {
         edge.order_faults(json!({"fail_next": 1, "status": status}));
-        let email = unique_email("redirect");
-        let id = edge.post("plain", &[("email", &email)]).assert_delivered();
+        let (email, id) = edge.lead("plain", "redirect");
         let entry = edge.wait_state(&id, "delivered");
         assert_eq!(entry["attempts"], 2, "{status}: {entry}");
         let attempts = attempts_of(&timeline(edge, &id));
@@ -207,8 +184,7 @@ fn a_slowly_dripped_answer_is_cut_off_by_the_timeout() {
     // About 40 bytes of answer, one every 400 ms: 16 s, longer than the edge's 10 s timeout. The
     // 200 came first, so CLOSEM took the lead: delivered, once, and the attempt ended in time.
     edge.order_faults(json!({"drip_ms": 400}));
-    let email = unique_email("drip");
-    let id = edge.post("plain", &[("email", &email)]).assert_delivered();
+    let (email, id) = edge.lead("plain", "drip");
     let entry = edge.wait_state(&id, "delivered");
     assert_eq!(entry["attempts"], 1, "{entry}");
     let log = edge.worker.log();
@@ -259,10 +235,7 @@ fn an_upstream_timeout_is_retried_until_delivered() {
     let (_serial, edge) = faulty();
     // The edge gives CLOSEM 10 s (edge/src/forward.rs); the sandbox takes 12.
     edge.order_faults(json!({"latency_ms": 12_000}));
-    let email = unique_email("timeout");
-    let id = edge
-        .post("contact", &[("email", &email)])
-        .assert_delivered();
+    let (email, id) = edge.lead("contact", "timeout");
     // The first attempt times out...
     let deadline = std::time::Instant::now() + DELIVERY_WAIT;
     loop {
@@ -353,10 +326,7 @@ fn a_dropped_upstream_connection_is_retried_until_delivered() {
 fn persistent_5xx_is_dead_lettered_and_a_replay_delivers_it_once() {
     let (_serial, edge) = faulty();
     edge.order_faults(json!({"down": true}));
-    let email = unique_email("deadletter");
-    let id = edge
-        .post("sequence", &[("email", &email)])
-        .assert_delivered();
+    let (email, id) = edge.lead("sequence", "deadletter");
     let entry = edge.wait_state(&id, "dead");
     // The first delivery and every retry the queue allows reached CLOSEM, then it gave up.
     let tries = u64::from(Deliveries::TEST.max_retries) + 1;
@@ -375,7 +345,7 @@ fn persistent_5xx_is_dead_lettered_and_a_replay_delivers_it_once() {
 
     edge.clear_faults();
     let replay = edge.replay(&format!("key={id}"));
-    assert_eq!(replay.status, 200, "{}", replay.body);
+    replay.assert_status(200);
     assert_eq!(replay.json()["queued"], json!([id]), "{}", replay.body);
     edge.wait_state(&id, "delivered");
     let records = edge.wait_records(&email, |records| accepted(records) >= 1);
@@ -396,7 +366,7 @@ fn a_native_post_during_an_outage_is_accepted_and_delivered_later() {
     edge.order_faults(json!({"fail_next": 1, "status": 503}));
     let email = unique_email("nativefault");
     let reply = edge.post_native("plain", &[("email", &email)]);
-    assert_eq!(reply.status, 303, "{}", reply.body);
+    reply.assert_status(303);
     assert_eq!(reply.header("location"), Some("/thanks"));
     let records = edge.wait_records(&email, |records| accepted(records) == 1);
     assert_eq!(records.len(), 2, "{records:#?}");
@@ -410,10 +380,7 @@ fn a_refused_key_holds_submissions_degrades_health_and_delivery_resumes_once_fix
     for status in [401, 403] {
         // CLOSEM refuses the key for a window (rotated, mistyped), then takes it again.
         edge.order_faults(json!({"down": true, "status": status}));
-        let email = unique_email("heldkey");
-        let id = edge
-            .post("sequence", &[("email", &email)])
-            .assert_delivered();
+        let (email, id) = edge.lead("sequence", "heldkey");
         let entry = edge.wait_state(&id, "held");
         assert_eq!(entry["last_status"], status, "{entry}");
         let body = health(edge);
@@ -484,8 +451,7 @@ fn throttling_waits_for_retry_after_within_the_cap_and_never_dead_letters() {
     // 408 and 425 too; and a stretch longer than the queue's retries is waited out, not dead.
     for status in [408, 425, 429] {
         edge.order_faults(json!({"fail_next": 6, "status": status, "retry_after": 1}));
-        let email = unique_email("throttlestretch");
-        let id = edge.post("plain", &[("email", &email)]).assert_delivered();
+        let (email, id) = edge.lead("plain", "throttlestretch");
         let entry = edge.wait_state(&id, "delivered");
         assert_eq!(entry["attempts"], 7, "{status}: {entry}");
         assert_eq!(accepted(&edge.records_now(&email)), 1);
@@ -497,8 +463,7 @@ fn throttling_waits_for_retry_after_within_the_cap_and_never_dead_letters() {
 fn every_state_but_delivered_replays_and_delivered_only_when_asked() {
     let (_serial, edge) = faulty();
     edge.order_faults(json!({"fail_next": 1, "status": 422}));
-    let email = unique_email("replayrefused");
-    let id = edge.post("plain", &[("email", &email)]).assert_delivered();
+    let (email, id) = edge.lead("plain", "replayrefused");
     edge.wait_state(&id, "refused");
     // Refused is final for the queue, not for an operator (the profile was wrong, say).
     assert_eq!(replay(edge, &format!("id={id}"))["queued"], json!([id]));
@@ -530,19 +495,12 @@ fn every_state_but_delivered_replays_and_delivered_only_when_asked() {
             "delivered"
         ]
     );
-    let bad = edge.replay("state=lost");
-    assert_eq!(bad.status, 400, "{}", bad.body);
+    edge.replay("state=lost").assert_status(400);
 }
 
 #[test]
 fn a_key_closem_does_not_know_holds_the_submission_and_admin_routes_are_off_without_the_secret() {
-    let sandbox = spawn("some-other-company-key");
-    let worker = Workerd::start(WorkerdOptions {
-        api_key: Some(KEY.to_string()),
-        base_url: format!("{}/", sandbox.url()),
-        timezone: TIMEZONE.to_string(),
-        forms: forms(),
-    });
+    let (sandbox, worker) = start_keyed("some-other-company-key", KEY);
     let email = unique_email("wrongkey");
     let reply = send(
         client()
@@ -551,13 +509,7 @@ fn a_key_closem_does_not_know_holds_the_submission_and_admin_routes_are_off_with
             .form(&[("email", &email)]),
     );
     reply.assert_delivered();
-    let list = || -> Vec<Value> {
-        client()
-            .get(format!("{}/_sandbox/requests", sandbox.url()))
-            .send()
-            .and_then(|response| response.json())
-            .expect("the sandbox lists its requests")
-    };
+    let list = || records_at(&sandbox.url());
     let deadline = std::time::Instant::now() + DELIVERY_WAIT;
     while list().len() < 2 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));

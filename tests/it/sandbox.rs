@@ -9,6 +9,8 @@ use closem_tests::sandbox::{spawn, SandboxHandle};
 use reqwest::blocking::{multipart, Client};
 use serde_json::{json, Value};
 
+use crate::edge_reference::add_contact_example;
+
 const KEY: &str = "sbx-test-key-7f3a91";
 
 fn client() -> Client {
@@ -90,26 +92,8 @@ fn sandbox_health_answers_ok() {
 #[test]
 fn sandbox_addcontact_accepts_the_reference_curl_fields() {
     let sandbox = spawn(KEY);
-    let (status, body) = post(
-        &sandbox,
-        &[
-            ("mode", "addcontact"),
-            ("upsert", "true"),
-            ("phone", "9999999998"),
-            ("email", "john.doe@example.com"),
-            ("fullname", "John Doe"),
-            ("firstname", "John"),
-            ("lastname", "Doe"),
-            ("notes", "Example Users note"),
-            ("address", "123 Testing Street"),
-            ("city", "Example Users city"),
-            ("state", "CA"),
-            ("zip", "99999"),
-            ("tags", "42,57"),
-            ("contactlists", "18,32"),
-            ("sequence_id", "99"),
-        ],
-    );
+    let fields = add_contact_example("john.doe@example.com");
+    let (status, body) = post(&sandbox, &fields);
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,

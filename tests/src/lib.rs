@@ -2,6 +2,7 @@
 //! that start real processes (workerd through wrangler) and kill them when the tests are done.
 
 pub mod child;
+mod embed;
 pub mod http;
 pub mod sandbox;
 pub mod site;

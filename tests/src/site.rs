@@ -3,8 +3,9 @@
 //! real site does. Pages are templates: `{{FORMS}}` becomes the worker's origin, `{{VERSION}}` and
 //! `{{INTEGRITY}}` the built widget's version and the integrity value of its `closem.js`, and
 //! `{{WASM_INTEGRITY}}` that of its wasm (all from
-//! `target/widget-release.txt`, written by `cargo xtask build-widget`). A page `x.html` with a
-//! sibling `x.html.csp` is served with that file's text (templated too) as its
+//! `target/widget-release.txt`, written by `cargo xtask build-widget`). Besides the files, it
+//! serves the embed pages of `embed.rs` at their paths, as if they were files of the folder. A page
+//! `x.html` with a sibling `x.html.csp` is served with that file's text (templated too) as its
 //! Content-Security-Policy header. Any POST is answered 200 and recorded: it stands for a
 //! builder's own endpoint (Contact Form 7's REST route, a theme's action).
 //!
@@ -16,6 +17,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
+use crate::embed;
 use crate::workerd::workspace_root;
 
 /// A POST the site itself received.
@@ -150,33 +152,15 @@ fn answer(
     posts: &Mutex<Vec<SitePost>>,
     wasm: &(Mutex<Wasm>, Condvar),
 ) {
-    let mut reader = BufReader::new(match stream.try_clone() {
-        Ok(clone) => clone,
-        Err(_) => return,
-    });
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
+    let Some((mut reader, head)) = read_head(&stream) else {
         return;
-    }
-    let mut parts = request_line.split_whitespace();
-    let (method, target) = (
-        parts.next().unwrap_or_default().to_string(),
-        parts.next().unwrap_or("/").to_string(),
-    );
-    let mut length = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-    }
-    let path = target.split(['?', '#']).next().unwrap_or("/").to_string();
-    if method == "POST" {
+    };
+    let length = head
+        .header("content-length")
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0usize);
+    let path = head.path().to_string();
+    if head.method == "POST" {
         let mut body = vec![0; length.min(1 << 20)];
         let _ = reader.read_exact(&mut body);
         if let Ok(mut posts) = posts.lock() {
@@ -191,12 +175,18 @@ fn answer(
     if path == "/closem.js" || path.starts_with("/v/") {
         return widget_file(&mut stream, &path, wasm);
     }
-    let file = page_path(dir, &path);
-    let Some(file) = file.filter(|file| file.is_file()) else {
+    let Some(file) = page_path(dir, &path) else {
         respond(&mut stream, 404, "text/plain", "", b"not found");
         return;
     };
-    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let text = match embed::page(&path) {
+        Some(page) => page,
+        None if file.is_file() => std::fs::read_to_string(&file).unwrap_or_default(),
+        None => {
+            respond(&mut stream, 404, "text/plain", "", b"not found");
+            return;
+        }
+    };
     let csp = std::fs::read_to_string(file.with_extension("html.csp"))
         .map(|policy| fill(policy.trim(), values))
         .unwrap_or_default();
@@ -206,6 +196,58 @@ fn answer(
         _ => "text/html; charset=utf-8",
     };
     respond(&mut stream, 200, kind, &csp, fill(&text, values).as_bytes());
+}
+
+/// A request's line and headers, as the tests' little servers read them.
+pub struct RequestHead {
+    pub method: String,
+    pub target: String,
+    /// Names in lower case, values trimmed, in the order sent.
+    pub headers: Vec<(String, String)>,
+}
+
+impl RequestHead {
+    /// The first value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The target without its query or fragment.
+    pub fn path(&self) -> &str {
+        self.target.split(['?', '#']).next().unwrap_or("/")
+    }
+}
+
+/// Reads the head of the request on `stream`; the reader it returns is left at the body. `None`
+/// when the connection breaks before the request line.
+pub fn read_head(stream: &TcpStream) -> Option<(BufReader<TcpStream>, RequestHead)> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let target = parts.next().unwrap_or("/").to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+    }
+    Some((
+        reader,
+        RequestHead {
+            method,
+            target,
+            headers,
+        },
+    ))
 }
 
 /// One of the built widget's files, from `widget/pkg`; the wasm waits while it is held.

@@ -67,7 +67,8 @@ fn email_text() -> impl Strategy<Value = String> {
     ]
 }
 
-/// `TimeInput::parse` before issue 12, verbatim but for its module's helpers inlined.
+/// `TimeInput::parse` before issue 12, verbatim but for its module's helpers inlined (and one
+/// `local` for the two places that built a `LocalDateTime` alike).
 // Long: the old parser kept whole, so the comparison is with exactly what shipped before.
 fn time_before(value: &str) -> Result<TimeInput, IssueKind> {
     fn parse_local(value: &str) -> Option<LocalDateTime> {
@@ -117,13 +118,7 @@ fn time_before(value: &str) -> Result<TimeInput, IssueKind> {
             return None;
         }
         let hour = hour % 12 + if pm { 12 } else { 0 };
-        Some(LocalDateTime {
-            year: year as i32,
-            month: month as u8,
-            day: day as u8,
-            hour: hour as u8,
-            minute: minute as u8,
-        })
+        Some(local(year, month, day, hour, minute))
     }
     fn parse_datetime_local(value: &str) -> Option<LocalDateTime> {
         let (date, time) = value.split_once(['T', 't'])?;
@@ -149,13 +144,16 @@ fn time_before(value: &str) -> Result<TimeInput, IssueKind> {
         {
             return None;
         }
-        Some(LocalDateTime {
+        Some(local(year, month, day, hour, minute))
+    }
+    fn local(year: u32, month: u32, day: u32, hour: u32, minute: u32) -> LocalDateTime {
+        LocalDateTime {
             year: year as i32,
             month: month as u8,
             day: day as u8,
             hour: hour as u8,
             minute: minute as u8,
-        })
+        }
     }
     fn number(text: &str, min_len: usize, max_len: usize) -> Option<u32> {
         let valid =

@@ -7,20 +7,31 @@ use closem_shared::{
 
 use crate::{ctx, NOW};
 
-fn check_phone(input: &str, expected: Result<&str, IssueKind>) {
-    let parsed = Phone::parse(input);
+/// Asserts that `parse` reads `input` as `expected` (the canonical text, or the issue), and
+/// that the canonical text reads as itself.
+fn check_canonical<T: Clone + PartialEq + std::fmt::Debug>(
+    parse: fn(&str) -> Result<T, IssueKind>,
+    text: fn(&T) -> &str,
+    input: &str,
+    expected: Result<&str, IssueKind>,
+) {
+    let parsed = parse(input);
     assert_eq!(
-        parsed.as_ref().map(Phone::as_str).map_err(|kind| *kind),
+        parsed.as_ref().map(text).map_err(|kind| *kind),
         expected,
         "{input:?}"
     );
-    if let Ok(phone) = parsed {
+    if let Ok(value) = parsed {
         assert_eq!(
-            Phone::parse(phone.as_str()),
-            Ok(phone.clone()),
+            parse(text(&value)),
+            Ok(value.clone()),
             "canonical {input:?} is stable"
         );
     }
+}
+
+fn check_phone(input: &str, expected: Result<&str, IssueKind>) {
+    check_canonical(Phone::parse, Phone::as_str, input, expected);
 }
 
 #[test]
@@ -53,19 +64,7 @@ fn phones() {
 }
 
 fn check_email(input: &str, expected: Result<&str, IssueKind>) {
-    let parsed = Email::parse(input);
-    assert_eq!(
-        parsed.as_ref().map(Email::as_str).map_err(|kind| *kind),
-        expected,
-        "{input:?}"
-    );
-    if let Ok(email) = parsed {
-        assert_eq!(
-            Email::parse(email.as_str()),
-            Ok(email.clone()),
-            "canonical {input:?} is stable"
-        );
-    }
+    check_canonical(Email::parse, Email::as_str, input, expected);
 }
 
 #[test]

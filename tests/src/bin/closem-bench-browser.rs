@@ -6,11 +6,12 @@
 //! (milliseconds) on stdout, or `note NAME TEXT` when something could not be measured.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::Arc;
 
+use closem_tests::site::read_head;
 use closem_tests::webdriver::{Browser, BrowserOptions};
 use closem_tests::workerd::workspace_root;
 use serde_json::{json, Value};
@@ -329,24 +330,14 @@ fn serve(site: Arc<Site>) -> Result<u16, String> {
 }
 
 fn answer(mut stream: TcpStream, site: &Site) {
-    let mut reader = BufReader::new(match stream.try_clone() {
-        Ok(clone) => clone,
-        Err(_) => return,
-    });
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
     // Every request is a GET without a body; only Accept-Encoding matters.
-    let mut header = String::new();
-    let mut gzip = false;
-    while reader.read_line(&mut header).is_ok_and(|read| read > 2) {
-        let lower = header.to_ascii_lowercase();
-        gzip |= lower.starts_with("accept-encoding:") && lower.contains("gzip");
-        header.clear();
-    }
-    let target = request_line.split_whitespace().nth(1).unwrap_or("/");
-    let path = target.split('?').next().unwrap_or(target);
+    let Some((_, head)) = read_head(&stream) else {
+        return;
+    };
+    let gzip = head
+        .header("accept-encoding")
+        .is_some_and(|value| value.to_ascii_lowercase().contains("gzip"));
+    let path = head.path();
     // Compressed as a CDN serves it (gzip: Chromium offers brotli over https only), so that the
     // emulated phone network carries realistic bytes.
     let compressed = gzip.then(|| site.get(&format!("{path}.gz"))).flatten();

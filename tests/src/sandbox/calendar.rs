@@ -107,9 +107,8 @@ mod tests {
 
     #[test]
     fn february_knows_its_leap_years() {
-        assert_eq!(days_in_month(2024, 2), 29);
-        assert_eq!(days_in_month(2100, 2), 28);
-        assert_eq!(days_in_month(2000, 2), 29);
-        assert_eq!(days_in_month(2023, 13), 0);
+        for (year, month, days) in [(2024, 2, 29), (2100, 2, 28), (2000, 2, 29), (2023, 13, 0)] {
+            assert_eq!(days_in_month(year, month), days, "{year}-{month}");
+        }
     }
 }

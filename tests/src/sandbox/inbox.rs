@@ -50,7 +50,8 @@ pub(super) fn render(requests: &[RecordedRequest], faults: &Faults) -> String {
     page
 }
 
-fn render_request(page: &mut String, request: &RecordedRequest) {
+fn render_request(page: &mut String, recorded: &RecordedRequest) {
+    let request = &recorded.arrival;
     let (class, outcome) = match (request.fault, request.accepted) {
         (Some(_), _) => ("fault", "fault"),
         (None, true) => ("ok", "accepted"),
@@ -64,10 +65,10 @@ fn render_request(page: &mut String, request: &RecordedRequest) {
         "<article><h2><span>#{seq} {mode}</span>\
          <span class=\"badge {class}\">{status} {outcome}</span>\
          <span class=\"meta\">{time}{id}{fault}</span></h2>",
-        seq = request.seq,
+        seq = recorded.seq,
         mode = escape(request.mode.as_deref().unwrap_or("(no mode)")),
         time = escape(&request.time),
-        id = request
+        id = recorded
             .id
             .as_deref()
             .map(|id| format!(" · {}", escape(id)))
@@ -152,18 +153,12 @@ fn describe_faults(faults: &Faults) -> String {
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub(super) fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
+    // `&` first, so that the entities the others add are not escaped again.
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 #[cfg(test)]

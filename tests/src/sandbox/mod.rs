@@ -24,6 +24,6 @@ mod webhook;
 
 pub use handle::{spawn, spawn_on, SandboxHandle};
 pub use server::{router, serve, BODY_LIMIT};
-pub use store::{Faults, RecordedRequest};
+pub use store::{Arrival, Faults, RecordedRequest};
 pub use turnstile::{ALWAYS_FAILS, ALWAYS_PASSES, ALWAYS_SPENT, UNAVAILABLE_TOKEN};
 pub use webhook::{FAILING_WEBHOOK, SLOW_WEBHOOK};

@@ -230,32 +230,37 @@ fn check_schedule_appointment(
 /// Checks the contact targets shared by runsequence and scheduleappointment; true when at least
 /// one was sent.
 fn check_targets(fields: &[(String, String)], errors: &mut Vec<String>) -> bool {
-    let mut any = false;
-    if let Some(value) = single(fields, CONTACT_EMAILS, errors) {
-        any = true;
-        for (position, item) in value.split(',').map(str::trim).enumerate() {
-            if !is_email(item) {
-                errors.push(format!(
-                    "contact_emails entry {} must look like name@example.com",
-                    position + 1
-                ));
-            }
-        }
-    }
-    if let Some(value) = single(fields, CONTACT_PHONES, errors) {
-        any = true;
-        for (position, item) in value.split(',').map(str::trim).enumerate() {
-            if !is_phone(item) {
-                errors.push(format!(
-                    "contact_phones entry {} {PHONE_HINT}",
-                    position + 1
-                ));
-            }
-        }
-    }
+    let mut any = check_list(
+        fields,
+        CONTACT_EMAILS,
+        is_email,
+        "must look like name@example.com",
+        errors,
+    );
+    any |= check_list(fields, CONTACT_PHONES, is_phone, PHONE_HINT, errors);
     any |= check_id_list(fields, CONTACT_LISTS, "18,32", errors);
     any |= check_id_list(fields, TAGS, "42,57", errors);
     any
+}
+
+/// Checks each comma-separated entry of the list sent under `names` (the first is its name in
+/// the errors) with `valid`, `hint` saying what a valid one looks like; true when it was sent.
+fn check_list(
+    fields: &[(String, String)],
+    names: &[&str],
+    valid: fn(&str) -> bool,
+    hint: &str,
+    errors: &mut Vec<String>,
+) -> bool {
+    let Some(value) = single(fields, names, errors) else {
+        return false;
+    };
+    for (position, item) in value.split(',').map(str::trim).enumerate() {
+        if !valid(item) {
+            errors.push(format!("{} entry {} {hint}", names[0], position + 1));
+        }
+    }
+    true
 }
 
 /// True when a sequence id was sent (valid or not).
@@ -412,12 +417,10 @@ pub(super) fn parse_timestamp(value: &str) -> Option<i64> {
     let (hour_text, minute_text) = time.split_once(':')?;
     let hour = two_digits(hour_text)?;
     let minute = two_digits(minute_text)?;
-    let afternoon = if meridiem.eq_ignore_ascii_case("am") {
-        false
-    } else if meridiem.eq_ignore_ascii_case("pm") {
-        true
-    } else {
-        return None;
+    let afternoon = match meridiem.to_ascii_lowercase().as_str() {
+        "am" => false,
+        "pm" => true,
+        _ => return None,
     };
     let valid = (1..=12).contains(&month)
         && (1..=calendar::days_in_month(year, month)).contains(&day)

@@ -3,7 +3,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
@@ -402,10 +402,17 @@ async fn handle_not_found() -> Response {
     error_response(404, vec![error.to_string()])
 }
 
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+/// A header's value as text (lossily), if sent.
+pub(super) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+}
+
+/// Answers the JSON array of what a stand-in (siteverify, the webhooks) has recorded so far.
+pub(super) fn recorded_list(list: &Mutex<Vec<Value>>) -> Response {
+    let items = list.lock().map(|items| items.clone()).unwrap_or_default();
+    Json(Value::Array(items)).into_response()
 }
 
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
@@ -423,10 +430,9 @@ fn first_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str>
 
 /// Compares keys without stopping at the first differing byte.
 fn same_key(given: &[u8], expected: &[u8]) -> bool {
-    given.len() == expected.len()
-        && given
-            .iter()
-            .zip(expected)
-            .fold(0u8, |difference, (left, right)| difference | (left ^ right))
-            == 0
+    let mut difference = u8::from(given.len() != expected.len());
+    for (left, right) in given.iter().zip(expected) {
+        difference |= left ^ right;
+    }
+    difference == 0
 }

@@ -23,6 +23,18 @@ pub struct RecordedRequest {
     pub seq: u64,
     /// `sbx-000001`... for accepted requests only, as returned to the client.
     pub id: Option<String>,
+    /// What arrived and how it was answered (its fields serialised beside `seq` and `id`).
+    #[serde(flatten)]
+    pub arrival: Arrival,
+    /// For an accepted `addcontact`: `created` when it added a contact (a second one if the same
+    /// person was added before without `upsert`), `modified` when `upsert=true` found the contact
+    /// by its email or phone and changed it. What CLOSEM's contact list would show.
+    pub contact: Option<&'static str>,
+}
+
+/// What the handler knows about a request before the store numbers it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Arrival {
     /// When it arrived, RFC 3339 in UTC.
     pub time: String,
     /// The `mode` field as sent, valid or not.
@@ -40,25 +52,6 @@ pub struct RecordedRequest {
     /// Every field in the order received, serialised as `[name, value]` pairs.
     pub fields: Vec<(String, String)>,
     /// Field names the mode does not document (only for a valid mode).
-    pub unknown_fields: Vec<String>,
-    /// For an accepted `addcontact`: `created` when it added a contact (a second one if the same
-    /// person was added before without `upsert`), `modified` when `upsert=true` found the contact
-    /// by its email or phone and changed it. What CLOSEM's contact list would show.
-    pub contact: Option<&'static str>,
-}
-
-/// What the handler knows about a request before the store numbers it.
-pub(super) struct Arrival {
-    pub time: String,
-    pub mode: Option<String>,
-    pub status: Option<u16>,
-    pub accepted: bool,
-    pub fault: Option<&'static str>,
-    pub errors: Vec<String>,
-    pub content_type: Option<String>,
-    pub auth_matched: bool,
-    pub idempotency_key: Option<String>,
-    pub fields: Vec<(String, String)>,
     pub unknown_fields: Vec<String>,
 }
 
@@ -195,17 +188,7 @@ impl Store {
         let recorded = RecordedRequest {
             seq,
             id,
-            time: arrival.time,
-            mode: arrival.mode,
-            status: arrival.status,
-            accepted: arrival.accepted,
-            fault: arrival.fault,
-            errors: arrival.errors,
-            content_type: arrival.content_type,
-            auth_matched: arrival.auth_matched,
-            idempotency_key: arrival.idempotency_key,
-            fields: arrival.fields,
-            unknown_fields: arrival.unknown_fields,
+            arrival,
             contact,
         };
         if state.records.len() == MAX_RECORDS {
@@ -220,7 +203,7 @@ impl Store {
         self.lock()
             .records
             .iter()
-            .filter(|request| accepted.is_none_or(|wanted| request.accepted == wanted))
+            .filter(|request| accepted.is_none_or(|wanted| request.arrival.accepted == wanted))
             .cloned()
             .collect()
     }

@@ -29,6 +29,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::calendar;
+use super::server::{header_text, recorded_list};
 
 pub const ALWAYS_PASSES: &str = "1x0000000000000000000000000000000AA";
 pub const ALWAYS_FAILS: &str = "2x0000000000000000000000000000000AA";
@@ -140,19 +141,12 @@ fn failure(code: &str) -> Value {
 }
 
 async fn handle_requests(State(verifier): State<Verifier>) -> Response {
-    let asked = verifier
-        .asked
-        .lock()
-        .map(|asked| asked.clone())
-        .unwrap_or_default();
-    Json(asked).into_response()
+    recorded_list(&verifier.asked)
 }
 
 /// The body's fields: JSON object or urlencoded form, as siteverify takes either.
 fn fields(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
+    let json = header_text(headers, header::CONTENT_TYPE.as_str())
         .is_some_and(|value| value.starts_with("application/json"));
     if json {
         let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
@@ -163,35 +157,7 @@ fn fields(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
             .filter_map(|(key, value)| Some((key, value.as_str()?.to_string())))
             .collect();
     }
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(name), decode(value))
-        })
+    form_urlencoded::parse(body)
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect()
-}
-
-/// One urlencoded component: `+` is a space, `%XX` a byte.
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        let hex = |byte: u8| char::from(byte).to_digit(16);
-        match bytes[at] {
-            b'+' => out.push(b' '),
-            b'%' if at + 2 < bytes.len() => match (hex(bytes[at + 1]), hex(bytes[at + 2])) {
-                (Some(high), Some(low)) => {
-                    out.push((high * 16 + low) as u8);
-                    at += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            byte => out.push(byte),
-        }
-        at += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

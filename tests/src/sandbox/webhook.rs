@@ -13,8 +13,10 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use serde_json::{json, Value};
+
+use super::server::{header_text, recorded_list};
 
 /// The name whose posts get a 500.
 pub const FAILING_WEBHOOK: &str = "failing";
@@ -22,10 +24,8 @@ pub const FAILING_WEBHOOK: &str = "failing";
 pub const SLOW_WEBHOOK: &str = "slow";
 const SLOW_ANSWER: Duration = Duration::from_secs(20);
 
-#[derive(Clone, Default)]
-struct Received {
-    posts: Arc<Mutex<Vec<Value>>>,
-}
+/// What the webhooks received, oldest first.
+type Received = Arc<Mutex<Vec<Value>>>;
 
 /// The stand-in's routes, with their own state, for merging into the sandbox's router.
 pub(super) fn router() -> Router {
@@ -36,17 +36,14 @@ pub(super) fn router() -> Router {
 }
 
 async fn handle_post(
-    State(received): State<Received>,
+    State(posts): State<Received>,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_string);
+    let content_type = header_text(&headers, header::CONTENT_TYPE.as_str());
     let parsed = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
-    if let Ok(mut posts) = received.posts.lock() {
+    if let Ok(mut posts) = posts.lock() {
         posts.push(json!({ "name": name, "content_type": content_type, "body": parsed }));
     }
     match name.as_str() {
@@ -61,11 +58,6 @@ async fn handle_post(
     }
 }
 
-async fn handle_requests(State(received): State<Received>) -> Response {
-    let posts = received
-        .posts
-        .lock()
-        .map(|posts| posts.clone())
-        .unwrap_or_default();
-    Json(Value::Array(posts)).into_response()
+async fn handle_requests(State(posts): State<Received>) -> Response {
+    recorded_list(&posts)
 }
