@@ -19,10 +19,17 @@ fn forms(path: &str) -> Forms {
     Forms::from_json_str(&text).unwrap_or_else(|errors| panic!("{errors:?}"))
 }
 
-/// A tests/site page as the site serves it, with the worker at `FORMS_HOST`.
+/// The test site's embed pages, which it serves from one template rather than from files.
+#[path = "../../../tests/src/embed.rs"]
+mod embed;
+
+/// A tests/site page (or one of its embed pages) as the site serves it, with the worker at
+/// `FORMS_HOST`.
 fn site_page(name: &str) -> String {
-    let text = std::fs::read_to_string(workspace(&format!("tests/site/{name}.html")))
-        .expect("read the page");
+    let text = embed::page(&format!("/{name}.html")).unwrap_or_else(|| {
+        std::fs::read_to_string(workspace(&format!("tests/site/{name}.html")))
+            .expect("read the page")
+    });
     text.replace("{{FORMS}}", FORMS_HOST)
         .replace("{{VERSION}}", "0123456789ab")
         .replace("{{INTEGRITY}}", "sha384-x")
