@@ -654,21 +654,33 @@ fn report(settings: &Settings, sizes: &Sizes, results: &Results, load_average: &
     table.lines.join("\n")
 }
 
-/// The widget's largest wasm items, from twiggy on the release build before wasm-opt (names
-/// kept; sizes a little above the shipped, optimised module's). `cargo install twiggy` to see them.
+/// The widget's largest wasm items, from twiggy on the shipped module as the build optimises it
+/// but with its names kept (`wasm-opt -Oz -g` on the glue's wasm, which the build then strips and
+/// shortens): what twiggy shows on the release build before wasm-opt still holds what wasm-opt
+/// removes (`core::fmt` among it). `cargo install twiggy` to see them.
 fn wasm_top_items() -> Vec<String> {
-    let wasm = root().join("target/wasm32-unknown-unknown/release/closem_widget.wasm");
-    let top = which("twiggy").and_then(|twiggy| {
+    let glue = root().join("target/widget-glue");
+    let named = glue.join("named.wasm");
+    let top = build::tool("wasm-opt").ok().and_then(|wasm_opt| {
+        output(
+            cmd(&wasm_opt)
+                .args(["-Oz", "-g"])
+                .args(build::WASM_FEATURES)
+                .arg(glue.join("closem_bg.wasm"))
+                .arg("-o")
+                .arg(&named),
+        )?;
+        let twiggy = which("twiggy")?;
         output(
             cmd(&twiggy.to_string_lossy())
                 .args(["top", "-n", "12"])
-                .arg(&wasm),
+                .arg(&named),
         )
     });
     match top {
         Some(top) => {
             let mut lines = vec![
-                "The widget's largest wasm items (twiggy top, release build before wasm-opt):"
+                "The widget's largest wasm items (twiggy top on the shipped module, optimised, names kept):"
                     .into(),
                 String::new(),
                 "```".into(),

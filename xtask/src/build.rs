@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use crate::process::{cmd, npm_bin, output, root, step, which, Outcome};
 
 /// Features the Rust wasm32 target enables by default; wasm-opt must accept the same.
-const WASM_FEATURES: &[&str] = &[
+pub(crate) const WASM_FEATURES: &[&str] = &[
     "--enable-bulk-memory",
     "--enable-mutable-globals",
     "--enable-nontrapping-float-to-int",
@@ -598,7 +598,7 @@ pub fn edge() -> Outcome {
     )
 }
 
-fn tool(name: &str) -> Outcome<String> {
+pub(crate) fn tool(name: &str) -> Outcome<String> {
     let path = npm_bin().join(name);
     if path.is_file() {
         Ok(path.to_string_lossy().into_owned())
