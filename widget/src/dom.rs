@@ -1,8 +1,10 @@
-//! The one module that binds the page: `dom.js` does every DOM job (it enhances forms as soon as
+//! The tests' stand-in for the loader: `dom.js` does every DOM job (it enhances forms as soon as
 //! the script runs, shows messages, posts, keeps the outbox) and asks the widget's rules
-//! (`rules.rs`) through one function given to it here. One string in, one string out, instead of
-//! a web-sys binding per DOM call: each binding is an import with glue on both sides, which cost
-//! most of the download.
+//! (`rules.rs`) through one function. In the shipped script the loader hands it the module's
+//! export `ask`; the tests run the crate without the loader, so this gives `dom.js` the same
+//! function as a closure (the `std` build only: the shipped module carries no closure
+//! machinery). One string in, one string out, instead of a web-sys binding per DOM call: each
+//! binding is an import with glue on both sides, which cost most of the download.
 
 use alloc::string::String;
 

@@ -38,8 +38,8 @@ pub(crate) const WASM_FEATURES: &[&str] = &[
 /// script with `integrity` pins the module too. It is a CORS request (the page is on the site's
 /// origin), answered by the `Access-Control-Allow-Origin: *` of `_headers`. Compiling here and
 /// calling `initSync` leaves the glue's async loader (about 500 brotli bytes) out of the bundle.
-const LOADER: &str = r#"import { initSync, boot } from "./closem.js";
-import { start, fail } from "__CLOSEM_DOM__";
+const LOADER: &str = r#"import { initSync, ask } from "./closem.js";
+import { start, ready, fail } from "__CLOSEM_DOM__";
 var s = document.currentScript, e = s && (s.getAttribute("data-endpoint") || new URL(s.src, location.href).origin), p = performance, W = WebAssembly;
 p.mark("closem:start");
 try {
@@ -48,7 +48,7 @@ try {
   var m = W.compileStreaming ? W.compileStreaming(fetch(u, o)).catch(whole) : whole();
   start(u);
   p.mark("closem:enhanced");
-  m.then(function (m) { p.mark("closem:compiled"); initSync({ module: m }); boot(e || location.origin); p.mark("closem:ready"); }).catch(fail);
+  m.then(function (m) { p.mark("closem:compiled"); initSync({ module: m }); ready(ask, e || location.origin); p.mark("closem:ready"); }).catch(fail);
 } catch (x) { fail(x); }
 "#;
 
@@ -371,8 +371,8 @@ fn build_widget(out_dir: &Path) -> Outcome {
         .join("wasm32-unknown-unknown")
         .join("release")
         .join("closem_widget.wasm");
-    // `--target web`, not no-modules: only ES module output can carry the widget's `dom.js`
-    // snippet. esbuild then bundles glue, snippet and loader into one classic script.
+    // `--target web`: ES module glue, which esbuild bundles with `dom.js` and the loader into one
+    // classic script.
     let glue_dir = root().join("target").join("widget-glue");
     if glue_dir.exists() {
         fs::remove_dir_all(&glue_dir).map_err(|error| format!("{glue_dir:?}: {error}"))?;
@@ -404,7 +404,10 @@ fn build_widget(out_dir: &Path) -> Outcome {
     shorten_names(&glue_dir, &optimized, &shortened)?;
     let entry = glue_dir.join("entry.js");
     let bundle = glue_dir.join("bundle.js");
-    let loader = LOADER.replace("__CLOSEM_DOM__", &dom_snippet(&glue_dir)?);
+    // The shipped module imports nothing from `dom.js` (the loader hands it the module's `ask`),
+    // so esbuild bundles the source file itself.
+    let dom_js = root().join("widget").join("src").join("dom.js");
+    let loader = LOADER.replace("__CLOSEM_DOM__", &dom_js.to_string_lossy());
     fs::write(&entry, loader).map_err(|error| format!("{entry:?}: {error}"))?;
     step(
         "esbuild --bundle --minify closem.js",
@@ -424,23 +427,6 @@ fn build_widget(out_dir: &Path) -> Outcome {
             .arg(format!("--outfile={}", bundle.display())),
     )?;
     publish(out_dir, &shortened, &bundle)
-}
-
-/// The path of `dom.js` as wasm-bindgen copied it (`./snippets/closem-widget-<hash>/src/dom.js`),
-/// for the loader to import `start` and `fail` from the same module the glue uses.
-fn dom_snippet(glue_dir: &Path) -> Outcome<String> {
-    let snippets = glue_dir.join("snippets");
-    let entries = fs::read_dir(&snippets).map_err(|error| format!("{snippets:?}: {error}"))?;
-    entries
-        .flatten()
-        .map(|entry| entry.path().join("src").join("dom.js"))
-        .find(|path| path.is_file())
-        .and_then(|path| {
-            path.strip_prefix(glue_dir)
-                .ok()
-                .map(|relative| format!("./{}", relative.display()))
-        })
-        .ok_or(format!("{snippets:?} holds no src/dom.js"))
 }
 
 /// Renames the wasm's imports and exports to one or two letters, and its import modules to `a`
