@@ -564,17 +564,14 @@ function data(form) {
       else if (control.multiple && control.options) for (const option of control.selectedOptions) data.append(name, option.value);
       else if (!/^(checkbox|radio)$/.test(control.type) || control.checked) data.append(name, control.value);
     }
+    // What the widget sends differs from the native post in one way only: `datetime-local` values
+    // become UNIX seconds, since only the browser knows the visitor's timezone. Names stay the
+    // site's own: the edge's profile `fields` map is authoritative.
+    if (control.type == "datetime-local" && control.value) data.set(name, localSeconds(control.value) || control.value);
     const hint = control.getAttribute("data-closem-field");
     const auto = control.getAttribute("autocomplete");
     if (hint && !data.has(HINT_PREFIX + name)) data.append(HINT_PREFIX + name, hint);
     if (auto && !data.has(AUTOCOMPLETE_PREFIX + name)) data.append(AUTOCOMPLETE_PREFIX + name, auto);
-  }
-  // What the widget sends differs from the native post in one way only: `datetime-local` values
-  // become UNIX seconds, since only the browser knows the visitor's timezone. Names stay the
-  // site's own: the edge's profile `fields` map is authoritative.
-  for (const control of controls(form)) {
-    const name = key(control);
-    if (name && !control.disabled && control.type == "datetime-local" && control.value) data.set(name, localSeconds(control.value) || control.value);
   }
   data.set(LANG_FIELD, language(form));
   const touches = form.getAttribute(ATTRIBUTION) != "off" && touched();

@@ -83,20 +83,21 @@ pub(crate) fn check(control: &Control, now: i64) -> Verdict {
     }
     let typed = !matches!(control.kind, "checkbox" | "radio" | "file");
     let blank = control.value.trim().is_empty();
+    let phone = PhoneRule::from_attribute(given(control.phone));
     if control.missing || (typed && blank && control.required) {
         if control.leaving {
             return Verdict::Fine;
         }
-        return problem(control, field, IssueKind::Required);
+        return problem(control, field, IssueKind::Required, phone);
     }
     if let Some(field) = field.filter(|_| typed && !blank) {
         let context = Context {
             now,
             resolve_local: &latest_instant,
-            phone: PhoneRule::from_attribute(given(control.phone)),
+            phone,
         };
         if let Err(kind) = check_visitor_value(field, control.value, &context) {
-            return problem(control, Some(field), kind);
+            return problem(control, Some(field), kind, phone);
         }
     }
     if control.invalid {
@@ -108,8 +109,7 @@ pub(crate) fn check(control: &Control, now: i64) -> Verdict {
     Verdict::Fine
 }
 
-fn problem(control: &Control, about: Option<Field>, kind: IssueKind) -> Verdict {
-    let phone = PhoneRule::from_attribute(given(control.phone));
+fn problem(control: &Control, about: Option<Field>, kind: IssueKind, phone: PhoneRule) -> Verdict {
     Verdict::Problem {
         code: issue_code(about, control.name, kind),
         text: Some(Text::of(about, kind, phone)),
